@@ -1,0 +1,161 @@
+"""Global solve: pairwise lags -> one offset per video, robust to a bad pair.
+
+Conventions
+-----------
+A pair ``(i, j, lag_s, confidence)`` measures ``offset_j - offset_i``. The reference's offset is 0.
+
+Method
+------
+Pairs below the synced threshold are dropped. The rest are solved by weighted least squares
+(weights = confidence) with the reference pinned at 0. While some pair's residual exceeds
+``outlier_s``, the worst pair (largest ``|residual| * sqrt(weight)``, ties to the less confident)
+is removed and the system solved again, so one wrong pair in a redundant set is voted out. Videos
+not connected to the reference by the remaining pairs are left unplaced (``NaN``).
+
+A placed video's confidence is that of its most reliable chain to the reference (the best path's
+weakest pair); its residual is the RMS disagreement of the pairs that touch it (0 when no pair is
+redundant, i.e. there is nothing to disagree with).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from syncengine.confidence import SYNCED_THRESHOLD
+from syncengine.errors import ParameterError
+
+__all__ = ["Pair", "Solution", "solve"]
+
+Pair = tuple[int, int, float, float]  # (i, j, value_j_minus_i, confidence)
+
+
+@dataclass(frozen=True)
+class Solution:
+    values: NDArray[np.float64]  # [shape=(n,)], NaN where unplaced
+    confidence: NDArray[np.float64]  # [shape=(n,)], 0 where unplaced
+    residual: NDArray[np.float64]  # [shape=(n,)], NaN where unplaced
+    inliers: tuple[Pair, ...]
+    outliers: tuple[Pair, ...]
+
+    def placed(self, k: int) -> bool:
+        return bool(np.isfinite(self.values[k]))
+
+
+def _reachable(n: int, pairs: Sequence[Pair], reference: int) -> set[int]:
+    adj: dict[int, list[int]] = {k: [] for k in range(n)}
+    for i, j, _, _ in pairs:
+        adj[i].append(j)
+        adj[j].append(i)
+    seen, stack = {reference}, [reference]
+    while stack:
+        for nb in adj[stack.pop()]:
+            if nb not in seen:
+                seen.add(nb)
+                stack.append(nb)
+    return seen
+
+
+def _wls(n: int, pairs: Sequence[Pair], reference: int, nodes: set[int]) -> NDArray[np.float64]:
+    values = np.full(n, np.nan)
+    values[reference] = 0.0
+    free = sorted(nodes - {reference})
+    if not free:
+        return values
+    col = {k: c for c, k in enumerate(free)}
+    a = np.zeros((len(pairs), len(free)))
+    b = np.zeros(len(pairs))
+    for row, (i, j, value, conf) in enumerate(pairs):
+        w = np.sqrt(max(conf, 1e-6))
+        if j in col:
+            a[row, col[j]] += w
+        if i in col:
+            a[row, col[i]] -= w
+        b[row] = w * value
+    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    values[free] = sol
+    return values
+
+
+def _widest_paths(n: int, pairs: Sequence[Pair], reference: int) -> NDArray[np.float64]:
+    """Per node, the best over paths from the reference of the path's weakest confidence."""
+    adj: dict[int, list[tuple[int, float]]] = {k: [] for k in range(n)}
+    for i, j, _, conf in pairs:
+        adj[i].append((j, conf))
+        adj[j].append((i, conf))
+    best = np.zeros(n)
+    best[reference] = np.inf
+    heap = [(-np.inf, reference)]
+    while heap:
+        neg, node = heapq.heappop(heap)
+        if -neg < best[node]:
+            continue
+        for nb, conf in adj[node]:
+            cand = min(-neg, conf)
+            if cand > best[nb]:
+                best[nb] = cand
+                heapq.heappush(heap, (-cand, nb))
+    touching = [c for i, j, _, c in pairs if reference in (i, j)]
+    best[reference] = max(touching) if touching else (1.0 if n == 1 else 0.0)
+    return best
+
+
+def solve(
+    n: int,
+    pairs: Sequence[Pair],
+    *,
+    reference: int = 0,
+    outlier_s: float = 0.1,
+    min_confidence: float = SYNCED_THRESHOLD,
+) -> Solution:
+    """Solve offsets of ``n`` videos from pairwise measurements.
+
+    Parameters
+    ----------
+    n : int
+        Number of videos.
+    pairs : sequence of (i, j, value, confidence)
+        ``value`` estimates ``offset_j - offset_i`` (seconds, or any additive quantity such as
+        drift in ppm).
+    reference : int
+        Index pinned at 0.
+    outlier_s : float
+        A pair whose residual exceeds this is voted out (same unit as ``value``).
+
+    Returns
+    -------
+    Solution
+    """
+    if not 0 <= reference < n:
+        raise ParameterError(f"reference index {reference} is out of range for {n} videos")
+    for i, j, value, _ in pairs:
+        if not (0 <= i < n and 0 <= j < n and i != j) or not np.isfinite(value):
+            raise ParameterError(f"bad pair ({i}, {j}, {value}) for {n} videos")
+    kept = [p for p in pairs if p[3] >= min_confidence]
+    outliers: list[Pair] = []
+    while True:
+        nodes = _reachable(n, kept, reference)
+        values = _wls(n, kept, reference, nodes)
+        resid = np.array([values[j] - values[i] - v for i, j, v, _ in kept])
+        if not kept or np.max(np.abs(resid)) <= outlier_s:
+            break
+        score = np.abs(resid) * np.sqrt([c for *_, c in kept])
+        order = sorted(range(len(kept)), key=lambda e: (-round(score[e], 9), kept[e][3]))
+        outliers.append(kept.pop(order[0]))
+    residual = np.full(n, np.nan)
+    for k in nodes:
+        r = [resid[e] for e, (i, j, _, _) in enumerate(kept) if k in (i, j)]
+        residual[k] = float(np.sqrt(np.mean(np.square(r)))) if r else 0.0
+    confidence = _widest_paths(n, kept, reference)
+    confidence[~np.isfinite(values)] = 0.0
+    return Solution(
+        values=values,
+        confidence=np.clip(confidence, 0.0, 1.0),
+        residual=residual,
+        inliers=tuple(kept),
+        outliers=tuple(outliers),
+    )

@@ -1,0 +1,124 @@
+"""Peak statistics of a correlation curve -> a confidence in [0, 1], and its band.
+
+Conventions
+-----------
+All statistics are in robust standard deviations ``sigma = 1.4826 * MAD(|c|)`` of the
+correlation magnitude over the searched lag window, so audio and visual curves share one scale.
+
+Formula
+-------
+With ``p`` the highest ``|c|``, ``s`` the highest ``|c|`` outside the main lobe (the best
+competing peak) and ``med`` the median of ``|c|``::
+
+    margin_z   = (p - s) / sigma
+    sharpness  = 1 - exp(-max(0, margin_z - Z0) / ZS)
+    uniqueness = clip(2 * (1 - s / p), 0, 1)
+    confidence = sharpness * uniqueness
+
+``Z0`` is where noise stops: for pure noise the two highest of ``L`` correlation values differ
+by a fraction of a sigma, and a gap above 3 sigma almost never happens, so unrelated clips score
+0. ``uniqueness`` punishes repetitive content: a loop whose second peak is 90 % of the first scores
+at most 0.2 however long the clip. Bands follow the seed: 0.8-1 excellent, 0.5-0.8 good,
+0.2-0.5 fair, below 0.2 poor (reported as not synced).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "SYNCED_THRESHOLD",
+    "PeakStats",
+    "band",
+    "combine_independent",
+    "confidence_from_stats",
+    "peak_statistics",
+]
+
+Z0 = 3.0
+ZS = 8.0
+SYNCED_THRESHOLD = 0.2
+_BANDS = ((0.8, "excellent"), (0.5, "good"), (0.2, "fair"), (0.0, "poor"))
+_MAX_STAT_SAMPLES = 200_000
+
+
+@dataclass(frozen=True)
+class PeakStats:
+    index: int  # position of the peak in the curve
+    peak: float
+    second: float
+    sigma: float
+    peak_z: float
+    margin_z: float
+
+
+def peak_statistics(values: NDArray[np.floating], *, exclusion: int) -> PeakStats:
+    """Locate the peak of ``|values|`` and measure it against the rest of the curve.
+
+    Parameters
+    ----------
+    values : ndarray [shape=(n_lags,)]
+        Correlation over the searched lags.
+    exclusion : int
+        Half-width in samples of the main lobe; the competing peak is searched outside
+        ``[index - exclusion, index + exclusion]``, widened while the curve keeps falling.
+    """
+    mag = np.abs(np.asarray(values, dtype=np.float32))
+    idx = int(np.argmax(mag))
+    peak = float(mag[idx])
+    step = max(1, mag.size // _MAX_STAT_SAMPLES)
+    sample = mag[::step]
+    med = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - med))) + 1e-12
+    lo, hi = _main_lobe(mag, idx, exclusion)
+    rest = np.concatenate([mag[:lo], mag[hi:]])
+    second = float(rest.max()) if rest.size else med
+    return PeakStats(
+        index=idx,
+        peak=peak,
+        second=second,
+        sigma=sigma,
+        peak_z=(peak - med) / sigma,
+        margin_z=(peak - second) / sigma,
+    )
+
+
+def _main_lobe(mag: NDArray[np.float32], idx: int, exclusion: int) -> tuple[int, int]:
+    """``[lo, hi)`` of the peak's lobe: at least ``exclusion`` each side, more while descending."""
+    lo = max(0, idx - exclusion)
+    hi = min(mag.size, idx + exclusion + 1)
+    limit = 4 * exclusion
+    while lo > 0 and idx - lo < limit and mag[lo - 1] < mag[lo]:
+        lo -= 1
+    while hi < mag.size and hi - idx < limit and mag[hi] < mag[hi - 1]:
+        hi += 1
+    return lo, hi
+
+
+def confidence_from_stats(stats: PeakStats) -> float:
+    """Map peak statistics to [0, 1] with the module's documented formula."""
+    if stats.peak <= 0:
+        return 0.0
+    sharpness = 1.0 - math.exp(-max(0.0, stats.margin_z - Z0) / ZS)
+    uniqueness = min(1.0, max(0.0, 2.0 * (1.0 - stats.second / stats.peak)))
+    return float(sharpness * uniqueness)
+
+
+def combine_independent(*confidences: float) -> float:
+    """Confidence that at least one of several independent agreeing measurements is right."""
+    miss = 1.0
+    for c in confidences:
+        miss *= 1.0 - min(1.0, max(0.0, c))
+    return 1.0 - miss
+
+
+def band(confidence: float) -> str:
+    """The seed's band name for a confidence value."""
+    for lower, name in _BANDS:
+        if confidence >= lower:
+            return name
+    return "poor"

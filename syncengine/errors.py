@@ -1,0 +1,97 @@
+"""Typed engine errors. Each carries a stable ``code`` slug and a user-safe ``message``.
+
+Hierarchy::
+
+    SyncEngineError
+      MediaError            the file itself is the problem
+        UnreadableMedia     not media, corrupt, truncated
+        UnsupportedMedia    a container we refuse to open (playlists, concat scripts, ...)
+        NoAudioStream       audio method on a file without an audio track
+        NoVideoStream       visual method on a file without a picture
+      InsufficientSignal    the media is fine but cannot be analysed
+        SilentAudio, StaticPicture, ClipTooShort
+      ParameterError        a caller passed a bad argument
+      RenderError           ffmpeg failed while rendering, or the render failed verification
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ClipTooShort",
+    "InsufficientSignal",
+    "MediaError",
+    "NoAudioStream",
+    "NoVideoStream",
+    "ParameterError",
+    "RenderError",
+    "RenderVerificationFailed",
+    "SilentAudio",
+    "StaticPicture",
+    "SyncEngineError",
+    "UnreadableMedia",
+    "UnsupportedMedia",
+]
+
+
+class SyncEngineError(Exception):
+    """Base class: ``code`` is stable for programs, ``message`` is safe to show a user."""
+
+    code = "sync_error"
+
+    def __init__(self, message: str, *, filename: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.filename = filename
+        self.extra: dict[str, Any] = dict(extra)
+        if filename is not None:
+            self.extra["filename"] = filename
+
+
+class MediaError(SyncEngineError):
+    code = "media_error"
+
+
+class UnreadableMedia(MediaError):
+    code = "unreadable_media"
+
+
+class UnsupportedMedia(MediaError):
+    code = "unsupported_media"
+
+
+class NoAudioStream(MediaError):
+    code = "no_audio_stream"
+
+
+class NoVideoStream(MediaError):
+    code = "no_video_stream"
+
+
+class InsufficientSignal(SyncEngineError):
+    code = "insufficient_signal"
+
+
+class SilentAudio(InsufficientSignal):
+    code = "silent_audio"
+
+
+class StaticPicture(InsufficientSignal):
+    code = "static_picture"
+
+
+class ClipTooShort(InsufficientSignal):
+    code = "clip_too_short"
+
+
+class ParameterError(SyncEngineError, ValueError):
+    code = "bad_parameter"
+
+
+class RenderError(SyncEngineError):
+    code = "render_failed"
+
+
+class RenderVerificationFailed(RenderError):
+    code = "render_not_verified"

@@ -1,0 +1,234 @@
+"""Frozen result types shared by the engine modules.
+
+Conventions
+-----------
+Times are seconds (``_s``), rates Hz (``_hz``). ``offset_s`` of a video is the time on the
+reference's timeline at which the video's own t=0 happens: positive means it started later.
+A pair lag ``lag_s`` between videos ``i`` and ``j`` is ``offset_j - offset_i``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "AudioStreamInfo",
+    "AudioTrack",
+    "LagEstimate",
+    "MediaInfo",
+    "MotionSeries",
+    "PairEstimate",
+    "ProgressCallback",
+    "RenderResult",
+    "RenderedFile",
+    "SyncResult",
+    "VideoOffset",
+    "VideoStreamInfo",
+]
+
+#: ``progress(stage, fraction)``: stage is a slug such as "extracting_audio", fraction in [0, 1].
+ProgressCallback = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class VideoStreamInfo:
+    codec: str
+    width: int
+    height: int
+    fps: float
+    variable_fps: bool
+    rotation_deg: int
+    start_s: float  # relative to the container start (the file's t=0)
+    duration_s: float
+    frame_count: int  # 0 when the container does not say
+
+
+@dataclass(frozen=True)
+class AudioStreamInfo:
+    codec: str
+    sample_rate_hz: int
+    channels: int
+    start_s: float  # relative to the container start (the file's t=0)
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    filename: str
+    container: str
+    size_bytes: int
+    duration_s: float
+    video: VideoStreamInfo | None
+    audio: AudioStreamInfo | None
+    creation_time: str | None = None
+    timecode: str | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """Mono analysis audio: ``samples[k]`` plays at ``start_s + k / sample_rate_hz`` (file time)."""
+
+    samples: NDArray[np.float32] = field(repr=False)
+    sample_rate_hz: int
+    start_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate_hz
+
+
+@dataclass(frozen=True)
+class MotionSeries:
+    """Motion energy on a uniform grid: ``values[k]`` is at file time ``start_s + k / rate_hz``."""
+
+    values: NDArray[np.float32] = field(repr=False)
+    rate_hz: float
+    start_s: float
+    fps: float
+    frame_count: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.values) / self.rate_hz
+
+
+@dataclass(frozen=True)
+class LagEstimate:
+    """Lag of ``other`` against ``reference``: where other's t=0 falls on reference's timeline.
+
+    Positive means ``other`` started later. ``confidence`` in [0, 1] is computed from ``peak_z``
+    and ``margin_z`` by :func:`syncengine.confidence.confidence_from_stats`; ``overlap_s`` is the
+    time both clips share at that lag.
+    """
+
+    lag_s: float
+    confidence: float
+    peak_z: float
+    margin_z: float
+    overlap_s: float
+    drift_ppm: float | None = None
+
+
+@dataclass(frozen=True)
+class PairEstimate:
+    """Lag between videos ``i`` and ``j``: ``lag_s = offset_j - offset_i``.
+
+    ``confidence`` is in [0, 1] (see :mod:`syncengine.confidence`); ``peak_z`` is the peak's height
+    in robust standard deviations of the correlation, ``margin_z`` its lead over the best competing
+    peak in the same units, ``overlap_s`` the length both clips share at that lag.
+    """
+
+    i: int
+    j: int
+    lag_s: float
+    confidence: float
+    method: str
+    peak_z: float = 0.0
+    margin_z: float = 0.0
+    overlap_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class VideoOffset:
+    """One video's place on the reference timeline, with how sure we are and why."""
+
+    filename: str
+    path: str
+    offset_s: float | None
+    confidence: float
+    band: str
+    synced: bool
+    is_reference: bool = False
+    audio_offset_s: float | None = None
+    audio_confidence: float | None = None
+    visual_offset_s: float | None = None
+    visual_confidence: float | None = None
+    audio_video_diff_s: float | None = None
+    drift_ppm: float | None = None
+    residual_s: float | None = None
+    duration_s: float = 0.0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    method: str
+    reference: str
+    max_lag_s: float | None
+    videos: tuple[VideoOffset, ...]
+    pairs: tuple[PairEstimate, ...] = ()
+    elapsed_s: float = 0.0
+
+    def offsets(self) -> dict[str, float | None]:
+        """The seed's mapping: file name -> offset in seconds, ``None`` when not synced."""
+        return {v.filename: (v.offset_s if v.synced else None) for v in self.videos}
+
+    def video(self, filename: str) -> VideoOffset:
+        for v in self.videos:
+            if v.filename == filename:
+                return v
+        raise KeyError(filename)
+
+    @property
+    def all_synced(self) -> bool:
+        return all(v.synced for v in self.videos)
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        videos = {}
+        for v in self.videos:
+            d = asdict(v)
+            d.pop("filename")
+            d["notes"] = list(v.notes)
+            videos[v.filename] = d
+        return {
+            "method": self.method,
+            "reference": self.reference,
+            "max_offset_s": self.max_lag_s,
+            "offsets": self.offsets(),
+            "videos": videos,
+            "pairs": [asdict(p) for p in self.pairs],
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    source: str
+    output: str
+    offset_s: float
+    lead_s: float  # time added (positive) or cut (negative) at the start
+    duration_s: float  # measured duration of the output
+    residual_s: float | None = None  # offset measured again on the output, should be ~0
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    files: tuple[RenderedFile, ...]
+    timeline_start_s: float
+    timeline_duration_s: float
+    verified: bool
+    max_residual_s: float | None
+    tolerance_s: float
+    mode: str
+    zip_path: str | None = None
