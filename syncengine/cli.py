@@ -1,0 +1,175 @@
+"""Command line: ``python -m syncengine sync|render|probe FILES...``.
+
+Exit codes: 0 every clip synced (and the render verified), 1 some clip could not be synced,
+2 bad input (usage, unreadable or unsuitable media), 3 the render failed or failed verification.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from syncengine.errors import RenderError, SyncEngineError
+from syncengine.sync import METHODS, estimate_offsets
+from syncengine.types import SyncResult
+
+EXIT_OK, EXIT_UNSYNCED, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
+FFMPEG_ENV = "SYNCSITE_FFMPEG"
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (a line per stage when stderr is not a terminal)."""
+
+    def __init__(self, stream: TextIO, *, enabled: bool = True) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.tty = stream.isatty()
+        self._stage = ""
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if not self.enabled:
+            return
+        if self.tty:
+            filled = int(fraction * 30)
+            bar = "#" * filled + "-" * (30 - filled)
+            self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {stage:<18}")
+            self.stream.flush()
+        elif stage != self._stage:
+            self.stream.write(f"{stage} ({fraction * 100:.0f}%)\n")
+        self._stage = stage
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\n")
+
+
+def _max_offset(text: str) -> float | None:
+    if text.lower() in ("none", "all", "inf"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or 'none', got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the maximum offset must be positive")
+    return value
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def format_table(result: SyncResult) -> str:
+    head = ("file", "offset_s", "conf", "band", "synced", "audio_s", "visual_s", "a/v diff",
+            "drift_ppm", "resid_ms")  # fmt: skip
+    rows = [head]
+    for v in result.videos:
+        rows.append((
+            v.filename + (" (ref)" if v.is_reference else ""),
+            _fmt(v.offset_s, "+.4f"), f"{v.confidence:.2f}", v.band, "yes" if v.synced else "NO",
+            _fmt(v.audio_offset_s, "+.4f"), _fmt(v.visual_offset_s, "+.4f"),
+            _fmt(v.audio_video_diff_s, ".3f"), _fmt(v.drift_ppm, "+.1f"),
+            _fmt(None if v.residual_s is None else v.residual_s * 1e3, ".2f"),
+        ))  # fmt: skip
+    widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    for v in result.videos:
+        lines.extend(f"  ! {v.filename}: {note}" for note in v.notes)
+        if v.synced and not v.is_reference and v.confidence < 0.5:
+            lines.append(f"  ! {v.filename}: low confidence ({v.band}); check it by eye")
+    lines.append(f"method {result.method}, reference {result.reference}, {result.elapsed_s:.2f} s")
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m syncengine", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("files", nargs="+", help="two or more video/audio files")
+    common.add_argument("--method", choices=METHODS, default="auto")
+    common.add_argument("--reference", help="file whose timeline is the reference (default: first)")
+    common.add_argument(
+        "--max-offset", type=_max_offset, default=20.0, metavar="S|none",
+        help="largest offset searched in seconds, or 'none' for the whole overlap",
+    )  # fmt: skip
+    common.add_argument("--quiet", action="store_true", help="no progress bar")
+    sync = sub.add_parser("sync", parents=[common], help="print offsets and confidence")
+    sync.add_argument("--json", action="store_true", help="print one JSON object")
+    render = sub.add_parser("render", parents=[common], help="write {name}_synced files")
+    render.add_argument("--out", required=True, help="output folder")
+    render.add_argument("--zip", action="store_true", help="also write synced.zip (outputs only)")
+    render.add_argument(
+        "--mode", choices=("union", "reference"), default="union",
+        help="union: keep all footage; reference: start at the reference's t=0",
+    )  # fmt: skip
+    render.add_argument("--copy", action="store_true", help="no re-encoding (see README)")
+    render.add_argument("--json", action="store_true")
+    probe = sub.add_parser("probe", help="print what a file contains")
+    probe.add_argument("files", nargs="+")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    ffmpeg_bin = os.environ.get(FFMPEG_ENV) or None
+    out, err = sys.stdout, sys.stderr
+    try:
+        if args.command == "probe":
+            from syncengine.media import probe
+
+            json.dump([probe(f).to_dict() for f in args.files], out, indent=2)
+            out.write("\n")
+            return EXIT_OK
+        bar = ProgressBar(err, enabled=not args.quiet)
+        try:
+            result = estimate_offsets(
+                args.files, method=args.method, reference=args.reference,
+                max_lag_s=args.max_offset, ffmpeg_bin=ffmpeg_bin, progress=bar,
+            )
+        finally:
+            bar.close()
+        if args.command == "sync":
+            out.write(json.dumps(result.to_dict(), indent=2) if args.json else format_table(result))
+            out.write("\n")
+            return EXIT_OK if result.all_synced else EXIT_UNSYNCED
+        return _render(args, result, ffmpeg_bin=ffmpeg_bin)
+    except RenderError as exc:
+        err.write(f"error [{exc.code}]: {exc.message}\n")
+        return EXIT_RENDER_FAILED
+    except SyncEngineError as exc:
+        err.write(f"error [{exc.code}]: {exc.message}\n")
+        return EXIT_BAD_INPUT
+
+
+def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | None) -> int:
+    from syncengine.render import render_synced, zip_outputs
+
+    out, err = sys.stdout, sys.stderr
+    if not args.json:
+        out.write(format_table(result) + "\n")
+    bar = ProgressBar(err, enabled=not args.quiet)
+    try:
+        rendered = render_synced(
+            result, args.out, mode=args.mode, reencode=not args.copy, ffmpeg_bin=ffmpeg_bin,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    zip_path = zip_outputs(rendered, os.path.join(args.out, "synced.zip")) if args.zip else None
+    if args.json:
+        from dataclasses import asdict
+
+        payload = {"sync": result.to_dict(), "render": asdict(rendered)}
+        payload["render"]["zip_path"] = str(zip_path) if zip_path else None
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        for f in rendered.files:
+            resid = "-" if f.residual_s is None else f"{f.residual_s * 1e3:+.2f} ms"
+            out.write(f"wrote {f.output}  ({f.duration_s:.3f} s, residual {resid})\n")
+        if zip_path:
+            out.write(f"wrote {zip_path}\n")
+        out.write(f"verified: all residuals within {rendered.tolerance_s * 1e3:.1f} ms\n")
+    return EXIT_OK if result.all_synced else EXIT_UNSYNCED

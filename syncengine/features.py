@@ -1,0 +1,90 @@
+"""File-level feature extraction: each video's audio track and motion series, computed once.
+
+Conventions
+-----------
+Extraction runs in threads (ffmpeg and PyAV decode outside the GIL). A clip that cannot give a
+feature gets its typed error recorded instead of a feature, so the caller decides whether that
+is fatal (single-method runs) or a fallback (``auto``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from syncengine import media
+from syncengine.audio import check_audio
+from syncengine.errors import InsufficientSignal, NoAudioStream, NoVideoStream
+from syncengine.progress import StagedProgress
+from syncengine.types import AudioTrack, MediaInfo, MotionSeries
+
+__all__ = ["Extracted", "extract_audio", "extract_motion"]
+
+T = TypeVar("T")
+_SOFT_ERRORS = (NoAudioStream, NoVideoStream, InsufficientSignal)
+
+
+@dataclass(frozen=True)
+class Extracted(Generic[T]):
+    """Per input: the feature, or the error that explains why there is none."""
+
+    features: tuple[T | None, ...]
+    errors: tuple[Exception | None, ...]
+
+
+def _run(
+    infos: Sequence[MediaInfo], work: Callable[[int, MediaInfo], T], *, workers: int
+) -> Extracted[T]:
+    def guarded(k: int) -> tuple[T | None, Exception | None]:
+        try:
+            return work(k, infos[k]), None
+        except _SOFT_ERRORS as exc:
+            return None, exc
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(guarded, range(len(infos))))
+    return Extracted(tuple(r[0] for r in results), tuple(r[1] for r in results))
+
+
+def extract_audio(
+    infos: Sequence[MediaInfo],
+    *,
+    sample_rate_hz: int,
+    ffmpeg_bin: str | None,
+    progress: StagedProgress,
+    workers: int = 2,
+) -> Extracted[AudioTrack]:
+    """Decode every clip's audio to mono float32 and check it can be analysed."""
+
+    def work(k: int, info: MediaInfo) -> AudioTrack:
+        track = media.decode_audio(
+            info.path, sample_rate_hz=sample_rate_hz, info=info, ffmpeg_bin=ffmpeg_bin
+        )
+        check_audio(track, filename=info.filename)
+        progress.update("extracting_audio", 1.0, item=k, n_items=len(infos))
+        return track
+
+    return _run(infos, work, workers=workers)
+
+
+def extract_motion(
+    infos: Sequence[MediaInfo], *, rate_hz: float, progress: StagedProgress, workers: int = 2
+) -> Extracted[MotionSeries]:
+    """Stream every clip's frames into a motion-energy series (no frame is kept)."""
+    from syncengine.motion import motion_series
+
+    def work(k: int, info: MediaInfo) -> MotionSeries:
+        def report(fraction: float) -> None:
+            progress.update("motion_analysis", fraction, item=k, n_items=len(infos))
+
+        frames = media.iter_gray_frames(info.path, info=info)
+        series = motion_series(
+            frames, rate_hz=rate_hz, progress=report, duration_s=info.duration_s,
+            filename=info.filename,
+        )
+        report(1.0)
+        return series
+
+    return _run(infos, work, workers=workers)

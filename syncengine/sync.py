@@ -1,0 +1,263 @@
+"""The pipeline: probe -> features -> pairwise lags -> global solve -> per-video offsets.
+
+Conventions
+-----------
+``offset_s`` of a video is the time on the reference's timeline at which the video's own t=0
+happens; positive means it started later; the reference has 0.0. Every pair of videos is
+measured (audio and/or visual), then all offsets are solved together (:mod:`syncengine.align`),
+so a clip that does not overlap the reference is still placed through the others.
+
+``method="auto"`` measures each pair with both methods where both are possible and fuses them:
+agreeing estimates keep the audio value (far more precise) with the combined confidence
+``1 - (1 - c_audio)(1 - c_visual)``; disagreeing ones keep the more confident value with its
+confidence scaled by ``1 - c_other``, so two confident but contradicting methods end up poor.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from syncengine import align, media
+from syncengine.audio import estimate_audio_lag
+from syncengine.confidence import SYNCED_THRESHOLD, band
+from syncengine.errors import ClipTooShort, ParameterError
+from syncengine.features import extract_audio, extract_motion
+from syncengine.progress import StagedProgress
+from syncengine.types import (
+    LagEstimate,
+    MediaInfo,
+    PairEstimate,
+    ProgressCallback,
+    SyncResult,
+    VideoOffset,
+)
+
+__all__ = ["AGREEMENT_S", "METHODS", "estimate_offsets"]
+
+METHODS = ("audio", "visual", "auto")
+AGREEMENT_S = 0.1  # audio and visual within this are "the same answer"
+ANALYSIS_RATE_HZ = 8000
+MOTION_RATE_HZ = 100.0
+_OUTLIER_S = {"audio": 0.005, "visual": 0.04, "auto": 0.04}
+_STAGES = (("probing", 2), ("extracting_audio", 20), ("motion_analysis", 60),
+           ("correlating", 15), ("solving", 3))  # fmt: skip
+
+
+def _reference_index(reference: str | int | None, paths: Sequence[Path]) -> int:
+    if reference is None:
+        return 0
+    if isinstance(reference, int):
+        if not 0 <= reference < len(paths):
+            raise ParameterError(f"reference index {reference} is out of range")
+        return reference
+    for k, p in enumerate(paths):
+        if str(reference) in (str(p), p.name) or Path(reference).resolve() == p.resolve():
+            return k
+    raise ParameterError(f"reference '{reference}' is not one of the input files")
+
+
+def _pair_lags(
+    features: Sequence[object | None], estimate: object, *, max_lag_s: float | None,
+    progress: StagedProgress, offset: int, total: int,
+) -> dict[tuple[int, int], LagEstimate]:
+    out: dict[tuple[int, int], LagEstimate] = {}
+    for n, (i, j) in enumerate(combinations(range(len(features)), 2)):
+        a, b = features[i], features[j]
+        if a is not None and b is not None:
+            try:
+                out[(i, j)] = estimate(a, b, max_lag_s=max_lag_s)  # type: ignore[operator]
+            except ClipTooShort:  # cannot overlap enough within the search range
+                out[(i, j)] = LagEstimate(0.0, 0.0, 0.0, 0.0, 0.0)
+        progress.update("correlating", (offset + n + 1) / total)
+    return out
+
+
+def _fuse(audio: LagEstimate | None, visual: LagEstimate | None) -> tuple[float, float]:
+    if audio is None or visual is None:
+        only = audio or visual
+        assert only is not None
+        return only.lag_s, only.confidence
+    if abs(audio.lag_s - visual.lag_s) <= AGREEMENT_S:
+        return audio.lag_s, 1 - (1 - audio.confidence) * (1 - visual.confidence)
+    best, other = (audio, visual) if audio.confidence >= visual.confidence else (visual, audio)
+    return best.lag_s, best.confidence * (1 - other.confidence)
+
+
+def _pairs_for(method: str, lags: dict[tuple[int, int], LagEstimate]) -> list[PairEstimate]:
+    return [
+        PairEstimate(i=i, j=j, lag_s=e.lag_s, confidence=e.confidence, method=method,
+                     peak_z=e.peak_z, margin_z=e.margin_z, overlap_s=e.overlap_s)
+        for (i, j), e in sorted(lags.items())
+    ]  # fmt: skip
+
+
+def _solve(n: int, pairs: Sequence[PairEstimate], ref: int, method: str) -> align.Solution:
+    tuples = [(p.i, p.j, p.lag_s, p.confidence) for p in pairs]
+    return align.solve(n, tuples, reference=ref, outlier_s=_OUTLIER_S[method])
+
+
+def estimate_offsets(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    method: str = "auto",
+    reference: str | int | None = None,
+    max_lag_s: float | None = 20.0,
+    ffmpeg_bin: str | None = None,
+    progress: ProgressCallback | None = None,
+    workers: int = 2,
+) -> SyncResult:
+    """Find every video's offset against the reference, with confidence.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Two or more local media files with distinct file names.
+    method : {"audio", "visual", "auto"}
+        ``auto`` runs both methods where each is possible and fuses them per pair.
+    reference : str, int or None
+        File name, path or index of the reference (default: the first file).
+    max_lag_s : float or None
+        Largest offset searched between two clips, seconds; ``None`` searches the whole overlap.
+    progress : callable, optional
+        ``progress(stage, fraction)``, see :mod:`syncengine.progress`.
+
+    Returns
+    -------
+    SyncResult
+        Per video: offset (positive = started after the reference), confidence and band, the
+        audio and visual estimates and their difference, drift (ppm) and consistency residual.
+
+    Raises
+    ------
+    UnreadableMedia, UnsupportedMedia
+        A file is not media we can read (always fatal).
+    NoAudioStream, SilentAudio, NoVideoStream, StaticPicture, ClipTooShort
+        With ``method="audio"`` or ``"visual"``, a file cannot be analysed by that method.
+    ParameterError
+        Bad arguments.
+    """
+    started = time.perf_counter()
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}, got '{method}'")
+    if max_lag_s is not None and not max_lag_s > 0:
+        raise ParameterError(f"max_lag_s must be positive or None, got {max_lag_s}")
+    files = [Path(p) for p in paths]
+    if len(files) < 2:
+        raise ParameterError(f"at least two videos are needed, got {len(files)}")
+    names = [p.name for p in files]
+    if len(set(names)) != len(names):
+        raise ParameterError("two inputs share a file name; rename one so results stay apart")
+    ref = _reference_index(reference, files)
+    skipped = {"audio": "motion_analysis", "visual": "extracting_audio"}.get(method)
+    tracker = StagedProgress(progress, [s for s in _STAGES if s[0] != skipped])
+    infos = []
+    for k, path in enumerate(files):
+        infos.append(media.probe(path))
+        tracker.update("probing", (k + 1) / len(files))
+
+    audio = motion = None
+    if method != "visual":
+        audio = extract_audio(
+            infos, sample_rate_hz=ANALYSIS_RATE_HZ, ffmpeg_bin=ffmpeg_bin, progress=tracker,
+            workers=workers,
+        )
+    if method != "audio":
+        motion = extract_motion(infos, rate_hz=MOTION_RATE_HZ, progress=tracker, workers=workers)
+    # A single-method run cannot use a clip that lacks its signal: say so. With "auto", such a
+    # clip falls back on the other method, or is reported as not synced with both reasons.
+    single = {"audio": audio, "visual": motion}.get(method)
+    if single is not None:
+        for err in single.errors:
+            if err is not None:
+                raise err
+
+    n = len(files)
+    n_pairs = n * (n - 1) // 2
+    total = n_pairs * ((audio is not None) + (motion is not None))
+    a_lags: dict[tuple[int, int], LagEstimate] = {}
+    v_lags: dict[tuple[int, int], LagEstimate] = {}
+    if audio is not None:
+        a_lags = _pair_lags(
+            audio.features, estimate_audio_lag, max_lag_s=max_lag_s, progress=tracker,
+            offset=0, total=total,
+        )
+    if motion is not None:
+        from syncengine.motion import estimate_visual_lag
+
+        v_lags = _pair_lags(
+            motion.features, estimate_visual_lag, max_lag_s=max_lag_s, progress=tracker,
+            offset=n_pairs if audio is not None else 0, total=total,
+        )
+    a_pairs, v_pairs = _pairs_for("audio", a_lags), _pairs_for("visual", v_lags)
+    fused = []
+    for i, j in sorted(set(a_lags) | set(v_lags)):
+        lag_s, conf = _fuse(a_lags.get((i, j)), v_lags.get((i, j)))
+        fused.append(PairEstimate(i=i, j=j, lag_s=lag_s, confidence=conf, method="auto"))
+
+    tracker.update("solving", 0.0)
+    a_sol = _solve(n, a_pairs, ref, "audio") if audio is not None else None
+    v_sol = _solve(n, v_pairs, ref, "visual") if motion is not None else None
+    main = {"audio": a_sol, "visual": v_sol}.get(method) or _solve(n, fused, ref, "auto")
+    drift_pairs = [
+        (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
+    ]
+    drift = align.solve(n, drift_pairs, reference=ref, outlier_s=30.0) if drift_pairs else None
+    errors = [
+        [e for e in (audio.errors[k] if audio else None, motion.errors[k] if motion else None) if e]
+        for k in range(n)
+    ]
+    videos = tuple(
+        _video_offset(info, is_ref=k == ref, main=main, a_sol=a_sol, v_sol=v_sol, drift=drift,
+                      k=k, errors=errors[k])
+        for k, info in enumerate(infos)
+    )  # fmt: skip
+    tracker.update("solving", 1.0)
+    return SyncResult(
+        method=method, reference=names[ref], max_lag_s=max_lag_s, videos=videos,
+        pairs=tuple(a_pairs + v_pairs), elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _value(sol: align.Solution | None, k: int) -> tuple[float | None, float | None]:
+    if sol is None or not sol.placed(k):
+        return None, None
+    return float(sol.values[k]), float(sol.confidence[k])
+
+
+def _video_offset(
+    info: MediaInfo,
+    *,
+    k: int,
+    is_ref: bool,
+    main: align.Solution,
+    a_sol: align.Solution | None,
+    v_sol: align.Solution | None,
+    drift: align.Solution | None,
+    errors: Sequence[Exception],
+) -> VideoOffset:
+    offset, conf = _value(main, k)
+    a_off, a_conf = _value(a_sol, k)
+    v_off, v_conf = _value(v_sol, k)
+    notes = [getattr(e, "message", str(e)) for e in errors]
+    diff = abs(a_off - v_off) if a_off is not None and v_off is not None else None
+    if diff is not None and diff > AGREEMENT_S:
+        notes.append(f"sound and picture disagree by {diff:.3f} s; check this clip in the player")
+    conf = conf or 0.0
+    synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
+    if not synced:
+        notes.append("no reliable match with the other clips: not synced")
+    drift_ppm, _ = _value(drift, k)
+    residual = float(main.residual[k]) if np.isfinite(main.residual[k]) else None
+    return VideoOffset(
+        filename=info.filename, path=info.path, offset_s=offset if synced else None,
+        confidence=conf, band=band(conf), synced=synced, is_reference=is_ref,
+        audio_offset_s=a_off, audio_confidence=a_conf, visual_offset_s=v_off,
+        visual_confidence=v_conf, audio_video_diff_s=diff, drift_ppm=drift_ppm,
+        residual_s=residual, duration_s=info.duration_s, notes=tuple(notes),
+    )  # fmt: skip
