@@ -40,7 +40,7 @@ REFINE_WINDOW_S = 15.0
 CHUNK_S = 10.0
 DRIFT_BUDGET_PPM = 300.0
 DRIFT_MIN_OVERLAP_S = 60.0
-DRIFT_WINDOW_S = 15.0
+DRIFT_WINDOW_S = 5.0
 MIN_DURATION_S = 1.0
 SILENCE_RMS = 10 ** (-70 / 20)  # -70 dBFS
 _BAND = (50.0, 0.95)  # Hz low edge, fraction of Nyquist high edge
@@ -65,10 +65,12 @@ def check_audio(track: AudioTrack, *, filename: str = "clip") -> None:
         )
     rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
     if rms < SILENCE_RMS:
+        level = "digital silence" if rms < 1e-9 else f"{20 * np.log10(rms):.0f} dBFS"
         raise SilentAudio(
-            f"'{filename}' has a silent audio track ({20 * np.log10(rms + 1e-12):.0f} dBFS), so "
-            "audio sync is unavailable. Try visual sync.",
+            f"'{filename}' has a silent audio track ({level}), so audio sync is unavailable. "
+            "Try visual sync.",
             filename=filename,
+            rms_dbfs=None if rms < 1e-9 else round(20 * float(np.log10(rms)), 1),
         )
 
 
@@ -249,7 +251,7 @@ def _fit_drift(
     rate: int,
 ) -> tuple[float, float] | None:
     """Fit ``lag(u) = offset + drift * u`` over windows; return (offset_s at u=0, drift_ppm)."""
-    n_win = int(np.clip(ov_len / rate / DRIFT_WINDOW_S, 3, 12))
+    n_win = int(np.clip(ov_len / rate / DRIFT_WINDOW_S, 3, 24))
     win = min(int(DRIFT_WINDOW_S * rate), ov_len // n_win)
     # Allow for the drift itself: up to 300 ppm across the overlap, plus a little.
     pad = int(0.005 * rate + 300e-6 * ov_len)
