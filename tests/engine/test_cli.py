@@ -1,0 +1,64 @@
+"""The command line: table and JSON output, exit codes, and the installed entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from syncengine.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNSYNCED, main
+
+
+def test_json_output_has_the_seed_mapping_and_details(clips, capsys) -> None:
+    code = main(["sync", str(clips["a"]), str(clips["b_late"]), "--method", "audio", "--json",
+                 "--quiet"])  # fmt: skip
+    assert code == EXIT_OK
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["offsets"]["a.mp4"] == 0.0
+    assert payload["offsets"]["b_late.mov"] == pytest.approx(1.25, abs=0.001)
+    details = payload["videos"]["b_late.mov"]
+    for key in ("offset_s", "confidence", "band", "synced", "audio_offset_s", "visual_offset_s",
+                "audio_video_diff_s", "drift_ppm", "residual_s"):  # fmt: skip
+        assert key in details
+    assert details["band"] == "excellent" and details["synced"] is True
+
+
+def test_an_unsyncable_clip_gives_null_and_its_own_exit_code(clips, capsys) -> None:
+    code = main(["sync", str(clips["a"]), str(clips["unrelated"]), "--method", "audio", "--json",
+                 "--quiet"])  # fmt: skip
+    assert code == EXIT_UNSYNCED
+    assert json.loads(capsys.readouterr().out)["offsets"]["unrelated.mp4"] is None
+
+
+def test_bad_input_exits_with_a_message(clips, capsys) -> None:
+    code = main(["sync", str(clips["a"]), str(clips["noaudio"]), "--method", "audio", "--quiet"])
+    assert code == EXIT_BAD_INPUT
+    assert "error [no_audio_stream]: 'noaudio.mp4' has no audio track" in capsys.readouterr().err
+
+
+def test_the_table_names_each_clip_with_its_band(clips, capsys) -> None:
+    code = main(["sync", str(clips["a"]), str(clips["c_early"]), "--method", "audio"])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK
+    assert "a.mp4 (ref)" in captured.out and "-2.4000" in captured.out
+    assert "excellent" in captured.out
+    assert "extracting_audio" in captured.err  # progress on stderr
+
+
+def test_max_offset_none_searches_the_whole_overlap(clips, capsys) -> None:
+    code = main(["sync", str(clips["a"]), str(clips["chain3"]), str(clips["chain2"]),
+                 "--method", "audio", "--max-offset", "none", "--json", "--quiet"])  # fmt: skip
+    assert code == EXIT_OK
+    offsets = json.loads(capsys.readouterr().out)["offsets"]
+    assert offsets["chain3.mp4"] == pytest.approx(14.5, abs=0.001)
+
+
+def test_module_entry_point_runs(clips) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "syncengine", "sync", str(clips["a"]), "--quiet"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == EXIT_BAD_INPUT
+    assert "at least two videos" in run.stderr
