@@ -60,7 +60,9 @@ def _reachable(n: int, pairs: Sequence[Pair], reference: int) -> set[int]:
     return seen
 
 
-def _wls(n: int, pairs: Sequence[Pair], reference: int, nodes: set[int]) -> NDArray[np.float64]:
+def _wls(
+    n: int, pairs: Sequence[Pair], weights: Sequence[float], reference: int, nodes: set[int]
+) -> NDArray[np.float64]:
     values = np.full(n, np.nan)
     values[reference] = 0.0
     free = sorted(nodes - {reference})
@@ -69,8 +71,8 @@ def _wls(n: int, pairs: Sequence[Pair], reference: int, nodes: set[int]) -> NDAr
     col = {k: c for c, k in enumerate(free)}
     a = np.zeros((len(pairs), len(free)))
     b = np.zeros(len(pairs))
-    for row, (i, j, value, conf) in enumerate(pairs):
-        w = np.sqrt(max(conf, 1e-6))
+    for row, ((i, j, value, conf), precision) in enumerate(zip(pairs, weights, strict=True)):
+        w = np.sqrt(max(conf * precision, 1e-12))
         if j in col:
             a[row, col[j]] += w
         if i in col:
@@ -111,6 +113,7 @@ def solve(
     reference: int = 0,
     outlier_s: float = 0.1,
     min_confidence: float = SYNCED_THRESHOLD,
+    precision: Sequence[float] | None = None,
 ) -> Solution:
     """Solve offsets of ``n`` videos from pairwise measurements.
 
@@ -125,6 +128,10 @@ def solve(
         Index pinned at 0.
     outlier_s : float
         A pair whose residual exceeds this is voted out (same unit as ``value``).
+    precision : sequence of float, optional
+        Per pair, a relative inverse variance multiplying its confidence in the least-squares
+        weight (e.g. 1 for an audio lag, 0.0025 for a 20x less precise visual lag), so a coarse
+        measurement cannot pull a clip that a precise one already placed. Default: all 1.
 
     Returns
     -------
@@ -135,17 +142,22 @@ def solve(
     for i, j, value, _ in pairs:
         if not (0 <= i < n and 0 <= j < n and i != j) or not np.isfinite(value):
             raise ParameterError(f"bad pair ({i}, {j}, {value}) for {n} videos")
-    kept = [p for p in pairs if p[3] >= min_confidence]
+    if precision is not None and len(precision) != len(pairs):
+        raise ParameterError(f"{len(precision)} precisions for {len(pairs)} pairs")
+    weights = list(precision) if precision is not None else [1.0] * len(pairs)
+    keep = [e for e, p in enumerate(pairs) if p[3] >= min_confidence]
+    kept, kept_w = [pairs[e] for e in keep], [weights[e] for e in keep]
     outliers: list[Pair] = []
     while True:
         nodes = _reachable(n, kept, reference)
-        values = _wls(n, kept, reference, nodes)
+        values = _wls(n, kept, kept_w, reference, nodes)
         resid = np.array([values[j] - values[i] - v for i, j, v, _ in kept])
         if not kept or np.max(np.abs(resid)) <= outlier_s:
             break
-        score = np.abs(resid) * np.sqrt([c for *_, c in kept])
+        score = np.abs(resid) * np.sqrt([c * w for (*_, c), w in zip(kept, kept_w, strict=True)])
         order = sorted(range(len(kept)), key=lambda e: (-round(score[e], 9), kept[e][3]))
         outliers.append(kept.pop(order[0]))
+        kept_w.pop(order[0])
     residual = np.full(n, np.nan)
     for k in nodes:
         r = [resid[e] for e, (i, j, _, _) in enumerate(kept) if k in (i, j)]

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from syncengine.errors import RenderError, SyncEngineError
 from syncengine.sync import METHODS, estimate_offsets
-from syncengine.types import SyncResult
+from syncengine.types import RenderResult, SyncResult
 
 EXIT_OK, EXIT_UNSYNCED, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
 FFMPEG_ENV = "SYNCSITE_FFMPEG"
@@ -145,19 +145,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | None) -> int:
-    from syncengine.render import render_synced, zip_outputs
+    from syncengine.archive import zip_outputs
+    from syncengine.errors import RenderVerificationFailed
+    from syncengine.render import render_synced
 
-    out, err = sys.stdout, sys.stderr
+    out = sys.stdout
     if not args.json:
         out.write(format_table(result) + "\n")
-    bar = ProgressBar(err, enabled=not args.quiet)
+    bar = ProgressBar(sys.stderr, enabled=not args.quiet)
     try:
         rendered = render_synced(
             result, args.out, mode=args.mode, reencode=not args.copy, ffmpeg_bin=ffmpeg_bin,
             progress=bar,
         )
-    finally:
+    except RenderVerificationFailed as exc:
         bar.close()
+        if exc.result is not None:
+            out.write(_render_report(exc.result, zip_path=None) + "\n")
+        raise
+    bar.close()
     zip_path = zip_outputs(rendered, os.path.join(args.out, "synced.zip")) if args.zip else None
     if args.json:
         from dataclasses import asdict
@@ -166,10 +172,20 @@ def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | N
         payload["render"]["zip_path"] = str(zip_path) if zip_path else None
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
-        for f in rendered.files:
-            resid = "-" if f.residual_s is None else f"{f.residual_s * 1e3:+.2f} ms"
-            out.write(f"wrote {f.output}  ({f.duration_s:.3f} s, residual {resid})\n")
-        if zip_path:
-            out.write(f"wrote {zip_path}\n")
-        out.write(f"verified: all residuals within {rendered.tolerance_s * 1e3:.1f} ms\n")
+        out.write(_render_report(rendered, zip_path=zip_path) + "\n")
     return EXIT_OK if result.all_synced else EXIT_UNSYNCED
+
+
+def _render_report(rendered: RenderResult, *, zip_path: object) -> str:
+    lines = []
+    for f in rendered.files:
+        resid = "not measured" if f.residual_s is None else f"{f.residual_s * 1e3:+.2f} ms"
+        lines.append(f"wrote {f.output}  ({f.duration_s:.3f} s, residual {resid})")
+    lines.extend(f"  ! {note}" for note in rendered.notes)
+    if zip_path:
+        lines.append(f"wrote {zip_path}")
+    if rendered.verified:
+        lines.append(f"verified: every residual within {rendered.tolerance_s * 1e3:.1f} ms")
+    else:
+        lines.append("NOT verified: check the files before using them")
+    return "\n".join(lines)

@@ -94,4 +94,7 @@ class RenderError(SyncEngineError):
 
 
 class RenderVerificationFailed(RenderError):
+    """Raised after every output was written; ``result`` holds the measured render."""
+
     code = "render_not_verified"
+    result: Any = None

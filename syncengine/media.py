@@ -17,12 +17,20 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from syncengine import probe as _probe
-from syncengine.errors import NoAudioStream, NoVideoStream, RenderError, UnreadableMedia
+from syncengine.errors import (
+    MediaError,
+    NoAudioStream,
+    NoVideoStream,
+    RenderError,
+    SyncEngineError,
+    UnreadableMedia,
+)
 from syncengine.types import AudioTrack, MediaInfo, ProgressCallback
 
 __all__ = [
@@ -30,6 +38,7 @@ __all__ = [
     "decode_audio",
     "ffmpeg_executable",
     "iter_gray_frames",
+    "keyframe_at_or_before",
     "probe",
     "run_ffmpeg",
     "safe_input_args",
@@ -37,6 +46,7 @@ __all__ = [
 
 ALLOWED_DEMUXERS = _probe.ALLOWED_DEMUXERS
 probe = _probe.probe
+keyframe_at_or_before = _probe.keyframe_at_or_before
 
 _CHUNK_BYTES = 1 << 20
 _DEFAULT_TIMEOUT_S = 3600.0
@@ -79,6 +89,17 @@ class _Watchdog:
 
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
+
+
+def _popen(argv: list[str], *, error: type[SyncEngineError] = MediaError, **kwargs: Any) -> Any:
+    """Start ffmpeg; a missing or broken binary becomes a typed error that says what to fix."""
+    try:
+        return subprocess.Popen(argv, **kwargs)
+    except OSError as exc:
+        raise error(
+            f"ffmpeg could not be started ({argv[0]}: {exc.strerror or exc}). Check the "
+            "FFMPEG_BIN / SYNCSITE_FFMPEG setting, or unset it to use the bundled ffmpeg."
+        ) from exc
 
 
 def _last_line(stderr_file: tempfile.SpooledTemporaryFile[bytes]) -> str:
@@ -138,7 +159,7 @@ def decode_audio(
     buf = np.empty(max(expected, sample_rate_hz), dtype=np.float32)
     n_bytes = 0
     with tempfile.SpooledTemporaryFile(max_size=1 << 16) as err:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err)
+        proc = _popen(argv, stdout=subprocess.PIPE, stderr=err)
         assert proc.stdout is not None
         with _Watchdog(proc, timeout_s) as dog:
             raw = buf.view(np.uint8)
@@ -246,7 +267,7 @@ def run_ffmpeg(
     argv = [ffmpeg_executable(ffmpeg_bin), "-nostdin", "-v", "error", "-nostats",
             "-progress", "pipe:1", *args]  # fmt: skip
     with tempfile.SpooledTemporaryFile(max_size=1 << 16) as err:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, text=True)
+        proc = _popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, error=RenderError)
         assert proc.stdout is not None
         with _Watchdog(proc, timeout_s) as dog:
             for line in proc.stdout:

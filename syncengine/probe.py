@@ -17,7 +17,14 @@ from typing import Any
 from syncengine.errors import UnreadableMedia, UnsupportedMedia
 from syncengine.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
-__all__ = ["ALLOWED_DEMUXERS", "SUPPORTED_HINT", "container_start_s", "open_container", "probe"]
+__all__ = [
+    "ALLOWED_DEMUXERS",
+    "SUPPORTED_HINT",
+    "container_start_s",
+    "keyframe_at_or_before",
+    "open_container",
+    "probe",
+]
 
 #: libavformat demuxer names we accept (mov covers mp4/m4a/3gp, matroska covers webm).
 ALLOWED_DEMUXERS = "mov,matroska,webm,avi,mpegts,wav,w64,mp3,flac,ogg,aac,mxf,dv,asf"
@@ -172,3 +179,18 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             creation_time=_first_tag(container, "creation_time"),
             timecode=_first_tag(container, "timecode"),
         )
+
+
+def keyframe_at_or_before(path: str | os.PathLike[str], time_s: float) -> float | None:
+    """File time (s) of the last video keyframe at or before ``time_s``; ``None`` if none."""
+    with open_container(path) as container:
+        if not container.streams.video:
+            return None
+        stream = container.streams.video[0]
+        origin_s = container_start_s(container)
+        tb = stream.time_base
+        container.seek(int((time_s + origin_s) / tb), backward=True, any_frame=False, stream=stream)
+        for packet in container.demux(stream):
+            if packet.pts is not None and packet.is_keyframe:
+                return float(packet.pts * tb) - origin_s
+    return None

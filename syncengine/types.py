@@ -232,3 +232,5 @@ class RenderResult:
     tolerance_s: float
     mode: str
     zip_path: str | None = None
+    skipped: tuple[str, ...] = ()  # file names not rendered (not synced, or off the timeline)
+    notes: tuple[str, ...] = ()  # one sentence per skipped file or container fallback

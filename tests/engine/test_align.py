@@ -54,3 +54,12 @@ def test_it_rejects_bad_pairs() -> None:
         solve(2, [(0, 0, 1.0, 0.9)])
     with pytest.raises(ParameterError, match="reference index 5"):
         solve(2, [], reference=5)
+
+
+def test_a_coarse_pair_does_not_pull_a_clip_placed_by_a_precise_one() -> None:
+    # 0-1 measured by audio (precise), 0-2 and 1-2 by picture (coarse) and off by 20 ms.
+    pairs = [(0, 1, 1.0, 0.9), (0, 2, 2.02, 0.9), (1, 2, 1.0, 0.9)]
+    sol = solve(3, pairs, outlier_s=0.1, precision=[1.0, 0.0025, 0.0025])
+    assert sol.values[1] == pytest.approx(1.0, abs=1e-4)
+    equal = solve(3, pairs, outlier_s=0.1)
+    assert abs(equal.values[1] - 1.0) > 0.005  # without precision the coarse pairs drag it

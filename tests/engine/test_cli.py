@@ -62,3 +62,18 @@ def test_module_entry_point_runs(clips) -> None:
     )
     assert run.returncode == EXIT_BAD_INPUT
     assert "at least two videos" in run.stderr
+
+
+def test_render_writes_verified_files_and_a_zip_of_only_them(clips, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    code = main(["render", str(clips["a"]), str(clips["c_early"]), "--method", "audio",
+                 "--out", str(out), "--zip", "--quiet"])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == EXIT_OK, printed
+    assert sorted(p.name for p in out.iterdir()) == ["a_synced.mp4", "c_early_synced.mkv",
+                                                     "synced.zip"]  # fmt: skip
+    assert "verified: every residual within" in printed
+    import zipfile
+
+    with zipfile.ZipFile(out / "synced.zip") as zf:
+        assert sorted(zf.namelist()) == ["a_synced.mp4", "c_early_synced.mkv"]

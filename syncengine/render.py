@@ -1,0 +1,391 @@
+"""Render synced copies of the videos on one common timeline, then verify them by syncing again.
+
+Conventions
+-----------
+- ``offset_s`` is the time on the reference's timeline at which a video's t=0 happens (positive:
+  it started later). The output timeline starts at ``timeline_start_s`` on that timeline, so a
+  video's ``lead_s = offset_s - timeline_start_s`` is added at its start (positive) or cut from it
+  (negative).
+- A file's t=0 is its container start. Video frame 0 plays at ``video.start_s`` and audio is put
+  on the container clock with ``aresample=async=1:first_pts=0``, exactly as the analysis decodes
+  it, so the measured offsets and the render agree.
+- Re-encoded outputs all last ``timeline_duration_s`` (video to the nearest frame, audio to the
+  sample); gaps are black picture and digital silence.
+- Outputs are named ``{stem}_synced.{ext}``. They are written to a temporary folder inside
+  ``out_dir`` and renamed into place only once every encode has succeeded.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from syncengine import media
+from syncengine.archive import zip_outputs
+from syncengine.errors import ParameterError, RenderError
+from syncengine.progress import StagedProgress
+from syncengine.types import MediaInfo, ProgressCallback, RenderedFile, RenderResult, SyncResult
+from syncengine.verify import VERIFY_MAX_LAG_S, measure_outputs, verification_error
+
+__all__ = [
+    "MODES",
+    "VERIFY_MAX_LAG_S",
+    "plan_timeline",
+    "render_synced",
+    "zip_outputs",
+]
+
+MODES = ("union", "reference")
+X264_PRESET = "fast"
+X264_CRF = 18
+AAC_BITRATE = "192k"
+_NOMINAL_FPS = 30.0  # tolerance basis when no output has a picture
+_DEFAULT_TIMEOUT_S = 3600.0  # per output file
+# Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4.
+_CONTAINERS = {".mp4": ("mp4", "mp4"), ".m4v": ("mp4", "mp4"), ".mov": ("mov", "mov"),
+               ".mkv": ("mkv", "matroska")}  # fmt: skip
+_FASTSTART = ("mp4", "mov")
+
+
+@dataclass(frozen=True)
+class _Job:
+    info: MediaInfo
+    offset_s: float
+    lead_s: float
+    output: Path
+    muxer: str
+
+
+def plan_timeline(
+    offsets_s: Sequence[float], durations_s: Sequence[float], *, mode: str = "union"
+) -> tuple[float, float]:
+    """The common output timeline, as ``(start_s, duration_s)`` on the reference's timeline.
+
+    Parameters
+    ----------
+    offsets_s : sequence of float
+        Each video's offset in seconds (positive: started after the reference).
+    durations_s : sequence of float
+        Each video's duration in seconds, same length, all positive.
+    mode : {"union", "reference"}
+        ``union`` loses no footage: from the earliest start ``min(offset)`` to the latest end
+        ``max(offset + duration)``. ``reference`` starts at the reference's t=0 (footage from
+        before it is cut) and ends at the latest end.
+
+    Returns
+    -------
+    start_s, duration_s : float
+        Where the timeline starts on the reference's timeline, and how long it lasts.
+
+    Raises
+    ------
+    ParameterError
+        Unknown mode, mismatched or empty inputs, non-finite values, a duration <= 0, or (in
+        ``reference`` mode) every video ending before the reference starts.
+    """
+    if mode not in MODES:
+        raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
+    if len(offsets_s) != len(durations_s) or not offsets_s:
+        raise ParameterError(
+            f"need one duration per offset, got {len(offsets_s)} offsets and "
+            f"{len(durations_s)} durations"
+        )
+    for value in [*offsets_s, *durations_s]:
+        if not math.isfinite(value):
+            raise ParameterError(f"offsets and durations must be finite, got {value}")
+    if min(durations_s) <= 0:
+        raise ParameterError(f"durations must be positive, got {min(durations_s)}")
+    end_s = max(o + d for o, d in zip(offsets_s, durations_s, strict=True))
+    start_s = min(offsets_s) if mode == "union" else 0.0
+    if end_s <= start_s:
+        raise ParameterError(f"every video ends before the reference starts (latest end {end_s})")
+    return float(start_s), float(end_s - start_s)
+
+
+def _rate(fps: float) -> str:
+    """Exact frame rate text for ffmpeg: 29.97... -> "30000/1001"."""
+    return str(Fraction(fps).limit_denominator(1001))
+
+
+def _video_chain(*, lead_s: float, fps: float, total_s: float) -> str:
+    """Shift by whole frames with one ``tpad`` (start and end padding), cut with ``trim``."""
+    shift = round(lead_s * fps)
+    parts = ["setpts=PTS-STARTPTS", f"fps={_rate(fps)}"]  # frame k at k / fps from here on
+    if shift < 0:
+        parts += [f"trim=start_frame={-shift}", "setpts=PTS-STARTPTS"]
+    # One tpad for both ends: with a start tpad followed by a stop tpad, ffmpeg 9 emits only
+    # part of the stop padding (31 of 60 frames in our test), so the output ends early.
+    parts += [f"tpad=start={max(shift, 0)}:stop=-1:stop_mode=add:color=black",
+              f"trim=end_frame={max(1, round(total_s * fps))}"]  # fmt: skip
+    return ",".join(parts)
+
+
+def _audio_chain(*, lead_s: float, sample_rate_hz: int, total_s: float) -> str:
+    """Shift to the sample at the source rate, then pad or cut to exactly the timeline length."""
+    shift = round(lead_s * sample_rate_hz)
+    n_total = max(1, round(total_s * sample_rate_hz))
+    parts = ["aresample=async=1:first_pts=0"]  # sample 0 = file t=0, as in media.decode_audio
+    if shift > 0:
+        parts.append(f"adelay={shift}S:all=1")
+    elif shift < 0:
+        parts += [f"atrim=start_sample={-shift}", "asetpts=PTS-STARTPTS"]
+    parts += [f"apad=whole_len={n_total}", f"atrim=end_sample={n_total}"]
+    return ",".join(parts)
+
+
+def _reencode_args(job: _Job, target: Path, *, total_s: float) -> list[str]:
+    info, graph, maps = job.info, [], []
+    if info.video is not None and not info.video.fps > 0:
+        raise RenderError(
+            f"'{info.filename}' declares no frame rate, so it cannot be shifted by frames. "
+            "Re-export it as MP4 (H.264/AAC) and try again.",
+            filename=info.filename,
+        )
+    if info.video is not None:
+        chain = _video_chain(
+            lead_s=job.lead_s + info.video.start_s, fps=info.video.fps, total_s=total_s
+        )
+        graph.append(f"[0:v:0]{chain}[v]")
+        maps += ["-map", "[v]", "-c:v", "libx264", "-preset", X264_PRESET,
+                 "-crf", str(X264_CRF), "-pix_fmt", "yuv420p"]  # fmt: skip
+    if info.audio is not None:
+        chain = _audio_chain(
+            lead_s=job.lead_s, sample_rate_hz=info.audio.sample_rate_hz, total_s=total_s
+        )
+        graph.append(f"[0:a:0]{chain}[a]")
+        maps += ["-map", "[a]", "-c:a", "aac", "-b:a", AAC_BITRATE,
+                 "-ar", str(info.audio.sample_rate_hz)]  # fmt: skip
+    # Timecode and creation tags describe the source clock, which the shift invalidates.
+    return [*media.safe_input_args(info.path), "-filter_complex", ";".join(graph), *maps,
+            "-map_metadata", "-1", "-map_chapters", "-1",
+            *_muxer_args(job.muxer, target)]  # fmt: skip
+
+
+def _copy_args(job: _Job, target: Path) -> list[str]:
+    # Copy mode only ever cuts (its timeline starts with the last camera to start), because a
+    # start delay without re-encoding exists only as an MP4 edit list that FFmpeg-based players
+    # and our own verification ignore.
+    shift = ["-ss", f"{-job.lead_s:.6f}"] if job.lead_s < 0 else []
+    return [*shift, *media.safe_input_args(job.info.path), "-map", "0:v:0?", "-map", "0:a:0?",
+            "-c", "copy", *_muxer_args(job.muxer, target)]  # fmt: skip
+
+
+def _muxer_args(muxer: str, target: Path) -> list[str]:
+    faststart = ["-movflags", "+faststart"] if muxer in _FASTSTART else []
+    return [*faststart, "-f", muxer, "-y", str(target)]
+
+
+def _keyframe_snap_s(job: _Job) -> float:
+    """How far before a copy-mode cut the kept video really starts (its previous keyframe)."""
+    if job.lead_s >= 0 or job.info.video is None:
+        return 0.0
+    cut_s = -job.lead_s
+    keyframe_s = media.keyframe_at_or_before(job.info.path, cut_s)
+    return cut_s if keyframe_s is None else max(0.0, cut_s - keyframe_s)
+
+
+def _output_for(info: MediaInfo, out_dir: Path) -> tuple[Path, str, str | None]:
+    ext, muxer = _CONTAINERS.get(Path(info.filename).suffix.lower(), ("mp4", "mp4"))
+    note = None
+    if Path(info.filename).suffix.lower() not in _CONTAINERS:
+        note = f"'{info.filename}' is written as MP4: its container is not MP4, MOV or MKV"
+    return out_dir / f"{Path(info.filename).stem}_synced.{ext}", muxer, note
+
+
+def _plan_jobs(
+    sync: SyncResult, out_dir: Path, *, mode: str, reencode: bool
+) -> tuple[list[_Job], float, float, list[str], list[str]]:
+    """Probe the synced videos and place each on the timeline; unsynced ones are skipped."""
+    skipped, notes = [], []
+    chosen: list[tuple[MediaInfo, float]] = []
+    for v in sync.videos:
+        if v.synced and v.offset_s is not None:
+            chosen.append((media.probe(v.path), float(v.offset_s)))
+        else:
+            skipped.append(v.filename)
+            notes.append(f"'{v.filename}' is not synced, so no synced copy was written")
+    if len(chosen) < 2:
+        raise ParameterError(f"at least two synced videos are needed to render, got {len(chosen)}")
+    start_s, total_s = plan_timeline(
+        [o for _, o in chosen], [i.duration_s for i, _ in chosen], mode=mode
+    )
+    if not reencode:
+        latest_s = max(o for _, o in chosen)
+        total_s -= latest_s - start_s
+        start_s = latest_s
+        notes.append(
+            "without re-encoding the files can only be cut, so they start when the last "
+            "camera started"
+        )
+    jobs = []
+    for info, offset_s in chosen:
+        if offset_s + info.duration_s <= start_s:
+            skipped.append(info.filename)
+            notes.append(f"'{info.filename}' ends before the reference starts, so it was left out")
+            continue
+        output, muxer, note = _output_for(info, out_dir)
+        notes += [note] if note else []
+        jobs.append(_Job(info, offset_s, offset_s - start_s, output, muxer))
+    if len(jobs) < 2:
+        raise ParameterError(f"at least two videos must overlap the timeline, got {len(jobs)}")
+    sources = {Path(j.info.path).resolve() for j in jobs}
+    outputs = [j.output for j in jobs]
+    for out in outputs:
+        if outputs.count(out) > 1 or out.resolve() in sources:
+            raise ParameterError(f"two videos would both be written to (or over) '{out.name}'")
+    return jobs, start_s, total_s, skipped, notes
+
+
+def _reference_index(jobs: Sequence[_Job], sync: SyncResult) -> int:
+    name = next((v.filename for v in sync.videos if v.is_reference), sync.reference)
+    names = [j.info.filename for j in jobs]
+    return names.index(name) if name in names else 0
+
+
+def _tolerances_s(
+    jobs: Sequence[_Job], *, reencode: bool, tolerance_s: float | None
+) -> list[float]:
+    """Per output: one frame of the slowest camera, plus in copy mode its own keyframe snap."""
+    if tolerance_s is not None:
+        return [tolerance_s] * len(jobs)
+    fps = [j.info.video.fps for j in jobs if j.info.video is not None and j.info.video.fps > 0]
+    frame_s = 1.0 / min(fps, default=_NOMINAL_FPS)
+    return [frame_s + (0.0 if reencode else _keyframe_snap_s(j)) for j in jobs]
+
+
+def render_synced(
+    sync: SyncResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    mode: str = "union",
+    reencode: bool = True,
+    ffmpeg_bin: str | None = None,
+    progress: ProgressCallback | None = None,
+    verify: bool = True,
+    tolerance_s: float | None = None,
+    timeout_s: float = _DEFAULT_TIMEOUT_S,
+) -> RenderResult:
+    """Write ``{stem}_synced.{ext}`` for every synced video, all on one timeline, and verify them.
+
+    Parameters
+    ----------
+    sync : SyncResult
+        Offsets from :func:`syncengine.estimate_offsets` (positive: the video started after the
+        reference). Videos with ``synced=False`` are skipped and listed in ``skipped``.
+    out_dir : path-like
+        Output folder, created if missing. Existing ``_synced`` files there are replaced.
+    mode : {"union", "reference"}
+        Timeline, see :func:`plan_timeline`.
+    reencode : bool
+        ``True`` (default): H.264 (libx264, yuv420p) + AAC in the source container (MP4, MOV or
+        MKV; anything else becomes MP4, noted in ``notes``). Video is shifted to the nearest
+        frame at its own frame rate and padded with black, audio to the sample at its own rate
+        and padded with silence; every output lasts the timeline's duration (within a frame).
+        Rotated sources are turned upright, variable frame rates become constant at the
+        average rate. Clips without audio get no audio track.
+
+        ``False``: stream copy, no re-encoding: fast and lossless, but only approximately
+        aligned, and only for some players. ``mode`` is ignored: the timeline starts when the
+        last camera started, so every other file is only cut, never delayed (a delay without
+        re-encoding exists only as an MP4/MOV edit list, which FFmpeg-based players such as
+        VLC and mpv, and our verification, ignore):
+
+        - Each cut uses input ``-ss``, which with stream copy starts at the keyframe
+          at or before the cut. MP4/MOV hide the frames before the cut with an edit list, so
+          FFmpeg-based readers are exact; players that ignore edit lists, and every player for
+          MKV (no edit lists), show up to one GOP of extra footage, i.e. the video is early by
+          the "keyframe snap" (cut time minus keyframe time). Audio is cut to the packet.
+        - Nothing is padded at either end: output durations differ.
+
+        Each copy output is verified against its own tolerance, one frame plus its keyframe
+        snap; ``tolerance_s`` reports the largest.
+    verify : bool
+        Sync the outputs again with ``sync.method``, against the reference's output, and store
+        each measured offset in ``residual_s`` (should be ~0). Re-encoded outputs are searched
+        within ``VERIFY_MAX_LAG_S``, copy outputs within ``sync.max_lag_s``.
+    tolerance_s : float, optional
+        Largest accepted ``|residual_s|`` for every output. Default: one frame of the slowest
+        camera (copy mode: plus that output's keyframe snap).
+    timeout_s : float
+        Limit for each ffmpeg run, seconds.
+    progress : callable, optional
+        ``progress(stage, fraction)`` with stage "rendering" then "verifying"; ``fraction`` is
+        overall progress in [0, 1].
+
+    Returns
+    -------
+    RenderResult
+        Per output: source, output path, offset, ``lead_s`` (time added > 0 or cut < 0 at the
+        start), measured (probed) duration and residual; ``skipped`` and ``notes`` say which
+        videos were left out and which were written as MP4. ``verified`` is True only if every
+        output was measured and within its tolerance.
+
+    Raises
+    ------
+    ParameterError
+        Unknown mode, fewer than two synced videos, bad tolerance, or two outputs colliding.
+    RenderError
+        ffmpeg failed; nothing was written to ``out_dir``.
+    RenderVerificationFailed
+        After all outputs were written, a residual exceeded the tolerance or an output could not
+        be measured. The message names the files; ``exc.result`` holds the full result.
+    """
+    if mode not in MODES:
+        raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
+    if tolerance_s is not None and not tolerance_s > 0:
+        raise ParameterError(f"tolerance_s must be positive, got {tolerance_s}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs, start_s, total_s, skipped, notes = _plan_jobs(sync, out, mode=mode, reencode=reencode)
+    tolerances = _tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s)
+    stages = [("rendering", 4.0), ("verifying", 1.0)] if verify else [("rendering", 1.0)]
+    tracker = StagedProgress(progress, stages)
+    # Encode everything into a hidden folder on the same file system, then rename: a failure
+    # leaves no partial output, and a success replaces the old outputs at once.
+    with tempfile.TemporaryDirectory(dir=out, prefix=".rendering-") as tmp:
+        for k, job in enumerate(jobs):
+            staged = Path(tmp) / job.output.name
+            args = (_reencode_args(job, staged, total_s=total_s) if reencode
+                    else _copy_args(job, staged))  # fmt: skip
+            try:
+                media.run_ffmpeg(
+                    args, ffmpeg_bin=ffmpeg_bin, timeout_s=timeout_s,
+                    duration_s=total_s if reencode else job.info.duration_s + min(job.lead_s, 0),
+                    progress=tracker.item_callback("rendering", k, len(jobs)),
+                )  # fmt: skip
+            except RenderError as exc:
+                raise RenderError(
+                    f"rendering '{job.info.filename}' failed: {exc.message}",
+                    filename=job.info.filename,
+                ) from exc
+            tracker.update("rendering", 1.0, item=k, n_items=len(jobs))
+        for job in jobs:
+            os.replace(Path(tmp) / job.output.name, job.output)
+    residuals, failure = (
+        measure_outputs(
+            [j.output for j in jobs], sync=sync, reference=_reference_index(jobs, sync),
+            narrow=reencode, ffmpeg_bin=ffmpeg_bin,
+            progress=lambda _stage, fraction: tracker.update("verifying", fraction),
+        )
+        if verify else ([None] * len(jobs), None)
+    )  # fmt: skip
+    files = tuple(
+        RenderedFile(source=j.info.path, output=str(j.output), offset_s=j.offset_s,
+                     lead_s=j.lead_s, duration_s=media.probe(j.output).duration_s, residual_s=r)
+        for j, r in zip(jobs, residuals, strict=True)
+    )  # fmt: skip
+    measured = [abs(r) for r in residuals if r is not None]
+    bad = [k for k, r in enumerate(residuals) if r is None or abs(r) > tolerances[k]]
+    result = RenderResult(
+        files=files, timeline_start_s=start_s, timeline_duration_s=total_s,
+        verified=verify and not bad, max_residual_s=max(measured, default=None),
+        tolerance_s=max(tolerances), mode=mode, skipped=tuple(skipped), notes=tuple(notes),
+    )  # fmt: skip
+    if verify and bad:
+        raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)
+    return result
