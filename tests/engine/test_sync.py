@@ -1,0 +1,93 @@
+"""The whole pipeline on real files: N cameras, both methods, fusion, and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncengine import estimate_offsets
+from syncengine.errors import (
+    ClipTooShort,
+    NoAudioStream,
+    ParameterError,
+    SilentAudio,
+    StaticPicture,
+    UnreadableMedia,
+)
+
+AUDIO_TOL_S = 0.001  # sub-millisecond on clean overlapping audio
+
+
+def _check(result, clips, names, *, tol_s: float) -> None:
+    for name in names:
+        video = result.video(clips[name].name)
+        assert video.synced, (name, video)
+        assert abs(video.offset_s - clips.truth_s(name)) <= tol_s, (name, video.offset_s)
+
+
+def test_audio_sync_places_every_camera(clips) -> None:
+    names = ["a", "b_late", "c_early", "partial"]
+    result = estimate_offsets([clips[n] for n in names], method="audio")
+    _check(result, clips, names, tol_s=AUDIO_TOL_S)
+    assert result.video("a.mp4").offset_s == 0.0 and result.video("a.mp4").is_reference
+    assert all(v.confidence >= 0.8 and v.band == "excellent" for v in result.videos)
+    assert result.offsets()["b_late.mov"] == pytest.approx(1.25, abs=AUDIO_TOL_S)
+
+
+def test_a_clip_that_shares_nothing_is_refused(clips) -> None:
+    result = estimate_offsets([clips["a"], clips["b_late"], clips["unrelated"]], method="audio")
+    unrelated = result.video("unrelated.mp4")
+    assert not unrelated.synced and unrelated.offset_s is None and unrelated.confidence < 0.2
+    assert result.offsets()["unrelated.mp4"] is None
+    assert "not synced" in unrelated.notes[-1]
+
+
+def test_a_clip_without_overlap_with_the_reference_is_placed_through_others(clips) -> None:
+    names = ["a", "chain2", "chain3"]
+    result = estimate_offsets([clips[n] for n in names], method="audio")
+    _check(result, clips, names, tol_s=AUDIO_TOL_S)
+
+
+def test_any_clip_can_be_the_reference(clips) -> None:
+    names = ["a", "b_late", "c_early"]
+    result = estimate_offsets([clips[n] for n in names], method="audio", reference="b_late.mov")
+    assert result.reference == "b_late.mov"
+    assert result.video("b_late.mov").offset_s == 0.0
+    expected = clips.truth_s("c_early", reference="b_late")
+    assert result.video("c_early.mkv").offset_s == pytest.approx(expected, abs=AUDIO_TOL_S)
+
+
+def test_progress_reports_stages_and_a_rising_fraction(clips) -> None:
+    seen: list[tuple[str, float]] = []
+    estimate_offsets([clips["a"], clips["b_late"]], method="audio",
+                     progress=lambda s, f: seen.append((s, f)))  # fmt: skip
+    stages = [s for s, _ in seen]
+    assert stages[0] == "probing" and "extracting_audio" in stages and stages[-1] == "solving"
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "error", "message"),
+    [("noaudio", "audio", NoAudioStream, "has no audio track.*Try visual sync"),
+     ("silent", "audio", SilentAudio, "silent audio track.*Try visual sync"),
+     ("static", "visual", StaticPicture, "Try audio sync"),
+     ("tiny", "audio", ClipTooShort, "at least 1 s"),
+     ("tiny", "visual", ClipTooShort, "visual sync needs"),
+     ("not_media", "auto", UnreadableMedia, "not a video or audio file")],
+)  # fmt: skip
+def test_a_single_method_run_explains_what_it_cannot_use(clips, name, method, error, message):
+    with pytest.raises(error, match=message):
+        estimate_offsets([clips["a"], clips[name]], method=method)
+
+
+def test_bad_arguments_are_refused(clips) -> None:
+    with pytest.raises(ParameterError, match="method must be one of"):
+        estimate_offsets([clips["a"], clips["b_late"]], method="magic")
+    with pytest.raises(ParameterError, match="at least two videos"):
+        estimate_offsets([clips["a"]])
+    with pytest.raises(ParameterError, match="is not one of the input files"):
+        estimate_offsets([clips["a"], clips["b_late"]], reference="zzz.mp4")
+    with pytest.raises(ParameterError, match="max_lag_s must be positive"):
+        estimate_offsets([clips["a"], clips["b_late"]], max_lag_s=0)
+    with pytest.raises(ParameterError, match="share a file name"):
+        estimate_offsets([clips["a"], clips["a"]])
