@@ -94,7 +94,7 @@ def render_float(
     elif kind == "loop":
         xy = _loop_positions(scene, t_s)
     else:
-        xy = _positions(scene, t_s)
+        xy = _positions(scene, t_s) + _gestures(seed, t_s)
     size_px = min(width, height)
     for i in range(_N_BLOBS):
         # Pixel i spans [i, i + 1) of the scene scaled to the frame, so its centre is i + 0.5.
@@ -198,6 +198,35 @@ def _draw_disc(
 
 
 @functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=4096)
+def _gesture_slot(seed: int, slot: int) -> tuple[NDArray[np.float64], ...]:
+    """Per 1 s slot: (onset_s, duration_s, displacement [shape=(2, n_blobs)], active mask)."""
+    rng = np.random.default_rng([seed, 404, slot + _INDEX_BIAS])
+    onset = slot + rng.uniform(0.0, 0.7, size=_N_BLOBS)
+    duration = rng.uniform(0.2, 0.5, size=_N_BLOBS)
+    angle = rng.uniform(0, 2 * np.pi, size=_N_BLOBS)
+    size = rng.uniform(0.04, 0.12, size=_N_BLOBS)
+    active = rng.random(_N_BLOBS) < 0.45
+    disp = np.stack([size * np.cos(angle), size * np.sin(angle)])
+    return onset, duration, disp, active
+
+
+def _gestures(seed: int, t_s: float) -> NDArray[np.float64]:
+    """Quick out-and-back moves (like a hand gesture) at seeded times: sharp motion events.
+
+    Each blob makes a ``sin^2`` excursion of 0.04-0.12 frame sizes lasting 0.2-0.5 s in about
+    half of the 1 s slots, so motion energy has distinct, non-periodic onsets, as real scenes do.
+    """
+    out = np.zeros((2, _N_BLOBS))
+    slot = int(np.floor(t_s))
+    for k in (slot - 1, slot):  # a gesture starts in its slot and ends within 1.2 s
+        onset, duration, disp, active = _gesture_slot(seed, k)
+        u = (t_s - onset) / duration
+        live = active & (u >= 0.0) & (u < 1.0)
+        out += disp * np.where(live, np.sin(np.pi * np.clip(u, 0.0, 1.0)) ** 2, 0.0)
+    return out
+
+
 def _flash_time_s(seed: int, slot: int) -> float | None:
     """Onset of the flash in a 3 s slot (world seconds), or None for a slot without one."""
     rng = np.random.default_rng([seed, 303, slot + _INDEX_BIAS])

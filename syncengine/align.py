@@ -151,7 +151,8 @@ def solve(
     while True:
         nodes = _reachable(n, kept, reference)
         values = _wls(n, kept, kept_w, reference, nodes)
-        resid = np.array([values[j] - values[i] - v for i, j, v, _ in kept])
+        # Pairs outside the reference's component cannot be checked (their residual is NaN).
+        resid = np.nan_to_num(np.array([values[j] - values[i] - v for i, j, v, _ in kept]))
         if not kept or np.max(np.abs(resid)) <= outlier_s:
             break
         score = np.abs(resid) * np.sqrt([c * w for (*_, c), w in zip(kept, kept_w, strict=True)])

@@ -63,3 +63,10 @@ def test_a_coarse_pair_does_not_pull_a_clip_placed_by_a_precise_one() -> None:
     assert sol.values[1] == pytest.approx(1.0, abs=1e-4)
     equal = solve(3, pairs, outlier_s=0.1)
     assert abs(equal.values[1] - 1.0) > 0.005  # without precision the coarse pairs drag it
+
+
+def test_a_pair_outside_the_reference_component_does_not_break_the_solve() -> None:
+    pairs = [(0, 1, 1.5, 0.9), (2, 3, 0.5, 0.9), (0, 4, 0.75, 0.5)]
+    sol = solve(5, pairs, outlier_s=0.04)
+    assert sol.values[1] == pytest.approx(1.5) and sol.values[4] == pytest.approx(0.75)
+    assert np.isnan(sol.values[2]) and np.isnan(sol.values[3]) and sol.outliers == ()

@@ -91,3 +91,36 @@ def test_bad_arguments_are_refused(clips) -> None:
         estimate_offsets([clips["a"], clips["b_late"]], max_lag_s=0)
     with pytest.raises(ParameterError, match="share a file name"):
         estimate_offsets([clips["a"], clips["a"]])
+
+
+def test_visual_sync_places_cameras_within_half_a_frame(clips) -> None:
+    names = ["a", "c_early", "noaudio"]
+    result = estimate_offsets([clips[n] for n in names], method="visual")
+    for name in names[1:]:
+        video = result.video(clips[name].name)
+        fps = 25.0 if name == "c_early" else 30.0
+        assert video.synced and abs(video.offset_s - clips.truth_s(name)) <= 0.5 / max(fps, 30.0)
+
+
+def test_auto_fuses_both_methods_and_reports_their_agreement(clips) -> None:
+    names = ["a", "b_late", "c_early", "noaudio", "static", "silent"]
+    result = estimate_offsets([clips[n] for n in names], method="auto")
+    for name in names[1:]:
+        video = result.video(clips[name].name)
+        assert video.synced, (name, video.notes)
+        # Clips with sound are placed to the millisecond, picture-only ones within a frame.
+        tol = AUDIO_TOL_S if name in ("b_late", "c_early", "static") else 1 / 30
+        assert abs(video.offset_s - clips.truth_s(name)) <= tol, (name, video.offset_s)
+    c_early = result.video("c_early.mkv")
+    assert c_early.audio_offset_s is not None and c_early.visual_offset_s is not None
+    assert c_early.audio_video_diff_s < 0.2
+    noaudio = result.video("noaudio.mp4")
+    assert noaudio.audio_offset_s is None and noaudio.visual_offset_s is not None
+    assert any("no audio track" in note for note in noaudio.notes)
+    assert result.video("static.mp4").visual_offset_s is None
+
+
+def test_auto_reports_a_clip_unusable_by_both_methods_as_not_synced(clips, tmp_path) -> None:
+    result = estimate_offsets([clips["a"], clips["b_late"], clips["unrelated"]], method="auto")
+    unrelated = result.video("unrelated.mp4")
+    assert not unrelated.synced and unrelated.confidence < 0.2
