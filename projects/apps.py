@@ -1,8 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+
+def _sqlite_wal(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # Concurrent web + worker writers: WAL lets readers proceed while a writer commits.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL;")
 
 
 class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
+
+    def ready(self) -> None:
+        connection_created.connect(_sqlite_wal, dispatch_uid="projects_sqlite_wal")

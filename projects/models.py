@@ -1,3 +1,204 @@
-"""Models for projects, videos and sync runs (the portal issue fills these in)."""
+"""Projects, videos, sync runs, per-video offsets and renders.
+
+Fields, statuses and constraints only; all work happens in ``projects.services``.
+"""
 
 from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def _video_upload_to(video: Video, filename: str) -> str:
+    # A random folder per upload: original names may collide and must never be trusted as paths.
+    return f"projects/{video.project_id}/videos/{uuid.uuid4().hex}/{filename}"
+
+
+def _derived_upload_to(video: Video, filename: str) -> str:
+    return f"projects/{video.project_id}/derived/{uuid.uuid4().hex}/{filename}"
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Video(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Preparing preview"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Preview failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="videos")
+    file = models.FileField(upload_to=_video_upload_to, max_length=500)
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0, help_text="upload order within the project")
+    # Probed on arrival (before the row is saved): a file that fails probing never gets a row.
+    container = models.CharField(max_length=100, blank=True)
+    duration_s = models.FloatField(default=0.0)
+    fps = models.FloatField(null=True, blank=True)
+    variable_fps = models.BooleanField(default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    rotation_deg = models.IntegerField(default=0)
+    video_codec = models.CharField(max_length=50, blank=True)
+    has_audio = models.BooleanField(default=False)
+    audio_codec = models.CharField(max_length=50, blank=True)
+    sample_rate_hz = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    creation_time = models.CharField(max_length=64, blank=True)
+    timecode = models.CharField(max_length=32, blank=True)
+    # Browser proxy (H.264/AAC MP4, <= 720p, faststart) and poster, made in the background.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    proxy = models.FileField(upload_to=_derived_upload_to, max_length=500, blank=True)
+    poster = models.FileField(upload_to=_derived_upload_to, max_length=500, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SyncRun(models.Model):
+    class Method(models.TextChoices):
+        AUTO = "auto", "Automatic (sound and picture)"
+        AUDIO = "audio", "Sound only"
+        VISUAL = "visual", "Picture only"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.AUTO)
+    reference = models.ForeignKey(Video, on_delete=models.SET_NULL, null=True, related_name="+")
+    max_offset_s = models.FloatField(null=True, blank=True, help_text="empty: whole overlap")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=40, blank=True)
+    progress = models.FloatField(default=0.0)
+    error_code = models.CharField(max_length=60, blank=True)
+    error_message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    engine_version = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    elapsed_s = models.FloatField(null=True, blank=True)
+    peak_memory_mb = models.FloatField(null=True, blank=True)
+    plots = models.JSONField(default=list, blank=True, help_text="debug plot paths in MEDIA_ROOT")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.method}, {self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class VideoOffset(models.Model):
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="offsets")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="offsets")
+    offset_s = models.FloatField(
+        null=True, blank=True, help_text="engine estimate; empty: not synced"
+    )
+    confidence = models.FloatField(default=0.0)
+    band = models.CharField(max_length=20, blank=True)
+    synced = models.BooleanField(default=False)
+    is_reference = models.BooleanField(default=False)
+    audio_offset_s = models.FloatField(null=True, blank=True)
+    audio_confidence = models.FloatField(null=True, blank=True)
+    visual_offset_s = models.FloatField(null=True, blank=True)
+    visual_confidence = models.FloatField(null=True, blank=True)
+    audio_video_diff_s = models.FloatField(null=True, blank=True)
+    drift_ppm = models.FloatField(null=True, blank=True)
+    residual_s = models.FloatField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    # The user's correction is kept apart from the estimate, which stays on record.
+    manual_offset_s = models.FloatField(null=True, blank=True)
+    manual_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["video__position", "video_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "video"], name="one_offset_per_video_and_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} in run {self.run_id}"
+
+    @property
+    def effective_offset_s(self) -> float | None:
+        return self.manual_offset_s if self.manual_offset_s is not None else self.offset_s
+
+
+class Render(models.Model):
+    """Synced files rendered from one run's offsets, with their verification."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="renders")
+    mode = models.CharField(max_length=20, default="union")
+    reencode = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=40, blank=True)
+    progress = models.FloatField(default=0.0)
+    verified = models.BooleanField(default=False)
+    max_residual_s = models.FloatField(null=True, blank=True)
+    tolerance_s = models.FloatField(null=True, blank=True)
+    timeline_start_s = models.FloatField(null=True, blank=True)
+    timeline_duration_s = models.FloatField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Render {self.pk} of run {self.run_id} ({self.status})"
+
+
+class RenderOutput(models.Model):
+    render = models.ForeignKey(Render, on_delete=models.CASCADE, related_name="outputs")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(max_length=500)
+    duration_s = models.FloatField(default=0.0)
+    lead_s = models.FloatField(default=0.0)
+    residual_s = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["video__position", "video_id"]
+
+    def __str__(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]

@@ -10,7 +10,7 @@ is fatal (single-method runs) or a fallback (``auto``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -24,6 +24,7 @@ __all__ = ["Extracted", "extract_audio", "extract_motion"]
 
 T = TypeVar("T")
 _SOFT_ERRORS = (NoAudioStream, NoVideoStream, InsufficientSignal)
+_POLL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,11 @@ class Extracted(Generic[T]):
 
 
 def _run(
-    infos: Sequence[MediaInfo], work: Callable[[int, MediaInfo], T], *, workers: int
+    infos: Sequence[MediaInfo],
+    work: Callable[[int, MediaInfo], T],
+    *,
+    workers: int,
+    progress: StagedProgress,
 ) -> Extracted[T]:
     def guarded(k: int) -> tuple[T | None, Exception | None]:
         try:
@@ -44,7 +49,17 @@ def _run(
             return None, exc
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(guarded, range(len(infos))))
+        futures = [pool.submit(guarded, k) for k in range(len(infos))]
+        pending = set(futures)
+        try:
+            while pending:
+                _, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_EXCEPTION)
+                progress.flush()  # callbacks run here, in the caller's thread
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        results = [f.result() for f in futures]  # re-raises a worker's unexpected error
     return Extracted(tuple(r[0] for r in results), tuple(r[1] for r in results))
 
 
@@ -66,7 +81,7 @@ def extract_audio(
         progress.update("extracting_audio", 1.0, item=k, n_items=len(infos))
         return track
 
-    return _run(infos, work, workers=workers)
+    return _run(infos, work, workers=workers, progress=progress)
 
 
 def extract_motion(
@@ -87,4 +102,4 @@ def extract_motion(
         report(1.0)
         return series
 
-    return _run(infos, work, workers=workers)
+    return _run(infos, work, workers=workers, progress=progress)

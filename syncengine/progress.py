@@ -5,6 +5,11 @@ Conventions
 Callbacks receive ``(stage, fraction)`` where ``stage`` names the work under way ("probing",
 "extracting_audio", "motion_analysis", "correlating", "solving", "rendering", "verifying") and
 ``fraction`` in [0, 1] is the progress of the whole operation, never decreasing.
+
+Callbacks always run in the thread that created the tracker (the caller's thread): updates
+from worker threads are recorded and delivered by :meth:`StagedProgress.flush`, which the
+owner calls while it waits. So a callback may use thread-bound resources (a database
+connection) and may raise to abort the work.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class StagedProgress:
         self._items: dict[str, dict[int, float]] = {}
         self._lock = threading.Lock()
         self._last = 0.0
+        self._owner = threading.get_ident()
+        self._pending: tuple[str, float] | None = None
 
     def update(self, stage: str, fraction: float, *, item: int = 0, n_items: int = 1) -> None:
         """Record ``fraction`` done of ``item`` (of ``n_items``) in ``stage`` and report."""
@@ -47,7 +54,18 @@ class StagedProgress:
             overall = self._start[stage] + self._weight[stage] * min(1.0, done)
             overall = max(self._last, min(1.0, overall))
             self._last = overall
+            if threading.get_ident() != self._owner:
+                self._pending = (stage, overall)
+                return
+            self._pending = None
         self._callback(stage, overall)
+
+    def flush(self) -> None:
+        """Deliver the latest update recorded by a worker thread (call from the owner thread)."""
+        with self._lock:
+            pending, self._pending = self._pending, None
+        if pending is not None and self._callback is not None:
+            self._callback(*pending)
 
     def item_callback(self, stage: str, item: int, n_items: int) -> ProgressCallback:
         """A callback for one item of a stage (e.g. one file of "rendering")."""

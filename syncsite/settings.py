@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from syncsite.env import env_bool, env_float, env_str
+from syncsite.env import database_from_url, env_bool, env_float, env_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_q",
     "projects",
 ]
 
@@ -44,6 +45,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "projects.logging.RequestIdMiddleware",
 ]
 
 ROOT_URLCONF = "syncsite.urls"
@@ -64,14 +66,19 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-        # Workers and the web server write concurrently: IMMEDIATE avoids "database is locked".
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # The web server and workers write concurrently: IMMEDIATE transactions (and WAL,
+            # set on connect in projects.apps) avoid "database is locked".
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+        }
     }
-}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en-us"
@@ -88,3 +95,56 @@ MEDIA_URL = "media/"
 # FFMPEG_BIN empty means "the static ffmpeg from the imageio-ffmpeg wheel".
 FFMPEG_BIN = env_str("FFMPEG_BIN", "")
 SYNC_MAX_LAG_S = env_float("SYNC_MAX_LAG_S", 20.0)
+SYNC_TASK_TIMEOUT_S = env_int("SYNC_TASK_TIMEOUT_S", 3 * 3600)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024**3)
+PROXY_MAX_HEIGHT = env_int("PROXY_MAX_HEIGHT", 720)
+# Uploads stream to disk in chunks (never held in memory).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", "") or None
+
+# django-q2: minute-long jobs. timeout > the longest job, retry > timeout, one attempt, and
+# failures acknowledged so a crashed job is not redelivered forever; the hook marks its run failed.
+Q_BROKER = env_str("Q_BROKER", "orm")
+if Q_BROKER not in ("orm", "redis"):
+    raise ImproperlyConfigured(f"Q_BROKER={Q_BROKER!r}: use 'orm' or 'redis'")
+Q_CLUSTER = {
+    "name": "syncsite",
+    "workers": env_int("Q_WORKERS", 2),
+    "timeout": SYNC_TASK_TIMEOUT_S,
+    "retry": SYNC_TASK_TIMEOUT_S + 600,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "sync": env_bool("Q_SYNC", False),
+    "save_limit": 1000,
+}
+if Q_BROKER == "redis":
+    Q_CLUSTER["redis"] = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOG_DIR = Path(env_str("LOG_DIR", str(BASE_DIR / "logs")))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "sync": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "filters": {"request_id": {"()": "projects.logging.RequestIdFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "sync_file": {
+            "class": "projects.logging.LazyFileHandler",
+            "filename": str(LOG_DIR / "video_sync.log"),
+            "formatter": "sync",
+            "filters": ["request_id"],
+        },
+    },
+    "loggers": {
+        "projects": {"handlers": ["console", "sync_file"], "level": "INFO"},
+    },
+}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "project-list"
+LOGOUT_REDIRECT_URL = "login"

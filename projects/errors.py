@@ -1,0 +1,41 @@
+"""User-facing text for every failure, keyed by the engine's stable error codes."""
+
+from __future__ import annotations
+
+GENERIC_FAILURE = "Sync failed unexpectedly; the error was logged."
+WORKER_LOST = (
+    "The sync stopped before it finished (the worker was stopped or ran out of time). "
+    "Start it again; if it keeps failing, try a shorter maximum offset or fewer videos."
+)
+CANCELLED = "Cancelled by the user."
+UPLOAD_TOO_LARGE = "'{name}' is {size} - larger than the {limit} limit. Trim or compress it first."
+NEED_TWO_VIDEOS = "Add at least two videos to the project before syncing."
+RUN_ALREADY_ACTIVE = "A sync is already running for this project; wait for it or cancel it."
+VIDEO_NOT_IN_PROJECT = "The reference video must be one of this project's videos."
+DISK_FULL = (
+    "The server ran out of disk space while saving '{name}'. Nothing was changed; try later."
+)
+
+# Engine codes -> final user text. The engine's own message (which names the file) is used
+# when a code is not listed here, so every error stays specific.
+ENGINE_HINTS = {
+    "no_audio_stream": "Choose 'Picture only' or 'Automatic' to sync clips without sound.",
+    "silent_audio": "Choose 'Picture only' or 'Automatic' for clips with silent sound.",
+    "static_picture": "Choose 'Sound only' or 'Automatic' for clips that do not move.",
+    "clip_too_short": "Clips need at least a second of overlapping material.",
+}
+
+
+def engine_message(code: str, message: str) -> str:
+    """The engine's message plus a hint on what to do next, when we have one."""
+    hint = ENGINE_HINTS.get(code)
+    return f"{message} {hint}" if hint else message
+
+
+def human_size(n_bytes: int) -> str:
+    size = float(n_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"

@@ -1,0 +1,53 @@
+"""Reads, always scoped to the user: another user's object is a 404, never its data."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from projects.models import Project, Render, SyncRun, Video, VideoOffset
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _projects_for(user: User) -> QuerySet[Project]:
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(owner=user)
+
+
+def project_list_for_user(*, user: User) -> QuerySet[Project]:
+    return _projects_for(user).annotate(n_videos=Count("videos", distinct=True))
+
+
+def project_get_for_user(*, user: User, project_id: int) -> Project:
+    return get_object_or_404(_projects_for(user), pk=project_id)
+
+
+def video_list_for_project(*, project: Project) -> QuerySet[Video]:
+    return project.videos.all()
+
+
+def video_get_for_user(*, user: User, video_id: int) -> Video:
+    return get_object_or_404(Video.objects.filter(project__in=_projects_for(user)), pk=video_id)
+
+
+def sync_run_list_for_project(*, project: Project) -> QuerySet[SyncRun]:
+    return project.runs.select_related("reference")
+
+
+def sync_run_get_for_user(*, user: User, run_id: int) -> SyncRun:
+    runs = SyncRun.objects.filter(project__in=_projects_for(user)).select_related(
+        "project", "reference"
+    )
+    return get_object_or_404(runs, pk=run_id)
+
+
+def offsets_for_run(*, run: SyncRun) -> QuerySet[VideoOffset]:
+    return run.offsets.select_related("video")
+
+
+def render_get_for_user(*, user: User, render_id: int) -> Render:
+    renders = Render.objects.filter(run__project__in=_projects_for(user)).select_related("run")
+    return get_object_or_404(renders, pk=render_id)

@@ -1,0 +1,32 @@
+"""Writes: the only code that changes models or calls the engine.
+
+Split by entity: :mod:`.projects`, :mod:`.videos`, :mod:`.runs`.
+"""
+
+from __future__ import annotations
+
+from projects.services.errors import ServiceError
+from projects.services.projects import project_create, project_delete, project_update
+from projects.services.runs import (
+    offset_adjust,
+    sync_run_cancel,
+    sync_run_execute,
+    sync_run_fail_if_unfinished,
+    sync_run_start,
+)
+from projects.services.videos import video_add, video_delete, video_prepare_preview
+
+__all__ = [
+    "ServiceError",
+    "offset_adjust",
+    "project_create",
+    "project_delete",
+    "project_update",
+    "sync_run_cancel",
+    "sync_run_execute",
+    "sync_run_fail_if_unfinished",
+    "sync_run_start",
+    "video_add",
+    "video_delete",
+    "video_prepare_preview",
+]

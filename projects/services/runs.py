@@ -1,0 +1,196 @@
+"""Sync run writes: start (queue), execute (in a worker), cancel, fail, manual adjustments."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+import syncengine
+from projects import errors
+from projects.logging import request_id_var
+from projects.models import Project, SyncRun, Video, VideoOffset
+from projects.services.errors import ServiceError
+from projects.tasks import enqueue
+
+logger = logging.getLogger(__name__)
+_PROGRESS_EVERY_S = 0.5
+
+
+class _Cancelled(Exception):
+    """Raised from the progress callback when the run was cancelled meanwhile."""
+
+
+def sync_run_start(
+    *,
+    project: Project,
+    method: str = SyncRun.Method.AUTO,
+    reference: Video | None = None,
+    max_offset_s: float | None = None,
+    request_id: str = "",
+) -> SyncRun:
+    """Queue a sync run for the project's videos; the work happens in a worker."""
+    if project.videos.count() < 2:
+        raise ServiceError(errors.NEED_TWO_VIDEOS, code="need_two_videos")
+    if reference is not None and reference.project_id != project.pk:
+        raise ServiceError(errors.VIDEO_NOT_IN_PROJECT, code="bad_reference")
+    if max_offset_s is not None and not max_offset_s > 0:
+        raise ServiceError("The maximum offset must be a positive number of seconds.",
+                           code="bad_max_offset")  # fmt: skip
+    with transaction.atomic():
+        if project.runs.filter(status__in=SyncRun.ACTIVE).exists():
+            raise ServiceError(errors.RUN_ALREADY_ACTIVE, code="run_active")
+        run = SyncRun(
+            project=project, method=method, reference=reference or project.videos.first(),
+            max_offset_s=max_offset_s, request_id=request_id or request_id_var.get(),
+            engine_version=syncengine.__version__,
+        )  # fmt: skip
+        run.full_clean()
+        run.save()
+        transaction.on_commit(lambda: enqueue("sync_run_execute_task", run.pk))
+    logger.info("run %s queued for project %s (%s)", run.pk, project.pk, method)
+    return run
+
+
+def sync_run_cancel(*, run: SyncRun) -> bool:
+    """Cancel a queued or running run; the worker notices at its next progress report."""
+    changed = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(
+        status=SyncRun.Status.CANCELLED, error_message=errors.CANCELLED,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    return bool(changed)
+
+
+def sync_run_fail_if_unfinished(*, run_id: int, message: str = errors.WORKER_LOST) -> None:
+    SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE).update(
+        status=SyncRun.Status.FAILED, error_code="worker_lost", error_message=message,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+
+
+def offset_adjust(*, offset: VideoOffset, manual_offset_s: float | None) -> VideoOffset:
+    """Keep the user's correction beside the estimate (``None`` clears it)."""
+    offset.manual_offset_s = manual_offset_s
+    offset.manual_updated_at = timezone.now() if manual_offset_s is not None else None
+    offset.save(update_fields=["manual_offset_s", "manual_updated_at"])
+    return offset
+
+
+def _progress_writer(run_id: int):  # noqa: ANN202
+    # The engine calls this from our own thread, so it may use the ORM and raise to cancel.
+    last = {"t": 0.0, "stage": ""}
+
+    def report(stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == last["stage"] and now - last["t"] < _PROGRESS_EVERY_S and fraction < 1:
+            return
+        last.update(t=now, stage=stage)
+        updated = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
+            stage=stage, progress=round(fraction, 4)
+        )
+        if not updated:
+            raise _Cancelled
+
+    return report
+
+
+def _reset_peak_rss() -> None:
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def sync_run_execute(*, run_id: int) -> None:
+    """Claim the run (compare-and-set, so a redelivered task does nothing) and sync it."""
+    claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.RUNNING, started_at=timezone.now(), stage="probing", progress=0.0
+    )
+    if not claimed:
+        return
+    run = SyncRun.objects.select_related("project", "reference").get(pk=run_id)
+    token = request_id_var.set(run.request_id or "-")
+    _reset_peak_rss()
+    started = time.perf_counter()
+    try:
+        videos = list(run.project.videos.all())
+        result = _run_engine(run, videos)
+    except _Cancelled:
+        logger.info("run %s cancelled", run_id)
+        return
+    except syncengine.SyncEngineError as exc:
+        _finish(run_id, started, status=SyncRun.Status.FAILED, error_code=exc.code,
+                error_message=errors.engine_message(exc.code, exc.message))  # fmt: skip
+        logger.info("run %s failed: %s", run_id, exc.message)
+        return
+    except Exception:
+        logger.exception("run %s failed unexpectedly", run_id)
+        _finish(run_id, started, status=SyncRun.Status.FAILED, error_code="internal",
+                error_message=errors.GENERIC_FAILURE)  # fmt: skip
+        return
+    finally:
+        request_id_var.reset(token)
+        close_old_connections()
+    with transaction.atomic():
+        by_name = {v.engine_name: v for v in videos}  # type: ignore[attr-defined]
+        VideoOffset.objects.bulk_create([
+            VideoOffset(
+                run_id=run_id, video=by_name[v.filename], offset_s=v.offset_s,
+                confidence=v.confidence, band=v.band, synced=v.synced,
+                is_reference=v.is_reference, audio_offset_s=v.audio_offset_s,
+                audio_confidence=v.audio_confidence, visual_offset_s=v.visual_offset_s,
+                visual_confidence=v.visual_confidence, audio_video_diff_s=v.audio_video_diff_s,
+                drift_ppm=v.drift_ppm, residual_s=v.residual_s, notes=list(v.notes),
+            )
+            for v in result.videos
+        ])  # fmt: skip
+        _finish(run_id, started, status=SyncRun.Status.DONE, stage="done", progress=1.0)
+    for v in result.videos:
+        name = by_name[v.filename].original_name
+        logger.info("run %s offset %s: %s s (confidence %.2f, %s)", run_id, name,
+                    "not synced" if v.offset_s is None else f"{v.offset_s:+.4f}",
+                    v.confidence, v.band)  # fmt: skip
+
+
+def _run_engine(run: SyncRun, videos: list[Video]) -> syncengine.SyncResult:
+    """Run the engine on links named after the uploads (names shown to the user, made unique)."""
+    with tempfile.TemporaryDirectory(prefix="syncrun-") as tmp:
+        paths, used = [], set()
+        for video in videos:
+            stem, suffix = Path(video.original_name).stem, Path(video.original_name).suffix
+            name, k = video.original_name, 2
+            while name in used:
+                name, k = f"{stem} ({k}){suffix}", k + 1
+            used.add(name)
+            video.engine_name = name  # type: ignore[attr-defined]
+            link = Path(tmp) / name
+            os.symlink(video.file.path, link)
+            paths.append(link)
+        reference = videos.index(run.reference) if run.reference in videos else 0
+        # Decoding and correlating can take minutes: no transaction is open here.
+        return syncengine.estimate_offsets(
+            paths, method=run.method, reference=reference, max_lag_s=run.max_offset_s,
+            ffmpeg_bin=settings.FFMPEG_BIN or None, progress=_progress_writer(run.pk),
+        )  # fmt: skip
+
+
+def _finish(run_id: int, started: float, *, status: str, **fields: object) -> None:
+    SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
+        status=status, finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
+        peak_memory_mb=_peak_rss_mb(), **fields,
+    )  # fmt: skip

@@ -1,0 +1,34 @@
+"""django-q2 task entry points: one-line wrappers that take primary keys and call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_HOOKS = {"sync_run_execute_task": "projects.tasks.sync_run_done_hook"}
+
+
+def enqueue(name: str, *args: Any) -> str:
+    """Queue ``projects.tasks.<name>(*args)``; call it from ``transaction.on_commit``."""
+    from django_q.tasks import async_task
+
+    return async_task(f"projects.tasks.{name}", *args, hook=_HOOKS.get(name))
+
+
+def sync_run_execute_task(run_id: int) -> None:
+    from projects import services
+
+    services.sync_run_execute(run_id=run_id)
+
+
+def video_prepare_preview_task(video_id: int) -> None:
+    from projects import services
+
+    services.video_prepare_preview(video_id=video_id)
+
+
+def sync_run_done_hook(task: Any) -> None:
+    """Backstop: a task that died (timeout, killed worker) leaves its run failed, not running."""
+    from projects import services
+
+    if not task.success and task.args:
+        services.sync_run_fail_if_unfinished(run_id=int(task.args[0]))
