@@ -12,7 +12,10 @@ Method
    so speech, music and transients all give a needle-sharp peak) band-limited to 50 Hz..0.95
    Nyquist, over every lag allowed by ``max_lag_s`` and the minimum overlap; long clips are
    correlated in chunks whose curves are pooled so clock drift cannot smear the peak away.
-   Confidence comes from this curve (:mod:`syncengine.confidence`).
+   Confidence comes from this curve (:mod:`syncengine.confidence`), times an ambiguity factor
+   from the unwhitened, overlap-normalised correlation: whitening flattens a line spectrum, so a
+   strictly repeating loop gives GCC-PHAT a sharp peak where the clip edges align best, while
+   the plain correlation shows every repeat as equally good.
 2. Refinement at the full analysis rate: GCC-PHAT of up to ``REFINE_WINDOW_S`` of the overlap
    around the coarse lag, windowed-sinc interpolation of the peak to ~1/100 sample.
 3. Drift: on overlaps of at least ``DRIFT_MIN_OVERLAP_S``, the refinement is repeated in windows
@@ -23,27 +26,65 @@ Method
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.ndimage
-import scipy.signal
 from numpy.typing import NDArray
 
-from syncengine.confidence import confidence_from_stats, peak_statistics
+from syncengine.confidence import ambiguity_factor, confidence_from_stats, peak_statistics
 from syncengine.errors import ClipTooShort, ParameterError, SilentAudio
 from syncengine.types import AudioTrack, LagEstimate
 from syncengine.xcorr import correlate_window, refine_peak
 
-__all__ = ["check_audio", "estimate_audio_lag"]
+__all__ = ["PreparedAudio", "check_audio", "estimate_audio_lag", "prepare_audio"]
 
 COARSE_RATE_HZ = 4000
 REFINE_WINDOW_S = 15.0
 CHUNK_S = 10.0
 DRIFT_BUDGET_PPM = 300.0
-DRIFT_MIN_OVERLAP_S = 60.0
+DRIFT_MIN_OVERLAP_S = 20.0
 DRIFT_WINDOW_S = 5.0
 MIN_DURATION_S = 1.0
 SILENCE_RMS = 10 ** (-70 / 20)  # -70 dBFS
-_BAND = (50.0, 0.95)  # Hz low edge, fraction of Nyquist high edge
+_BAND = (50.0, 0.9)  # Hz low edge, fraction of Nyquist high edge (below the decimator's roll-off)
+_PLAIN_LOW_HZ = 150.0  # the ambiguity check ignores mains hum's fundamental
+_DECIMATOR_TAPS = 31  # per unit of decimation factor, each side
+
+
+@dataclass(frozen=True)
+class PreparedAudio:
+    """A checked track and its copy at ``COARSE_RATE_HZ``, made once per video."""
+
+    track: AudioTrack
+    coarse: NDArray[np.float32]
+
+
+def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
+    """Zero-phase low-pass (Hann-windowed sinc at 0.9 of the new Nyquist), keep every factor-th."""
+    if factor == 1:
+        return x
+    half = _DECIMATOR_TAPS * factor
+    n = np.arange(-half, half + 1)
+    cutoff = 0.9 / factor
+    taps = cutoff * np.sinc(cutoff * n) * (0.5 + 0.5 * np.cos(np.pi * n / (half + 1)))
+    taps = (taps / taps.sum()).astype(np.float32)
+    y = scipy.ndimage.convolve1d(x, taps, mode="constant")
+    return np.ascontiguousarray(y[::factor])
+
+
+def prepare_audio(track: AudioTrack, *, filename: str = "clip") -> PreparedAudio:
+    """Check ``track`` (see :func:`check_audio`) and decimate it for the coarse search.
+
+    Raises
+    ------
+    ClipTooShort, SilentAudio, ParameterError
+    """
+    check_audio(track, filename=filename)
+    rate = track.sample_rate_hz
+    if rate % COARSE_RATE_HZ:
+        raise ParameterError(f"analysis rate {rate} Hz is not a multiple of {COARSE_RATE_HZ} Hz")
+    return PreparedAudio(track=track, coarse=_decimate(track.samples, rate // COARSE_RATE_HZ))
 _EXCLUSION_S = 0.0025
 
 
@@ -92,7 +133,7 @@ def _lag_window(
 
 def _coarse_curve(
     ref: NDArray[np.float32], oth: NDArray[np.float32], *, lo: int, hi: int
-) -> tuple[NDArray[np.float32], int]:
+) -> tuple[NDArray[np.float32], NDArray[np.float32], int]:
     """|GCC-PHAT| at ``COARSE_RATE_HZ`` for lags ``lo..hi``, tolerant of clock drift.
 
     A long ``oth`` is cut into ``CHUNK_S`` chunks, each correlated against the part of ``ref``
@@ -100,16 +141,22 @@ def _coarse_curve(
     clock drift could cause at its distance from the middle, then the curves are summed. Without
     this a 100 ppm drift smears a 10-minute peak over 60 ms and it drowns in noise.
 
-    Returns the curve and the half-width (samples) of the peak's lobe that drift may widen it to.
+    Returns the GCC-PHAT curve, the unwhitened overlap-normalised curve (for the ambiguity
+    check), and the half-width (samples) of the peak's lobe that drift may widen it to.
     """
     band = (_BAND[0] / (COARSE_RATE_HZ / 2), _BAND[1])
     chunk = int(CHUNK_S * COARSE_RATE_HZ)
     budget = DRIFT_BUDGET_PPM * 1e-6
     base = max(2, int(_EXCLUSION_S * COARSE_RATE_HZ))
+    plain_band = (_PLAIN_LOW_HZ / (COARSE_RATE_HZ / 2), _BAND[1])
     if oth.size <= 2 * chunk:
-        corr = correlate_window(ref, oth, min_lag=lo, max_lag=hi, band_fraction=band)
-        return np.abs(corr.values), base + int(budget * oth.size)
+        corr = correlate_window(
+            ref, oth, min_lag=lo, max_lag=hi, band_fraction=band, plain_band_fraction=plain_band
+        )
+        assert corr.plain is not None
+        return np.abs(corr.values), np.abs(corr.plain), base + int(budget * oth.size)
     acc = np.zeros(hi - lo + 1, dtype=np.float32)
+    acc_plain = np.zeros(hi - lo + 1, dtype=np.float32)
     mid = oth.size / 2
     n_chunks = oth.size // chunk  # the remainder joins the last chunk
     for k in range(n_chunks):
@@ -119,14 +166,18 @@ def _coarse_curve(
         if r1 - r0 < COARSE_RATE_HZ:
             continue
         corr = correlate_window(
-            ref[r0:r1], piece, min_lag=lo + u - r0, max_lag=hi + u - r0, band_fraction=band
-        )
-        vals = np.abs(corr.values)
+            ref[r0:r1], piece, min_lag=lo + u - r0, max_lag=hi + u - r0, band_fraction=band,
+            plain_band_fraction=plain_band,
+        )  # fmt: skip
+        assert corr.plain is not None
+        vals, plain = np.abs(corr.values), np.abs(corr.plain)
         spread = int(budget * abs(u + piece.size / 2 - mid))
         if spread:
             vals = scipy.ndimage.maximum_filter1d(vals, 2 * spread + 1)
+            plain = scipy.ndimage.maximum_filter1d(plain, 2 * spread + 1)
         acc[corr.lags + r0 - u - lo] += vals
-    return acc, base + int(budget * (mid + chunk))
+        acc_plain[corr.lags + r0 - u - lo] += plain
+    return acc, acc_plain, base + int(budget * (mid + chunk))
 
 
 def _overlap_s(lag_s: float, ref_s: float, oth_s: float) -> float:
@@ -157,8 +208,8 @@ def _refine(
 
 
 def estimate_audio_lag(
-    reference: AudioTrack,
-    other: AudioTrack,
+    reference: AudioTrack | PreparedAudio,
+    other: AudioTrack | PreparedAudio,
     *,
     max_lag_s: float | None = 20.0,
     min_overlap_s: float | None = None,
@@ -168,8 +219,9 @@ def estimate_audio_lag(
 
     Parameters
     ----------
-    reference, other : AudioTrack
-        Mono float32 tracks at the same ``sample_rate_hz`` (``samples[0]`` at file time 0).
+    reference, other : AudioTrack or PreparedAudio
+        Mono float32 tracks at the same ``sample_rate_hz`` (``samples[0]`` at file time 0);
+        pass :func:`prepare_audio` results to avoid redoing the per-track work for every pair.
     max_lag_s : float or None
         Largest |lag| searched, seconds; ``None`` searches the whole possible overlap.
     min_overlap_s : float, optional
@@ -188,16 +240,18 @@ def estimate_audio_lag(
     ClipTooShort, SilentAudio
         See :func:`check_audio`.
     """
-    if reference.sample_rate_hz != other.sample_rate_hz:
+    ref_t = reference.track if isinstance(reference, PreparedAudio) else reference
+    oth_t = other.track if isinstance(other, PreparedAudio) else other
+    if ref_t.sample_rate_hz != oth_t.sample_rate_hz:
         raise ParameterError(
-            f"sample rates differ: {reference.sample_rate_hz} Hz vs {other.sample_rate_hz} Hz"
+            f"sample rates differ: {ref_t.sample_rate_hz} Hz vs {oth_t.sample_rate_hz} Hz"
         )
-    rate = reference.sample_rate_hz
-    if rate % COARSE_RATE_HZ:
-        raise ParameterError(f"analysis rate {rate} Hz is not a multiple of {COARSE_RATE_HZ} Hz")
-    check_audio(reference, filename="reference")
-    check_audio(other, filename="other")
-    ref, oth = reference.samples, other.samples
+    if not isinstance(reference, PreparedAudio):
+        reference = prepare_audio(reference, filename="reference")
+    if not isinstance(other, PreparedAudio):
+        other = prepare_audio(other, filename="other")
+    rate = ref_t.sample_rate_hz
+    ref, oth = ref_t.samples, oth_t.samples
     ref_s, oth_s = ref.size / rate, oth.size / rate
     if min_overlap_s is None:
         min_overlap_s = max(1.0, 0.25 * min(ref_s, oth_s))
@@ -205,15 +259,16 @@ def estimate_audio_lag(
 
     # 1. Coarse search over the whole allowed window.
     factor = rate // COARSE_RATE_HZ
-    ref_c = scipy.signal.resample_poly(ref, 1, factor).astype(np.float32)
-    oth_c = scipy.signal.resample_poly(oth, 1, factor).astype(np.float32)
+    ref_c, oth_c = reference.coarse, other.coarse
     lo, hi = _lag_window(
         ref_c.size, oth_c.size, rate_hz=COARSE_RATE_HZ, max_lag_s=max_lag_s,
         min_overlap_s=min_overlap_s,
     )
-    curve, exclusion = _coarse_curve(ref_c, oth_c, lo=lo, hi=hi)
+    curve, plain, exclusion = _coarse_curve(ref_c, oth_c, lo=lo, hi=hi)
     stats = peak_statistics(curve, exclusion=exclusion)
-    confidence = confidence_from_stats(stats)
+    confidence = confidence_from_stats(stats) * ambiguity_factor(
+        plain, index=stats.index, exclusion=max(exclusion, int(0.05 * COARSE_RATE_HZ))
+    )
     coarse_lag = (lo + stats.index) * factor
     overlap_s = _overlap_s(coarse_lag / rate, ref_s, oth_s)
 
@@ -265,5 +320,9 @@ def _fit_drift(
             lags.append(k / rate)
     if len(u) < 3:
         return None
-    slope, intercept = np.polyfit(np.asarray(u), np.asarray(lags), 1)
-    return float(intercept), float(slope * 1e6)
+    # Theil-Sen: median of pairwise slopes, robust to a window that locked onto an echo.
+    x, y = np.asarray(u), np.asarray(lags)
+    i, j = np.triu_indices(x.size, k=1)
+    slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
+    intercept = float(np.median(y - slope * x))
+    return intercept, slope * 1e6

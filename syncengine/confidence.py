@@ -15,6 +15,9 @@ competing peak) and ``med`` the median of ``|c|``::
     uniqueness = clip(2 * (1 - s / p), 0, 1)
     confidence = sharpness * uniqueness
 
+Audio multiplies this by :func:`ambiguity_factor`, the same uniqueness measured on the
+unwhitened, overlap-normalised correlation, which sees repeats that whitening hides.
+
 ``Z0`` is where noise stops: for pure noise the two highest of ``L`` correlation values differ
 by a fraction of a sigma (gaps above 5 sigma essentially never happen; the worst unrelated
 motion curve we measured had 4.8), so unrelated clips score 0. ``uniqueness`` punishes
@@ -34,6 +37,7 @@ from numpy.typing import NDArray
 __all__ = [
     "SYNCED_THRESHOLD",
     "PeakStats",
+    "ambiguity_factor",
     "band",
     "combine_independent",
     "confidence_from_stats",
@@ -107,6 +111,21 @@ def confidence_from_stats(stats: PeakStats) -> float:
     sharpness = 1.0 - math.exp(-max(0.0, stats.margin_z - Z0) / ZS)
     uniqueness = min(1.0, max(0.0, 2.0 * (1.0 - stats.second / stats.peak)))
     return float(sharpness * uniqueness)
+
+
+def ambiguity_factor(plain: NDArray[np.floating], *, index: int, exclusion: int) -> float:
+    """``clip(2 * (1 - r), 0, 1)`` where ``r`` is the best unwhitened value away from the peak
+    (beyond ``exclusion`` samples) over the value at the peak: 1 for a unique match, ~0 when
+    another lag (a loop's repeat) matches as well. ``plain`` is overlap-normalised.
+    """
+    mag = np.abs(np.asarray(plain, dtype=np.float32))
+    lo, hi = max(0, index - exclusion), min(mag.size, index + exclusion + 1)
+    at_peak = float(mag[lo:hi].max())
+    rest = np.concatenate([mag[:lo], mag[hi:]])
+    if rest.size == 0 or at_peak <= 0:
+        return 1.0 if at_peak > 0 else 0.0
+    ratio = float(rest.max()) / at_peak
+    return float(min(1.0, max(0.0, 2.0 * (1.0 - ratio))))
 
 
 def combine_independent(*confidences: float) -> float:

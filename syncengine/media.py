@@ -164,10 +164,12 @@ def decode_audio(
         with _Watchdog(proc, timeout_s) as dog:
             raw = buf.view(np.uint8)
             while True:
-                if n_bytes + _CHUNK_BYTES > raw.size:
-                    buf = np.resize(buf, buf.size * 2)  # declared duration was short: grow
-                    raw = buf.view(np.uint8)
-                got = proc.stdout.readinto(memoryview(raw)[n_bytes : n_bytes + _CHUNK_BYTES])
+                if n_bytes == raw.size:  # the declared duration was short: grow by half
+                    grown = np.empty(buf.size + buf.size // 2 + sample_rate_hz, np.float32)
+                    grown[: buf.size] = buf
+                    buf, raw = grown, grown.view(np.uint8)
+                end = min(raw.size, n_bytes + _CHUNK_BYTES)
+                got = proc.stdout.readinto(memoryview(raw)[n_bytes:end])
                 if not got:
                     break
                 n_bytes += got
@@ -184,7 +186,7 @@ def decode_audio(
                 "Re-export the file as MP4 (H.264/AAC) and upload it again.",
                 filename=info.filename,
             )
-    samples = buf[: n_bytes // 4].copy() if buf.size > 2 * (n_bytes // 4) else buf[: n_bytes // 4]
+    samples = buf[: n_bytes // 4]  # a view: the unused tail is at most ~1 s plus growth slack
     decoded_s = samples.size / sample_rate_hz
     declared_s = info.audio.duration_s or info.duration_s
     if declared_s > 2.0 and decoded_s < 0.9 * declared_s - 0.5:

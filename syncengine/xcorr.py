@@ -25,6 +25,9 @@ __all__ = ["Correlation", "correlate_window", "refine_peak", "whiten_spectrum"]
 class Correlation:
     values: NDArray[np.float32]  # [shape=(n_lags,)]
     lags: NDArray[np.int64]  # [shape=(n_lags,)], in samples
+    # Unwhitened correlation divided by the overlap (samples) at each lag, when asked for:
+    # whitening flattens a line spectrum, which hides that periodic content is ambiguous.
+    plain: NDArray[np.float32] | None = None
 
 
 def _check_1d(name: str, x: NDArray[np.floating]) -> None:
@@ -59,6 +62,7 @@ def correlate_window(
     max_lag: int,
     beta: float = 1.0,
     band_fraction: tuple[float, float] = (0.0, 1.0),
+    plain_band_fraction: tuple[float, float] | None = None,
 ) -> Correlation:
     """Whitened cross-correlation of two 1-D signals for integer lags in ``[min_lag, max_lag]``.
 
@@ -71,6 +75,9 @@ def correlate_window(
         Whitening exponent: 1 is GCC-PHAT, 0 is plain correlation, in between is "tempered".
     band_fraction : (float, float)
         Frequency band kept, as fractions of Nyquist.
+    plain_band_fraction : (float, float), optional
+        Also return the unwhitened correlation in this band, normalised by the overlap length
+        at each lag (``Correlation.plain``).
     """
     _check_1d("reference", reference)
     _check_1d("other", other)
@@ -85,10 +92,21 @@ def correlate_window(
     n_bins = ref_spec.size
     band = (int(band_fraction[0] * n_bins), max(1, int(np.ceil(band_fraction[1] * n_bins))))
     cross = ref_spec * np.conj(oth_spec)
+    del ref_spec, oth_spec
+    lags = np.arange(min_lag, max_lag + 1, dtype=np.int64)
+    plain = None
+    if plain_band_fraction is not None:
+        lo, hi = int(plain_band_fraction[0] * n_bins), int(plain_band_fraction[1] * n_bins)
+        limited = cross.copy()
+        limited[:lo] = 0
+        limited[hi:] = 0
+        overlap = np.minimum(n, lags + m) - np.maximum(0, lags)
+        plain_full = scipy.fft.irfft(limited, nfft)
+        plain = (plain_full[lags % nfft] / np.maximum(overlap, 1)).astype(np.float32)
+        del limited, plain_full
     cross = whiten_spectrum(cross, beta=beta, band=band)
     full = scipy.fft.irfft(cross, nfft).astype(np.float32, copy=False)
-    lags = np.arange(min_lag, max_lag + 1, dtype=np.int64)
-    return Correlation(values=full[lags % nfft], lags=lags)
+    return Correlation(values=full[lags % nfft], lags=lags, plain=plain)
 
 
 def refine_peak(values: NDArray[np.floating], index: int, *, half_width: int = 8) -> float:
