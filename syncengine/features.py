@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from syncengine import media
-from syncengine.audio import check_audio
+from syncengine.audio import PreparedAudio, prepare_audio
 from syncengine.errors import InsufficientSignal, NoAudioStream, NoVideoStream
 from syncengine.progress import StagedProgress
-from syncengine.types import AudioTrack, MediaInfo, MotionSeries
+from syncengine.types import MediaInfo, MotionSeries
 
 __all__ = ["Extracted", "extract_audio", "extract_motion"]
 
@@ -70,16 +70,16 @@ def extract_audio(
     ffmpeg_bin: str | None,
     progress: StagedProgress,
     workers: int = 2,
-) -> Extracted[AudioTrack]:
-    """Decode every clip's audio to mono float32 and check it can be analysed."""
+) -> Extracted[PreparedAudio]:
+    """Decode every clip's audio to mono float32, check it and decimate it (once per clip)."""
 
-    def work(k: int, info: MediaInfo) -> AudioTrack:
+    def work(k: int, info: MediaInfo) -> PreparedAudio:
         track = media.decode_audio(
             info.path, sample_rate_hz=sample_rate_hz, info=info, ffmpeg_bin=ffmpeg_bin
         )
-        check_audio(track, filename=info.filename)
+        prepared = prepare_audio(track, filename=info.filename)
         progress.update("extracting_audio", 1.0, item=k, n_items=len(infos))
-        return track
+        return prepared
 
     return _run(infos, work, workers=workers, progress=progress)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from itertools import combinations
 from pathlib import Path
 
@@ -47,8 +48,8 @@ MOTION_RATE_HZ = 100.0
 _OUTLIER_S = {"audio": 0.005, "visual": 0.04, "auto": 0.04}
 # Relative inverse variances of a pair lag: audio ~0.5 ms, visual ~10 ms typical error.
 _PRECISION = {"audio": 1.0, "visual": (0.0005 / 0.010) ** 2}
-_STAGES = (("probing", 2), ("extracting_audio", 20), ("motion_analysis", 60),
-           ("correlating", 15), ("solving", 3))  # fmt: skip
+_STAGES = (("probing", 2), ("extracting_audio", 20), ("correlating_audio", 8),
+           ("motion_analysis", 60), ("correlating_motion", 7), ("solving", 3))  # fmt: skip
 
 
 def _reference_index(reference: str | int | None, paths: Sequence[Path]) -> int:
@@ -66,18 +67,37 @@ def _reference_index(reference: str | int | None, paths: Sequence[Path]) -> int:
 
 def _pair_lags(
     features: Sequence[object | None], estimate: object, *, max_lag_s: float | None,
-    progress: StagedProgress, offset: int, total: int,
+    progress: ProgressCallback, workers: int,
 ) -> dict[tuple[int, int], LagEstimate]:
+    """Every pair's lag, ``workers`` pairs at a time (FFTs run outside the GIL)."""
+
+    def one(pair: tuple[int, int]) -> LagEstimate:
+        try:
+            return estimate(features[pair[0]], features[pair[1]], max_lag_s=max_lag_s)  # type: ignore[operator]
+        except ClipTooShort:  # the clips cannot overlap enough within the search range
+            return LagEstimate(0.0, 0.0, 0.0, 0.0, 0.0)
+
+    pairs = [(i, j) for i, j in combinations(range(len(features)), 2)
+             if features[i] is not None and features[j] is not None]  # fmt: skip
     out: dict[tuple[int, int], LagEstimate] = {}
-    for n, (i, j) in enumerate(combinations(range(len(features)), 2)):
-        a, b = features[i], features[j]
-        if a is not None and b is not None:
-            try:
-                out[(i, j)] = estimate(a, b, max_lag_s=max_lag_s)  # type: ignore[operator]
-            except ClipTooShort:  # cannot overlap enough within the search range
-                out[(i, j)] = LagEstimate(0.0, 0.0, 0.0, 0.0, 0.0)
-        progress.update("correlating", (offset + n + 1) / total)
-    return out
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(one, pair): pair for pair in pairs}
+        for done, future in enumerate(as_completed(futures), start=1):
+            out[futures[future]] = future.result()
+            progress("correlating", done / len(pairs))  # in the caller's thread
+    return dict(sorted(out.items()))
+
+
+def _raise_first_if(strict: bool, errors: Sequence[Exception | None]) -> None:
+    """A single-method run cannot use a clip that lacks its signal: say which and why.
+
+    With "auto" such a clip falls back on the other method, or is reported as not synced
+    with both reasons.
+    """
+    if strict:
+        for err in errors:
+            if err is not None:
+                raise err
 
 
 def _fuse(
@@ -163,46 +183,44 @@ def estimate_offsets(
     if len(set(names)) != len(names):
         raise ParameterError("two inputs share a file name; rename one so results stay apart")
     ref = _reference_index(reference, files)
-    skipped = {"audio": "motion_analysis", "visual": "extracting_audio"}.get(method)
-    tracker = StagedProgress(progress, [s for s in _STAGES if s[0] != skipped])
+    skipped = {"audio": ("motion_analysis", "correlating_motion"),
+               "visual": ("extracting_audio", "correlating_audio")}.get(method, ())  # fmt: skip
+    tracker = StagedProgress(progress, [s for s in _STAGES if s[0] not in skipped])
     infos = []
     for k, path in enumerate(files):
         infos.append(media.probe(path))
         tracker.update("probing", (k + 1) / len(files))
 
-    audio = motion = None
+    n = len(files)
+    a_lags: dict[tuple[int, int], LagEstimate] = {}
+    v_lags: dict[tuple[int, int], LagEstimate] = {}
+    audio_errors: tuple[Exception | None, ...] | None = None
+    motion_errors: tuple[Exception | None, ...] | None = None
+    # One method at a time, and each method's features are dropped once its pairs are measured,
+    # so peak memory is that of the larger method, not the sum.
     if method != "visual":
         audio = extract_audio(
             infos, sample_rate_hz=ANALYSIS_RATE_HZ, ffmpeg_bin=ffmpeg_bin, progress=tracker,
             workers=workers,
         )
-    if method != "audio":
-        motion = extract_motion(infos, rate_hz=MOTION_RATE_HZ, progress=tracker, workers=workers)
-    # A single-method run cannot use a clip that lacks its signal: say so. With "auto", such a
-    # clip falls back on the other method, or is reported as not synced with both reasons.
-    single = {"audio": audio, "visual": motion}.get(method)
-    if single is not None:
-        for err in single.errors:
-            if err is not None:
-                raise err
-
-    n = len(files)
-    n_pairs = n * (n - 1) // 2
-    total = n_pairs * ((audio is not None) + (motion is not None))
-    a_lags: dict[tuple[int, int], LagEstimate] = {}
-    v_lags: dict[tuple[int, int], LagEstimate] = {}
-    if audio is not None:
+        _raise_first_if(method == "audio", audio.errors)
         a_lags = _pair_lags(
-            audio.features, estimate_audio_lag, max_lag_s=max_lag_s, progress=tracker,
-            offset=0, total=total,
+            audio.features, estimate_audio_lag, max_lag_s=max_lag_s,
+            progress=tracker.item_callback("correlating_audio", 0, 1), workers=workers,
         )
-    if motion is not None:
+        audio_errors = audio.errors
+        del audio
+    if method != "audio":
         from syncengine.motion import estimate_visual_lag
 
+        motion = extract_motion(infos, rate_hz=MOTION_RATE_HZ, progress=tracker, workers=workers)
+        _raise_first_if(method == "visual", motion.errors)
         v_lags = _pair_lags(
-            motion.features, estimate_visual_lag, max_lag_s=max_lag_s, progress=tracker,
-            offset=n_pairs if audio is not None else 0, total=total,
+            motion.features, estimate_visual_lag, max_lag_s=max_lag_s,
+            progress=tracker.item_callback("correlating_motion", 0, 1), workers=workers,
         )
+        motion_errors = motion.errors
+        del motion
     a_pairs, v_pairs = _pairs_for("audio", a_lags), _pairs_for("visual", v_lags)
     fused = []
     for i, j in sorted(set(a_lags) | set(v_lags)):
@@ -210,15 +228,15 @@ def estimate_offsets(
         fused.append(PairEstimate(i=i, j=j, lag_s=lag_s, confidence=conf, method=source))
 
     tracker.update("solving", 0.0)
-    a_sol = _solve(n, a_pairs, ref, "audio") if audio is not None else None
-    v_sol = _solve(n, v_pairs, ref, "visual") if motion is not None else None
+    a_sol = _solve(n, a_pairs, ref, "audio") if audio_errors is not None else None
+    v_sol = _solve(n, v_pairs, ref, "visual") if motion_errors is not None else None
     main = {"audio": a_sol, "visual": v_sol}.get(method) or _solve(n, fused, ref, "auto")
     drift_pairs = [
         (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
     ]
     drift = align.solve(n, drift_pairs, reference=ref, outlier_s=30.0) if drift_pairs else None
     errors = [
-        [e for e in (audio.errors[k] if audio else None, motion.errors[k] if motion else None) if e]
+        [e for errs in (audio_errors, motion_errors) if errs is not None for e in [errs[k]] if e]
         for k in range(n)
     ]
     videos = tuple(
