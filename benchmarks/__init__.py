@@ -1,0 +1,1 @@
+"""Benchmark scripts (run by hand, not by pytest): ``python -m benchmarks.bench_engine``."""

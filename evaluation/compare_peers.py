@@ -1,0 +1,308 @@
+"""Run the benchmark dataset through the open sync tools people use today, next to Syncsite.
+
+Usage::
+
+    python3 -m venv .venv-peers && .venv-peers/bin/pip install -r requirements-peers.txt
+    python -m evaluation.compare_peers [--preset small|full] [--out evaluation/output]
+        [--tools syncstart,audalign,...] [--cases ID_OR_TAG,...] [--timeout 300] [--reuse]
+
+Each peer (syncstart, audalign with its default fingerprinting and with correlation,
+audio-offset-finder) runs on every (reference, other) pair of every case of
+``<out>/<preset>/manifest.json``, one child process per call (:mod:`evaluation.peer_runner` under
+the peers' interpreter). Syncsite's three methods come from ``results.json``. Prints one table and
+writes ``peers.json`` and ``peers.md`` (the table plus MAE by tag) next to the manifest.
+
+Conventions
+-----------
+- Offsets are converted to the engine's convention (seconds, positive when the other clip started
+  after the reference) by :func:`to_reference_offset_s`; each tool's own convention, checked on
+  clips 1.25 s late and 2.4 s early, is documented there.
+- Scores are those of :mod:`evaluation.compute_metrics` on the same non-reference clips. A peer
+  call that fails or times out is a failure. Peers always answer, so "refused" means errored,
+  except audio-offset-finder, whose answer counts as confident when its standard score is > 10
+  (its documented threshold). Tools without a confidence show ``n/a`` (with their count of
+  answers more than one frame off).
+- ``call_s`` is the tool call after import; ``process_s`` the child's whole life (interpreter
+  start-up and imports); ``peak_memory_mb`` the child's peak RSS, or its largest descendant's
+  (``os.wait4`` rusage, i.e. ``RUSAGE_CHILDREN`` of that one child). Syncsite's time is
+  ``runtime_s`` of results.json (the engine call), its memory ``peak_memory_mb`` (the batch
+  process's peak RSS per run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluation.compute_metrics import evaluate, evaluate_runs
+from evaluation.peer_runner import TOOLS
+from evaluation.report import DEFAULT_OUT, format_table, json_ready, load_json, markdown_table
+from syncengine.media import ffmpeg_executable
+
+__all__ = ["CONFIDENT_SCORE", "REPO", "peer_available", "peer_scores", "run_pair", "run_peers",
+           "table_rows", "to_reference_offset_s", "main"]  # fmt: skip
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIDENT_SCORE = {"audio-offset-finder": 10.0}  # documented: "Scores >10 imply ... accurate"
+_MODULES = {"syncstart": "syncstart", "audalign": "audalign", "audalign-correlation": "audalign",
+            "audio-offset-finder": "audio_offset_finder"}  # fmt: skip
+HEADER = ["tool / method", "MAE ms", "<=1 frame %", "failed %", "confident-but-wrong",
+          "wall s", "wall incl. start-up s", "peak MB"]  # fmt: skip
+
+
+def to_reference_offset_s(tool: str, raw: dict[str, Any]) -> float:
+    """Convert a peer's raw answer to ``offset_s`` (positive: the other clip started later).
+
+    - syncstart prints which input to cut and by how much (``ffmpeg -ss``): cutting the reference
+      means the reference started first, so the offset is ``+cut_s``; cutting the other, ``-cut_s``.
+    - audalign returns, per file, the silence to prepend to align it: ``other - reference``.
+    - audio-offset-finder (reference as ``--within``/file1) returns the other's start on the
+      reference's timeline: already our convention.
+    """
+    if tool == "syncstart":
+        if raw["cut_file"] not in ("reference", "other"):
+            raise ValueError(f"syncstart named neither input: {raw['cut_file']!r}")
+        return raw["cut_s"] if raw["cut_file"] == "reference" else -raw["cut_s"]
+    if tool in ("audalign", "audalign-correlation"):
+        return raw["other_shift_s"] - raw["reference_shift_s"]
+    if tool == "audio-offset-finder":
+        return raw["time_offset"]
+    raise ValueError(f"unknown tool {tool!r}; expected one of {TOOLS}")
+
+
+def _default_python() -> str:
+    env = os.environ.get("SYNCSITE_PEERS_PYTHON")
+    local = REPO / ".venv-peers" / "bin" / "python"
+    return env or (str(local) if local.exists() else sys.executable)
+
+
+def peer_available(tool: str, *, python: str) -> str | None:
+    """None when ``tool`` imports under ``python``; otherwise the reason it cannot run."""
+    if not Path(python).exists() and shutil.which(python) is None:
+        return f"no interpreter at {python}"
+    done = subprocess.run([python, "-c", f"import {_MODULES[tool]}"], capture_output=True,
+                          text=True, timeout=120, env=_child_env(None))  # fmt: skip
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.strip().splitlines() or ["import failed"]
+    return f"not installed: {lines[-1]}"
+
+
+def _child_env(shim_dir: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "VIRTUAL_ENV")}
+    env["PYTHONPATH"] = str(REPO)
+    env["MPLBACKEND"] = "Agg"
+    env["SYNCSITE_FFMPEG"] = ffmpeg_executable()
+    if shim_dir is not None:
+        env["PATH"] = f"{shim_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _write_shims(shim_dir: Path, *, python: str) -> None:
+    """``ffmpeg`` (the imageio-ffmpeg build) and an ``ffprobe`` stand-in on the children's PATH."""
+    (shim_dir / "ffmpeg").symlink_to(ffmpeg_executable())
+    probe = shim_dir / "ffprobe"
+    probe.write_text(f'#!/bin/sh\nexec "{python}" -m evaluation.peer_runner ffprobe-shim "$@"\n')
+    probe.chmod(0o755)
+
+
+def _wait(pid: int, *, started: float, timeout_s: float) -> tuple[int, Any, bool]:
+    """Reap ``pid`` with ``os.wait4`` (its own rusage, unlike ``wait``); kill it at the timeout."""
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage, False
+        if time.perf_counter() - started > timeout_s:
+            os.killpg(pid, signal.SIGKILL)
+            _, status, usage = os.wait4(pid, 0)
+            return status, usage, True
+        time.sleep(0.02)
+
+
+def run_pair(tool: str, reference: Path, other: Path, *, python: str, env: dict[str, str],
+             timeout_s: float) -> dict[str, Any]:  # fmt: skip
+    """One child process: the peer on one pair. Returns the runner's answer plus resources."""
+    argv = [python, "-m", "evaluation.peer_runner", tool, str(reference), str(other)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=REPO,
+                                start_new_session=True)  # fmt: skip
+        try:
+            status, usage, timed_out = _wait(proc.pid, started=started, timeout_s=timeout_s)
+        except BaseException:  # Ctrl-C: the child is in its own session and would live on
+            os.killpg(proc.pid, signal.SIGKILL)
+            os.wait4(proc.pid, 0)
+            raise
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        process_s = time.perf_counter() - started
+        out.seek(0)
+        lines = out.read().decode(errors="replace").strip().splitlines()
+    try:
+        answer = json.loads(lines[-1]) if lines else {"error": "no answer"}
+    except json.JSONDecodeError:
+        answer = {"error": f"unreadable answer: {lines[-1][:200]}"}
+    if timed_out:
+        answer = {"error": f"timed out after {timeout_s:.0f} s"}
+    elif proc.returncode != 0 and "error" not in answer:
+        answer = {"error": f"exit code {proc.returncode}"}
+    return {**answer, "process_s": process_s, "peak_memory_mb": usage.ru_maxrss / 1024}
+
+
+def _selected(case: dict[str, Any], wanted: set[str] | None) -> bool:
+    return wanted is None or case["id"] in wanted or bool(wanted & set(case["tags"]))
+
+
+def run_peers(manifest: dict[str, Any], root: Path, *, tools: Sequence[str], python: str,
+              timeout_s: float, cases: set[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Every tool on every (reference, other) pair; one record per call (see peers.json)."""
+    records = []
+    with tempfile.TemporaryDirectory() as shim_dir:
+        _write_shims(Path(shim_dir), python=python)
+        env = _child_env(Path(shim_dir))
+        for case in (c for c in manifest["cases"] if _selected(c, cases)):
+            ref = next(c for c in case["clips"] if c["name"] == case["reference"])
+            for clip in (c for c in case["clips"] if c["name"] != case["reference"]):
+                for tool in tools:
+                    got = run_pair(tool, root / ref["file"], root / clip["file"], python=python,
+                                   env=env, timeout_s=timeout_s)  # fmt: skip
+                    est_s = None if "error" in got else to_reference_offset_s(tool, got["raw"])
+                    records.append({"tool": tool, "case_id": case["id"], "tags": case["tags"],
+                                    "name": clip["name"], "true_offset_s": clip["true_offset_s"],
+                                    "fps": clip["fps"], "est_offset_s": est_s, **got})  # fmt: skip
+                    err = f"  error: {got['error']}" if "error" in got else ""
+                    print(f"{tool:>21} {case['id']}/{clip['name']}: est {est_s} true "
+                          f"{clip['true_offset_s']} ({got['process_s']:.1f} s){err}", flush=True)
+    return records
+
+
+def _confidence(tool: str, score: float | None) -> float:
+    """1 (confident) / 0 for tools with a documented threshold; 1 for answers of the others."""
+    if tool in CONFIDENT_SCORE:
+        return 1.0 if score is not None and score > CONFIDENT_SCORE[tool] else 0.0
+    return 1.0
+
+
+def peer_scores(records: Sequence[dict[str, Any]], tool: str) -> dict[str, float]:
+    """compute_metrics scores of one tool's records, plus its time and memory."""
+    mine = [r for r in records if r["tool"] == tool]
+    nan = math.nan
+    scores = evaluate([nan if r["true_offset_s"] is None else r["true_offset_s"] for r in mine],
+                      [nan if r["est_offset_s"] is None else r["est_offset_s"] for r in mine],
+                      fps=[r["fps"] for r in mine],
+                      confidences=[_confidence(tool, r.get("score")) for r in mine])  # fmt: skip
+    scores["has_confidence"] = float(tool in CONFIDENT_SCORE)
+    scores["runtime_total_s"] = float(sum(r.get("call_s") or 0.0 for r in mine))
+    scores["process_total_s"] = float(sum(r["process_s"] for r in mine))
+    scores["peak_memory_mb"] = float(max((r["peak_memory_mb"] for r in mine), default=nan))
+    return scores
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None or not np.isfinite(value) else spec.format(value)
+
+
+def table_rows(rows: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """Table cells per row name: scores (a dict), or ``{"unavailable": reason}``."""
+    out = []
+    for name, s in rows.items():
+        if "unavailable" in s:
+            out.append([name, f"unavailable: {s['unavailable']}", *[""] * (len(HEADER) - 2)])
+            continue
+        cbw = _fmt(s["confident_wrong_n"], "{:.0f}")
+        if not s.get("has_confidence", 1.0):
+            wrong = s["confident_wrong_n"]  # every answer counts as confident here
+            cbw = f"n/a ({wrong:.0f} wrong)" if np.isfinite(wrong) else "n/a"
+        out.append([name, _fmt(s["mae_ms"], "{:.2f}"), _fmt(s["within_frame_pct"], "{:.1f}"),
+                    _fmt(s["failure_pct"], "{:.1f}"), cbw, _fmt(s["runtime_total_s"], "{:.1f}"),
+                    _fmt(s.get("process_total_s"), "{:.1f}"),
+                    _fmt(s["peak_memory_mb"], "{:.0f}")])  # fmt: skip
+    return out
+
+
+def _by_tag_rows(syncsite: dict[str, list], records: list[dict[str, Any]],
+                 names: Sequence[str]) -> list[list[str]]:  # fmt: skip
+    tags = sorted({t for runs in syncsite.values() for r in runs for t in r["tags"]}
+                  | {t for r in records for t in r["tags"]})  # fmt: skip
+    rows = []
+    for tag in tags:
+        cells = [tag]
+        for name in names:
+            if name in syncsite:
+                runs = [r for r in syncsite[name] if tag in r["tags"]]
+                s = evaluate_runs(runs) if runs else None
+            else:
+                picked = [r for r in records if r["tool"] == name and tag in r["tags"]]
+                s = peer_scores(picked, name) if picked else None
+            no_clip = s is None or not s["syncable_n"]
+            cells.append("-" if no_clip else
+                         f"{_fmt(s['mae_ms'], '{:.3f}')} ({_fmt(s['failure_pct'], '{:.0f}')}%)")
+        rows.append(cells)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; see the module docstring."""
+    parser = argparse.ArgumentParser(prog="python -m evaluation.compare_peers",
+                                     description="Compare Syncsite with open sync tools.")
+    parser.add_argument("--preset", default="full")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--cases", default=None, help="case ids or tags, comma-separated")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per peer call")
+    parser.add_argument("--peers-python", default=_default_python())
+    parser.add_argument("--reuse", action="store_true",
+                        help="re-score the calls stored in peers.json instead of running them")
+    args = parser.parse_args(argv)
+    root = args.out / args.preset
+    manifest, results = load_json(root / "manifest.json"), load_json(root / "results.json")
+    wanted = set(args.cases.split(",")) if args.cases else None
+    tools = [t for t in args.tools.split(",") if t]
+    if args.reuse:  # table layout changes without another ten minutes of peer calls
+        stored = load_json(root / "peers.json")
+        records = [c for c in stored["calls"] if c["tool"] in tools
+                   and _selected({"id": c["case_id"], "tags": c["tags"]}, wanted)]  # fmt: skip
+        status = {t: stored["rows"].get(t, {}).get("unavailable") for t in tools}
+    else:
+        status = {t: peer_available(t, python=args.peers_python) for t in tools}
+        records = run_peers(manifest, root, tools=[t for t in tools if status[t] is None],
+                            python=args.peers_python, timeout_s=args.timeout, cases=wanted)
+    runnable = [t for t in tools if status[t] is None]
+    runs = [r for r in results["runs"] if wanted is None or r["case_id"] in wanted
+            or wanted & set(r["tags"])]  # fmt: skip
+    syncsite = {m: [r for r in runs if r["method"] == m] for m in ("audio", "visual", "auto")}
+    syncsite = {m: rs for m, rs in syncsite.items() if rs}
+    rows: dict[str, dict[str, Any]] = {f"Syncsite {m}": evaluate_runs(rs)
+                                       for m, rs in syncsite.items()}  # fmt: skip
+    for t in tools:
+        rows[t] = {"unavailable": status[t]} if status[t] else peer_scores(records, t)
+    cells = table_rows(rows)
+    print(format_table(HEADER, cells))
+    names = [*syncsite, *runnable]
+    tag_md = markdown_table(["tag", *[n if n in runnable else f"Syncsite {n}" for n in names]],
+                            _by_tag_rows(syncsite, records, names))  # fmt: skip
+    (root / "peers.json").write_text(json.dumps(json_ready(
+        {"preset": args.preset, "engine_version": results.get("engine_version"),
+         "peers_python": args.peers_python, "rows": rows, "calls": records}), indent=1) + "\n")
+    (root / "peers.md").write_text(
+        f"Measured with `python -m evaluation.compare_peers --preset {args.preset}` "
+        f"(Syncsite {results.get('engine_version')}; {len(records)} peer calls).\n\n"
+        f"{markdown_table(HEADER, cells)}\n\nMAE in ms by tag (failed %):\n\n{tag_md}\n")
+    print(f"\nwrote {root / 'peers.json'} and {root / 'peers.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
