@@ -69,8 +69,15 @@ def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
     cutoff = 0.9 / factor
     taps = cutoff * np.sinc(cutoff * n) * (0.5 + 0.5 * np.cos(np.pi * n / (half + 1)))
     taps = (taps / taps.sum()).astype(np.float32)
-    y = scipy.ndimage.convolve1d(x, taps, mode="constant")
-    return np.ascontiguousarray(y[::factor])
+    # Block by block, so no full-length temporary at the input rate is ever allocated.
+    out = np.empty((x.size + factor - 1) // factor, dtype=np.float32)
+    block = factor * (1 << 18)
+    for start in range(0, x.size, block):
+        lo, hi = max(0, start - half), min(x.size, start + block + half)
+        y = scipy.ndimage.convolve1d(x[lo:hi], taps, mode="constant")
+        kept = y[start - lo : start - lo + min(block, x.size - start) : factor]
+        out[start // factor : start // factor + kept.size] = kept
+    return out
 
 
 def prepare_audio(track: AudioTrack, *, filename: str = "clip") -> PreparedAudio:
@@ -104,7 +111,7 @@ def check_audio(track: AudioTrack, *, filename: str = "clip") -> None:
             f"{MIN_DURATION_S:.0f} s is needed to sync it.",
             filename=filename,
         )
-    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    rms = float(np.sqrt(np.dot(x, x) / max(1, x.size)))  # no float64 copy of the track
     if rms < SILENCE_RMS:
         level = "digital silence" if rms < 1e-9 else f"{20 * np.log10(rms):.0f} dBFS"
         raise SilentAudio(
