@@ -111,7 +111,7 @@ def solve(
     pairs: Sequence[Pair],
     *,
     reference: int = 0,
-    outlier_s: float = 0.1,
+    outlier_s: float | Sequence[float] = 0.1,
     min_confidence: float = SYNCED_THRESHOLD,
     precision: Sequence[float] | None = None,
 ) -> Solution:
@@ -126,8 +126,9 @@ def solve(
         drift in ppm).
     reference : int
         Index pinned at 0.
-    outlier_s : float
-        A pair whose residual exceeds this is voted out (same unit as ``value``).
+    outlier_s : float or sequence of float
+        A pair whose residual exceeds this is voted out (same unit as ``value``); one value
+        per pair lets precise measurements be held to a tighter tolerance.
     precision : sequence of float, optional
         Per pair, a relative inverse variance multiplying its confidence in the least-squares
         weight (e.g. 1 for an audio lag, 0.0025 for a 20x less precise visual lag), so a coarse
@@ -145,20 +146,26 @@ def solve(
     if precision is not None and len(precision) != len(pairs):
         raise ParameterError(f"{len(precision)} precisions for {len(pairs)} pairs")
     weights = list(precision) if precision is not None else [1.0] * len(pairs)
+    limits = [outlier_s] * len(pairs) if isinstance(outlier_s, int | float) else list(outlier_s)
+    if len(limits) != len(pairs):
+        raise ParameterError(f"{len(limits)} outlier limits for {len(pairs)} pairs")
     keep = [e for e, p in enumerate(pairs) if p[3] >= min_confidence]
     kept, kept_w = [pairs[e] for e in keep], [weights[e] for e in keep]
+    kept_lim = [limits[e] for e in keep]
     outliers: list[Pair] = []
     while True:
         nodes = _reachable(n, kept, reference)
         values = _wls(n, kept, kept_w, reference, nodes)
         # Pairs outside the reference's component cannot be checked (their residual is NaN).
         resid = np.nan_to_num(np.array([values[j] - values[i] - v for i, j, v, _ in kept]))
-        if not kept or np.max(np.abs(resid)) <= outlier_s:
+        if not kept or np.all(np.abs(resid) <= np.asarray(kept_lim)):
             break
-        score = np.abs(resid) * np.sqrt([c * w for (*_, c), w in zip(kept, kept_w, strict=True)])
+        # The worst pair relative to its own tolerance goes first.
+        score = np.abs(resid) / np.asarray(kept_lim)
         order = sorted(range(len(kept)), key=lambda e: (-round(score[e], 9), kept[e][3]))
         outliers.append(kept.pop(order[0]))
         kept_w.pop(order[0])
+        kept_lim.pop(order[0])
     residual = np.full(n, np.nan)
     for k in nodes:
         r = [resid[e] for e, (i, j, _, _) in enumerate(kept) if k in (i, j)]

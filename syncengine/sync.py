@@ -45,7 +45,7 @@ METHODS = ("audio", "visual", "auto")
 AGREEMENT_S = 0.1  # audio and visual within this are "the same answer"
 ANALYSIS_RATE_HZ = 8000
 MOTION_RATE_HZ = 100.0
-_OUTLIER_S = {"audio": 0.005, "visual": 0.04, "auto": 0.04}
+_OUTLIER_S = {"audio": 0.005, "visual": 0.04}  # per pair, by the method that measured it
 # Relative inverse variances of a pair lag: audio ~0.5 ms, visual ~10 ms typical error.
 _PRECISION = {"audio": 1.0, "visual": (0.0005 / 0.010) ** 2}
 _STAGES = (("probing", 2), ("extracting_audio", 20), ("correlating_audio", 8),
@@ -123,12 +123,11 @@ def _pairs_for(method: str, lags: dict[tuple[int, int], LagEstimate]) -> list[Pa
     ]  # fmt: skip
 
 
-def _solve(n: int, pairs: Sequence[PairEstimate], ref: int, method: str) -> align.Solution:
+def _solve(n: int, pairs: Sequence[PairEstimate], ref: int) -> align.Solution:
     tuples = [(p.i, p.j, p.lag_s, p.confidence) for p in pairs]
     precision = [_PRECISION[p.method] for p in pairs]
-    return align.solve(
-        n, tuples, reference=ref, outlier_s=_OUTLIER_S[method], precision=precision
-    )
+    limits = [_OUTLIER_S[p.method] for p in pairs]
+    return align.solve(n, tuples, reference=ref, outlier_s=limits, precision=precision)
 
 
 def estimate_offsets(
@@ -228,9 +227,9 @@ def estimate_offsets(
         fused.append(PairEstimate(i=i, j=j, lag_s=lag_s, confidence=conf, method=source))
 
     tracker.update("solving", 0.0)
-    a_sol = _solve(n, a_pairs, ref, "audio") if audio_errors is not None else None
-    v_sol = _solve(n, v_pairs, ref, "visual") if motion_errors is not None else None
-    main = {"audio": a_sol, "visual": v_sol}.get(method) or _solve(n, fused, ref, "auto")
+    a_sol = _solve(n, a_pairs, ref) if audio_errors is not None else None
+    v_sol = _solve(n, v_pairs, ref) if motion_errors is not None else None
+    main = {"audio": a_sol, "visual": v_sol}.get(method) or _solve(n, fused, ref)
     drift_pairs = [
         (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
     ]
