@@ -104,6 +104,12 @@ def _fuse(
     audio: LagEstimate | None, visual: LagEstimate | None
 ) -> tuple[float, float, str]:
     """One pair's fused (lag_s, confidence, method whose value was kept)."""
+    # A refused measurement (below the synced threshold) carries no value worth keeping.
+    if audio is not None and visual is not None:
+        if audio.confidence < SYNCED_THRESHOLD <= visual.confidence:
+            audio = None
+        elif visual.confidence < SYNCED_THRESHOLD <= audio.confidence:
+            visual = None
     if audio is None or visual is None:
         only, name = (audio, "audio") if audio is not None else (visual, "visual")
         assert only is not None

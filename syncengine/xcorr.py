@@ -100,7 +100,9 @@ def correlate_window(
         limited = cross.copy()
         limited[:lo] = 0
         limited[hi:] = 0
-        overlap = np.minimum(n, lags + m) - np.maximum(0, lags)
+        # Lags where the signals barely touch would divide a few products by a tiny count:
+        # count at least half the shorter signal, so edges cannot outshine a real match.
+        overlap = np.maximum(np.minimum(n, lags + m) - np.maximum(0, lags), min(n, m) // 2)
         plain_full = scipy.fft.irfft(limited, nfft)
         plain = (plain_full[lags % nfft] / np.maximum(overlap, 1)).astype(np.float32)
         del limited, plain_full
