@@ -9,6 +9,9 @@ WORKER_LOST = (
 )
 CANCELLED = "Cancelled by the user."
 UPLOAD_TOO_LARGE = "'{name}' is {size} - larger than the {limit} limit. Trim or compress it first."
+UPLOAD_TOO_LARGE_STREAM = (
+    "The upload was stopped at {size}: files may be at most {limit}. Trim or compress it first."
+)
 NEED_TWO_VIDEOS = "Add at least two videos to the project before syncing."
 RUN_ALREADY_ACTIVE = "A sync is already running for this project; wait for it or cancel it."
 VIDEO_NOT_IN_PROJECT = "The reference video must be one of this project's videos."

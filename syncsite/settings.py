@@ -99,7 +99,10 @@ SYNC_TASK_TIMEOUT_S = env_int("SYNC_TASK_TIMEOUT_S", 3 * 3600)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024**3)
 PROXY_MAX_HEIGHT = env_int("PROXY_MAX_HEIGHT", 720)
 # Uploads stream to disk in chunks (never held in memory).
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = [
+    "projects.uploads.SizeLimitedUploadHandler",  # stops reading past UPLOAD_MAX_BYTES
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", "") or None
 
 # django-q2: minute-long jobs. timeout > the longest job, retry > timeout, one attempt, and

@@ -1,10 +1,25 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration.
+
+MEDIA_ROOT is never served directly: uploads and derived files go through owner-checked views
+in :mod:`projects.urls`.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from projects.views.accounts import signup
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/signup/", signup, name="signup"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("projects.urls")),
 ]

@@ -1,0 +1,55 @@
+"""HTML forms: they check input and hand clean values to services; they never save models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+
+from projects.models import Project, SyncRun
+
+__all__ = ["ProjectForm", "SignupForm", "SyncRunForm", "VideoUploadForm"]
+
+
+class SignupForm(UserCreationForm):
+    """Username and password twice; Django's validators apply."""
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(max_length=Project._meta.get_field("name").max_length)
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Anything worth remembering: the event, the cameras, who filmed.",
+    )  # fmt: skip
+
+
+class VideoUploadForm(forms.Form):
+    # Django's TemporaryFileUploadHandler has already streamed the body to disk; the form
+    # only checks that a named file arrived. Size and content are checked by video_add.
+    file = forms.FileField(allow_empty_file=True)
+
+
+class SyncRunForm(forms.Form):
+    method = forms.ChoiceField(
+        choices=SyncRun.Method.choices, initial=SyncRun.Method.AUTO,
+        help_text="Automatic uses sound and picture and cross-checks them.",
+    )  # fmt: skip
+    reference = forms.ModelChoiceField(
+        queryset=None, empty_label=None,
+        help_text="Offsets are measured against this video's timeline.",
+    )  # fmt: skip
+    max_offset_s = forms.FloatField(
+        label="Maximum offset (s)", required=False, min_value=0.1,
+        widget=forms.NumberInput(attrs={"step": "0.1", "placeholder": "whole overlap"}),
+        help_text="How far apart the cameras may have started. Empty: search the whole overlap.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        videos = project.videos.all()
+        self.fields["reference"].queryset = videos
+        # The first uploaded video is the default reference (videos are ordered by position).
+        self.fields["reference"].initial = next(iter(videos), None)
+        self.fields["max_offset_s"].initial = settings.SYNC_MAX_LAG_S

@@ -1,0 +1,29 @@
+"""Portal URLs. Every view behind them is scoped to the signed-in owner."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from projects.views import projects, runs, videos
+
+urlpatterns = [
+    path("", projects.project_list, name="project-list"),
+    path("projects/new/", projects.project_create, name="project-create"),
+    path("projects/<int:project_id>/", projects.project_detail, name="project-detail"),
+    path("projects/<int:project_id>/edit/", projects.project_edit, name="project-edit"),
+    path("projects/<int:project_id>/delete/", projects.project_delete, name="project-delete"),
+    path(
+        "projects/<int:project_id>/videos/rows/",
+        projects.project_video_rows,
+        name="project-video-rows",
+    ),
+    path("projects/<int:project_id>/videos/upload/", videos.video_upload, name="video-upload"),
+    path("projects/<int:project_id>/runs/start/", runs.run_start, name="run-start"),
+    path("videos/<int:video_id>/delete/", videos.video_delete, name="video-delete"),
+    path("videos/<int:video_id>/<str:kind>/", videos.video_media, name="video-media"),
+    path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),
+    path("runs/<int:run_id>/status.json", runs.run_status, name="run-status"),
+    path("runs/<int:run_id>/results.json", runs.run_results, name="run-results"),
+    path("runs/<int:run_id>/cancel/", runs.run_cancel, name="run-cancel"),
+    path("runs/<int:run_id>/plots/<int:index>/", runs.run_plot, name="run-plot"),
+]

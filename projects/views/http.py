@@ -1,0 +1,34 @@
+"""HTTP plumbing shared by the views: JSON errors and auth for JSON endpoints."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+
+__all__ = ["json_error", "json_login_required"]
+
+NOT_AUTHENTICATED = "Log in to continue."
+NOT_FOUND = "Not found."
+
+
+def json_error(message: str, *, code: str, status: int = 400, **extra: Any) -> JsonResponse:
+    return JsonResponse({"ok": False, "message": message, "code": code, **extra}, status=status)
+
+
+def json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous callers get a 401 JSON body (not a login page); missing objects a 404 JSON."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return json_error(NOT_AUTHENTICATED, code="not_authenticated", status=401)
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            # Another user's object looks exactly like a missing one.
+            return json_error(NOT_FOUND, code="not_found", status=404)
+
+    return wrapper

@@ -1,0 +1,191 @@
+"""Presentation: model rows -> the plain values pages and JSON endpoints show.
+
+Templates only display; the formatting and the plain-language warnings are decided here, once,
+so the run page and ``results.json`` always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from django.urls import reverse
+
+from projects.errors import human_size
+from projects.models import SyncRun, Video, VideoOffset
+
+__all__ = [
+    "DISAGREEMENT_S",
+    "LOW_CONFIDENCE",
+    "OffsetRow",
+    "offset_rows",
+    "plot_items",
+    "run_results_json",
+    "run_status_json",
+    "stage_label",
+    "video_json",
+]
+
+LOW_CONFIDENCE = 0.5
+DISAGREEMENT_S = 0.2
+WARN_LOW_CONFIDENCE = (
+    "Low confidence ({confidence:.2f}): this offset may be wrong. Check the video by eye in the "
+    "player before using it."
+)
+WARN_DISAGREE = (
+    "Sound and picture disagree by {diff_s:.3f} s. One of them matched the wrong moment; "
+    "try 'Sound only' or 'Picture only' and compare."
+)
+WARN_NOT_SYNCED = (
+    "This video could not be placed on the timeline. It may not overlap the others, or it "
+    "has too little sound or movement in common with them."
+)
+SIGN_CONVENTION = (
+    "Offset = the time on the reference video's timeline at which this video starts. "
+    "Positive: it started later than the reference; negative: it started earlier."
+)
+_STAGES = {
+    "": "Waiting for a worker",
+    "probing": "Reading the files",
+    "extracting_audio": "Extracting audio",
+    "correlating_audio": "Correlating sound",
+    "motion_analysis": "Analysing motion",
+    "correlating_motion": "Correlating motion",
+    "correlating": "Correlating",
+    "solving": "Solving offsets",
+    "rendering": "Rendering",
+    "verifying": "Verifying",
+    "done": "Done",
+}
+
+
+def stage_label(stage: str) -> str:
+    return _STAGES.get(stage, stage.replace("_", " ").capitalize())
+
+
+def _seconds(value: float | None, *, signed: bool = True, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+@dataclass(frozen=True)
+class OffsetRow:
+    """One video's line in the results table."""
+
+    video_id: int
+    name: str
+    is_reference: bool
+    synced: bool
+    offset_s: float | None
+    offset: str
+    manual_offset: str
+    confidence: float
+    confidence_text: str
+    band: str
+    audio_offset: str
+    visual_offset: str
+    audio_visual_diff: str
+    drift_ppm: str
+    residual: str
+    low_confidence: bool
+    disagree: bool
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _disagree(o: VideoOffset) -> bool:
+    return o.audio_video_diff_s is not None and o.audio_video_diff_s > DISAGREEMENT_S
+
+
+def _warnings(o: VideoOffset) -> list[str]:
+    warnings = []
+    if not o.synced:
+        warnings.append(WARN_NOT_SYNCED)
+    elif not o.is_reference and o.confidence < LOW_CONFIDENCE:
+        warnings.append(WARN_LOW_CONFIDENCE.format(confidence=o.confidence))
+    if _disagree(o):
+        warnings.append(WARN_DISAGREE.format(diff_s=o.audio_video_diff_s))
+    return warnings
+
+
+def offset_rows(offsets: list[VideoOffset]) -> list[OffsetRow]:
+    return [
+        OffsetRow(
+            video_id=o.video_id,
+            name=o.video.original_name,
+            is_reference=o.is_reference,
+            synced=o.synced,
+            offset_s=o.offset_s,
+            offset=_seconds(o.offset_s),
+            manual_offset=_seconds(o.manual_offset_s) if o.manual_offset_s is not None else "",
+            confidence=o.confidence,
+            confidence_text=f"{o.confidence:.2f}",
+            band=o.band or "poor",
+            audio_offset=_seconds(o.audio_offset_s),
+            visual_offset=_seconds(o.visual_offset_s),
+            audio_visual_diff=_seconds(o.audio_video_diff_s, signed=False),
+            drift_ppm="—" if o.drift_ppm is None else f"{o.drift_ppm:+.1f}",
+            residual=_seconds(o.residual_s, signed=False, digits=4),
+            low_confidence=o.confidence < LOW_CONFIDENCE,
+            disagree=_disagree(o),
+            warnings=_warnings(o),
+            notes=[str(n) for n in o.notes],
+        )
+        for o in offsets
+    ]
+
+
+def plot_items(run: SyncRun) -> list[dict[str, str]]:
+    """The run's debug plots as ``{url, title}``; the files themselves are checked when served."""
+    return [
+        {
+            "url": reverse("run-plot", args=[run.pk, index]),
+            "title": PurePath(str(path)).stem.replace("_", " "),
+        }
+        for index, path in enumerate(run.plots or [])
+    ]
+
+
+def run_status_json(run: SyncRun) -> dict[str, Any]:
+    return {
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "stage": run.stage,
+        "stage_label": stage_label(run.stage),
+        "progress": round(run.progress, 4),
+        "error_code": run.error_code,
+        "error_message": run.error_message,
+        "finished": not run.is_active,
+    }
+
+
+def run_results_json(run: SyncRun, rows: list[OffsetRow]) -> dict[str, Any]:
+    return {
+        "ok": True,
+        **run_status_json(run),
+        "method": run.method,
+        "reference_video_id": run.reference_id,
+        "max_offset_s": run.max_offset_s,
+        "elapsed_s": run.elapsed_s,
+        "sign_convention": SIGN_CONVENTION,
+        "offsets": [asdict(row) for row in rows],
+    }
+
+
+def video_json(video: Video) -> dict[str, Any]:
+    return {
+        "id": video.pk,
+        "name": video.original_name,
+        "duration_s": video.duration_s,
+        "fps": video.fps,
+        "has_audio": video.has_audio,
+        "size_bytes": video.size_bytes,
+        "size": human_size(video.size_bytes),
+        "status": video.status,
+        "status_label": video.get_status_display(),
+        "error_message": video.error_message,
+        "poster_url": reverse("video-media", args=[video.pk, "poster"]) if video.poster else "",
+        "proxy_url": reverse("video-media", args=[video.pk, "proxy"]) if video.proxy else "",
+    }

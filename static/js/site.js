@@ -1,0 +1,11 @@
+// Small site-wide behaviour: confirm before destructive form posts (data-confirm="...").
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,0 +1,404 @@
+"""Pages and endpoints on a real database with real clips: owner, another user, anonymous."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from projects import errors, services
+from projects.models import Project, SyncRun, Video
+from projects.views import present
+from tests.projects.base import BaseTestCase
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360f8cfc0f01f0005000201e2213bc30000000049454e44ae426082"
+)
+
+
+@pytest.fixture()
+def _clips(request, clips) -> None:
+    request.cls.clips = clips
+
+
+def _media_files(root: str) -> list[Path]:
+    return sorted(p for p in Path(root).rglob("*") if p.is_file())
+
+
+# Password hashing dominates short view tests; the hasher is not what they test.
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+@pytest.mark.usefixtures("_clips")
+class ViewTests(BaseTestCase):
+    def _project_with(self, *names: str, owner=None) -> Project:
+        project = services.project_create(owner=owner or self.owner, name="Wedding")
+        with self.captureOnCommitCallbacks(execute=True):
+            for name in names:
+                services.video_add(project=project, upload=self.upload(self.clips[name]))
+        return project
+
+    def _synced_project(self) -> tuple[Project, SyncRun]:
+        project = self._project_with("a", "b_late", "c_early")
+        self.client.force_login(self.owner)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("run-start", args=[project.pk]),
+                {"method": "audio", "reference": project.videos.first().pk, "max_offset_s": "20"},
+            )
+        run = project.runs.get()
+        self.assertRedirects(response, reverse("run-detail", args=[run.pk]))
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.DONE, run.error_message
+        return project, run
+
+    def _urls(self, project: Project, run: SyncRun) -> dict[str, list[str]]:
+        video = project.videos.first()
+        Path(self.media_root, "plots").mkdir(exist_ok=True)
+        Path(self.media_root, "plots", "pair_0_1.png").write_bytes(PNG_1PX)
+        SyncRun.objects.filter(pk=run.pk).update(plots=["plots/pair_0_1.png"])
+        return {
+            "pages": [
+                reverse("project-detail", args=[project.pk]),
+                reverse("project-edit", args=[project.pk]),
+                reverse("project-delete", args=[project.pk]),
+                reverse("project-video-rows", args=[project.pk]),
+                reverse("run-detail", args=[run.pk]),
+                reverse("video-media", args=[video.pk, "proxy"]),
+                reverse("video-media", args=[video.pk, "poster"]),
+                reverse("run-plot", args=[run.pk, 0]),
+            ],
+            "json": [reverse("run-status", args=[run.pk]), reverse("run-results", args=[run.pk])],
+            "posts": [
+                reverse("project-edit", args=[project.pk]),
+                reverse("project-delete", args=[project.pk]),
+                reverse("run-start", args=[project.pk]),
+                reverse("run-cancel", args=[run.pk]),
+                reverse("video-delete", args=[video.pk]),
+            ],
+            "json_posts": [reverse("video-upload", args=[project.pk])],
+        }
+
+    # --- access: owner, another user, anonymous -------------------------------------------
+
+    def test_every_page_file_and_endpoint_is_scoped_to_its_owner(self) -> None:
+        project, run = self._synced_project()
+        urls = self._urls(project, run)
+        for url in urls["pages"] + urls["json"]:
+            with self.subTest(owner=url):
+                assert self.client.get(url).status_code == 200
+
+        self.client.force_login(self.outsider)
+        for url in urls["pages"] + urls["posts"]:
+            with self.subTest(outsider=url):
+                method = self.client.post if url in urls["posts"] else self.client.get
+                assert method(url, {"name": "Mine now"}).status_code == 404
+        for url in urls["json"] + urls["json_posts"]:
+            with self.subTest(outsider_json=url):
+                method = self.client.post if url in urls["json_posts"] else self.client.get
+                response = method(url)
+                assert response.status_code == 404 and response.json()["code"] == "not_found"
+        self.assertNotContains(self.client.get(reverse("project-list")), "Wedding")
+
+        self.client.logout()
+        for url in urls["pages"] + urls["posts"]:
+            with self.subTest(anonymous=url):
+                method = self.client.post if url in urls["posts"] else self.client.get
+                self.assertRedirects(method(url), f"{reverse('login')}?next={url}",
+                                     fetch_redirect_response=False)  # fmt: skip
+        for url in urls["json"] + urls["json_posts"]:
+            with self.subTest(anonymous_json=url):
+                method = self.client.post if url in urls["json_posts"] else self.client.get
+                response = method(url)
+                assert response.status_code == 401
+                assert response.json() == {"ok": False, "code": "not_authenticated",
+                                           "message": "Log in to continue."}  # fmt: skip
+        # Nothing the others tried changed anything.
+        project.refresh_from_db()
+        run.refresh_from_db()
+        assert project.name == "Wedding" and project.videos.count() == 3
+        assert run.status == SyncRun.Status.DONE and project.runs.count() == 1
+
+    def test_the_project_list_shows_only_mine_in_constant_queries(self) -> None:
+        self._project_with(owner=self.outsider)
+        self.client.force_login(self.owner)
+        services.project_create(owner=self.owner, name="Concert")
+        with self.assertNumQueries(3):  # session, user, projects with their video counts
+            response = self.client.get(reverse("project-list"))
+        for name in ("Rehearsal", "Festival", "Talk"):
+            services.project_create(owner=self.owner, name=name)
+        with self.assertNumQueries(3):
+            response = self.client.get(reverse("project-list"))
+        self.assertContains(response, "Festival")
+        self.assertNotContains(response, "Wedding")
+        self.assertRedirects(self.client.get("/accounts/login/"), reverse("project-list"))
+
+    # --- accounts and projects ---------------------------------------------------------
+
+    def test_a_visitor_signs_up_logs_out_and_logs_in(self) -> None:
+        password = "a-long-pass-phrase"
+        response = self.client.post(
+            reverse("signup"),
+            {"username": "dora", "password1": password, "password2": password},
+            follow=True,
+        )
+        self.assertRedirects(response, reverse("project-list"))
+        self.assertContains(response, "Welcome, dora!")
+        assert self.client.get(reverse("logout")).status_code == 405  # logout is POST only
+        self.assertRedirects(self.client.post(reverse("logout")), reverse("login"))
+        response = self.client.post(reverse("login"), {"username": "dora", "password": password})
+        self.assertRedirects(response, reverse("project-list"))
+
+    def test_signup_shows_form_errors(self) -> None:
+        response = self.client.post(reverse("signup"), {
+            "username": "alice", "password1": "x-pass-1234", "password2": "different",
+        })  # fmt: skip
+        assert response.status_code == 200
+        self.assertContains(response, "A user with that username already exists.")
+
+    def test_the_owner_creates_edits_and_deletes_a_project(self) -> None:
+        self.client.force_login(self.owner)
+        response = self.client.post(reverse("project-create"), {"name": "  ", "notes": ""})
+        self.assertContains(response, "This field is required.")
+        response = self.client.post(reverse("project-create"), {"name": "Gig", "notes": "3 cams"})
+        project = Project.objects.get(owner=self.owner, name="Gig")
+        self.assertRedirects(response, reverse("project-detail", args=[project.pk]))
+        self.assertContains(self.client.get(response.url), "No videos yet")
+        response = self.client.post(reverse("project-edit", args=[project.pk]),
+                                    {"name": "Gig 2024", "notes": ""})  # fmt: skip
+        self.assertRedirects(response, reverse("project-detail", args=[project.pk]))
+        project.refresh_from_db()
+        assert project.name == "Gig 2024"
+        response = self.client.post(reverse("project-delete", args=[project.pk]), follow=True)
+        self.assertContains(response, "Project &#x27;Gig 2024&#x27; and its files were deleted.")
+        assert not Project.objects.filter(pk=project.pk).exists()
+
+    # --- upload ------------------------------------------------------------------------
+
+    def test_uploading_a_good_clip_returns_its_metadata(self) -> None:
+        project = services.project_create(owner=self.owner, name="Gig")
+        self.client.force_login(self.owner)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(reverse("video-upload", args=[project.pk]),
+                                        {"file": self.upload(self.clips["b_late"])})  # fmt: skip
+        assert response.status_code == 201, response.content
+        data = response.json()
+        video = Video.objects.get(project=project)
+        assert data["ok"] and data["video"]["id"] == video.pk
+        assert data["video"]["name"] == "b_late.mov" and data["video"]["has_audio"]
+        assert data["video"]["duration_s"] == pytest.approx(10.0, abs=0.1)
+        assert data["video"]["fps"] == pytest.approx(29.97, abs=0.01)
+        video.refresh_from_db()
+        assert video.status == Video.Status.READY and video.proxy and video.poster
+        response = self.client.get(reverse("project-detail", args=[project.pk]))
+        self.assertContains(response, "b_late.mov")
+        self.assertContains(response, reverse("video-media", args=[video.pk, "poster"]))
+
+    def test_a_corrupt_or_non_media_upload_is_refused_and_nothing_is_stored(self) -> None:
+        project = self._project_with("a")
+        self.client.force_login(self.owner)
+        before = _media_files(self.media_root)
+        for name in ("not_media", "truncated"):
+            with self.subTest(name), self.captureOnCommitCallbacks(execute=True):
+                response = self.client.post(reverse("video-upload", args=[project.pk]),
+                                            {"file": self.upload(self.clips[name])})  # fmt: skip
+            assert response.status_code == 400
+            data = response.json()
+            assert data["ok"] is False and data["code"] == "unreadable_media", data
+            assert f"'{self.clips[name].name}'" in data["message"]
+            if name == "not_media":
+                assert "is not a video or audio file" in data["message"]
+        assert [v.original_name for v in project.videos.all()] == ["a.mp4"]
+        assert _media_files(self.media_root) == before
+
+    @override_settings(UPLOAD_MAX_BYTES=1000)
+    def test_an_upload_over_the_limit_or_without_a_file_is_refused(self) -> None:
+        project = services.project_create(owner=self.owner, name="Gig")
+        self.client.force_login(self.owner)
+        url = reverse("video-upload", args=[project.pk])
+        response = self.client.post(url, {"file": self.upload(self.clips["a"])})
+        assert response.status_code == 400 and response.json()["code"] == "upload_too_large"
+        # The upload handler stopped reading the body: the file never reached the disk whole.
+        assert response.json()["message"].startswith("The upload was stopped at")
+        response = self.client.post(url, {})
+        assert response.json() == {"ok": False, "message": "Choose a video file to upload.",
+                                   "code": "no_file"}  # fmt: skip
+        assert self.client.get(url).status_code == 405
+        assert not project.videos.exists()
+
+    def test_the_owner_removes_a_video(self) -> None:
+        project = self._project_with("a", "b_late")
+        self.client.force_login(self.owner)
+        video = project.videos.get(original_name="a.mp4")
+        response = self.client.post(reverse("video-delete", args=[video.pk]))
+        self.assertRedirects(response, reverse("project-detail", args=[project.pk]))
+        assert [v.original_name for v in project.videos.all()] == ["b_late.mov"]
+
+    # --- sync runs ---------------------------------------------------------------------
+
+    def test_a_run_shows_offsets_confidence_and_its_json(self) -> None:
+        project, run = self._synced_project()
+        status = self.client.get(reverse("run-status", args=[run.pk])).json()
+        assert status == {"status": "done", "status_label": "Done", "stage": "done",
+                          "stage_label": "Done", "progress": 1.0, "error_code": "",
+                          "error_message": "", "finished": True}  # fmt: skip
+        results = self.client.get(reverse("run-results", args=[run.pk])).json()
+        by_name = {o["name"]: o for o in results["offsets"]}
+        for name, clip in (("a.mp4", "a"), ("b_late.mov", "b_late"), ("c_early.mkv", "c_early")):
+            assert by_name[name]["offset_s"] == pytest.approx(self.clips.truth_s(clip), abs=0.005)
+            assert by_name[name]["synced"] and by_name[name]["band"] == "excellent"
+        assert by_name["a.mp4"]["is_reference"] and results["sign_convention"]
+        page = self.client.get(reverse("run-detail", args=[run.pk]))
+        self.assertContains(page, "+1.250")
+        self.assertContains(page, "-2.400")
+        self.assertContains(page, 'class="band band-excellent"')
+        self.assertContains(page, "Positive: it started later than the reference")
+        self.assertContains(page, 'id="player"')  # where the next issue's player slots in
+        run.refresh_from_db()
+        for index in range(len(run.plots)):  # the debug plots the run drew are shown and served
+            url = reverse("run-plot", args=[run.pk, index])
+            self.assertContains(page, f'<img src="{url}"')
+            assert self.client.get(url)["Content-Type"] == "image/png"
+        self.assertNotContains(page, "Cancel run")
+        self.assertContains(self.client.get(reverse("project-detail", args=[project.pk])),
+                            f"Run {run.pk}")  # fmt: skip
+
+    def test_an_unrelated_clip_is_reported_as_not_synced(self) -> None:
+        project = self._project_with("a", "b_late", "unrelated")
+        self.client.force_login(self.owner)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("run-start", args=[project.pk]),
+                {"method": "audio", "reference": project.videos.first().pk},
+            )
+        run = project.runs.get()
+        page = self.client.get(reverse("run-detail", args=[run.pk]))
+        self.assertContains(page, "This video could not be placed on the timeline.")
+        assert run.max_offset_s is None  # empty field: the whole overlap
+
+    def test_starting_a_run_reports_what_is_wrong(self) -> None:
+        project = self._project_with("a")
+        other = self._project_with("b_late", owner=self.outsider)
+        self.client.force_login(self.owner)
+        url = reverse("run-start", args=[project.pk])
+        response = self.client.post(url, {"method": "audio", "reference": project.videos.get().pk})
+        self.assertContains(response, errors.NEED_TWO_VIDEOS, status_code=400)
+        response = self.client.post(url, {"method": "audio", "reference": other.videos.get().pk})
+        self.assertContains(response, "Select a valid choice.", status_code=400)
+        response = self.client.post(url, {"method": "fast", "max_offset_s": "-3"})
+        self.assertContains(response, "Ensure this value is greater than or equal to 0.1.",
+                            status_code=400)  # fmt: skip
+        assert not SyncRun.objects.exists()
+
+    def test_a_queued_run_polls_as_unfinished_and_can_be_cancelled(self) -> None:
+        project = self._project_with("a", "b_late")
+        run = services.sync_run_start(project=project, method="audio")  # not executed
+        self.client.force_login(self.owner)
+        status = self.client.get(reverse("run-status", args=[run.pk])).json()
+        assert status["status"] == "queued" and status["finished"] is False
+        page = self.client.get(reverse("run-detail", args=[run.pk]))
+        self.assertContains(page, "Cancel run")
+        self.assertContains(page, 'data-active="1"')
+        response = self.client.post(reverse("run-cancel", args=[run.pk]), follow=True)
+        self.assertContains(response, "Sync cancelled.")
+        self.assertContains(response, errors.CANCELLED)
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.CANCELLED
+        response = self.client.post(reverse("run-cancel", args=[run.pk]), follow=True)
+        self.assertContains(response, "nothing to cancel")
+
+    def test_a_failed_run_shows_the_engines_message(self) -> None:
+        project = self._project_with("a", "noaudio")
+        self.client.force_login(self.owner)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("run-start", args=[project.pk]),
+                {"method": "audio", "reference": project.videos.first().pk, "max_offset_s": "20"},
+            )
+        run = project.runs.get()
+        status = self.client.get(reverse("run-status", args=[run.pk])).json()
+        assert status["status"] == "failed" and status["error_code"] == "no_audio_stream"
+        page = self.client.get(reverse("run-detail", args=[run.pk]))
+        self.assertContains(page, "&#x27;noaudio.mp4&#x27; has no audio track")
+        self.assertContains(page, errors.ENGINE_HINTS["no_audio_stream"].replace("'", "&#x27;"))
+
+    def test_debug_plots_are_shown_and_stay_inside_media_root(self) -> None:
+        project, run = self._synced_project()
+        self._urls(project, run)  # writes plots/pair_0_1.png and lists it on the run
+        SyncRun.objects.filter(pk=run.pk).update(
+            plots=["plots/pair_0_1.png", "../../../../etc/passwd", "plots/missing.png"]
+        )
+        page = self.client.get(reverse("run-detail", args=[run.pk]))
+        self.assertContains(page, 'id="plots"')
+        self.assertContains(page, "pair 0 1")
+        response = self.client.get(reverse("run-plot", args=[run.pk, 0]))
+        assert response["Content-Type"] == "image/png"
+        assert b"".join(response.streaming_content) == PNG_1PX
+        for index in (1, 2, 3):
+            assert self.client.get(reverse("run-plot", args=[run.pk, index])).status_code == 404
+        SyncRun.objects.filter(pk=run.pk).update(plots=[])
+        self.assertNotContains(self.client.get(reverse("run-detail", args=[run.pk])), 'id="plots"')
+
+    # --- media with Range ----------------------------------------------------------------
+
+    def test_media_is_served_with_byte_ranges(self) -> None:
+        project = self._project_with("a")
+        self.client.force_login(self.owner)
+        video = project.videos.get()
+        data = Path(video.proxy.path).read_bytes()
+        size = len(data)
+        url = reverse("video-media", args=[video.pk, "proxy"])
+        response = self.client.get(url)
+        assert response.status_code == 200 and response["Accept-Ranges"] == "bytes"
+        assert response["Content-Type"] == "video/mp4" and int(response["Content-Length"]) == size
+        assert b"".join(response.streaming_content) == data
+        cases = {
+            "bytes=0-99": (0, 99),
+            "bytes=100-": (100, size - 1),
+            "bytes=-50": (size - 50, size - 1),
+            f"bytes=10-{size + 500}": (10, size - 1),
+        }
+        for header, (first, last) in cases.items():
+            with self.subTest(header):
+                response = self.client.get(url, HTTP_RANGE=header)
+                assert response.status_code == 206
+                assert response["Content-Range"] == f"bytes {first}-{last}/{size}"
+                assert int(response["Content-Length"]) == last - first + 1
+                assert b"".join(response.streaming_content) == data[first : last + 1]
+        for header in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0"):
+            with self.subTest(header):
+                response = self.client.get(url, HTTP_RANGE=header)
+                assert response.status_code == 416
+                assert response["Content-Range"] == f"bytes */{size}"
+        for header in ("bytes=5-2", "items=0-10", "bytes=0-1,5-6"):  # ignored: the whole file
+            with self.subTest(header):
+                assert self.client.get(url, HTTP_RANGE=header).status_code == 200
+        original = reverse("video-media", args=[video.pk, "original"])  # never served
+        assert self.client.get(original).status_code == 404
+
+
+def test_warnings_cover_low_confidence_and_disagreement() -> None:
+    video = Video(pk=1, original_name="cam.mp4")
+    row, ref = present.offset_rows([
+        _offset(video, offset_s=0.5, confidence=0.31, synced=True, audio_video_diff_s=0.35),
+        _offset(video, offset_s=0.0, confidence=0.9, synced=True, audio_video_diff_s=0.01),
+    ])  # fmt: skip
+    assert row.warnings == [present.WARN_LOW_CONFIDENCE.format(confidence=0.31),
+                            present.WARN_DISAGREE.format(diff_s=0.35)]  # fmt: skip
+    assert row.offset == "+0.500" and row.low_confidence and row.disagree
+    assert ref.warnings == [] and not ref.disagree
+
+
+def _offset(video: Video, **fields: object):
+    from projects.models import VideoOffset
+
+    return VideoOffset(video=video, band="fair", notes=["engine says hi"], **fields)
+
+
+def test_status_json_describes_the_stage() -> None:
+    run = SyncRun(pk=1, status=SyncRun.Status.RUNNING, stage="extracting_audio", progress=0.42)
+    data = present.run_status_json(run)
+    assert data["stage_label"] == "Extracting audio" and data["finished"] is False
+    assert json.dumps(data)
