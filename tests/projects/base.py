@@ -17,7 +17,11 @@ class BaseTestCase(TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         cls.media_root = tempfile.mkdtemp(prefix="syncsite-media-")
-        cls._media = override_settings(MEDIA_ROOT=cls.media_root)
+        # Fast hashing: three users per test with the real hasher cost about a second each time.
+        cls._media = override_settings(
+            MEDIA_ROOT=cls.media_root,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        )
         cls._media.enable()
         super().setUpClass()
 
