@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,3 +68,19 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": 60,
     }
+
+
+def local_secret_key(path: Path) -> str:
+    """A random key created once in ``path`` (mode 600) and reused by every process after."""
+    import secrets
+
+    key = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip() or key  # another process made it first
+    except OSError:
+        return key  # read-only checkout: a per-process key is all we can do
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -9,19 +9,26 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from syncsite.env import database_from_url, env_bool, env_float, env_int, env_str
+from syncsite.env import (
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_str,
+    local_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key" if DEBUG else "")
 if not SECRET_KEY:
-    # Tests and `manage.py check` on a fresh checkout run without DEBUG; they get an ephemeral key.
-    import secrets
-
+    # Without SECRET_KEY (a fresh checkout, tests) every process of this checkout shares one
+    # generated key, kept in a git-ignored file: the web server and django-q workers sign and
+    # check tasks with the same key. Production sets SECRET_KEY (SYNCSITE_REQUIRE_SECRET_KEY=1).
     if env_bool("SYNCSITE_REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
-    SECRET_KEY = secrets.token_urlsafe(50)
+    SECRET_KEY = local_secret_key(BASE_DIR / ".secret_key")
 ALLOWED_HOSTS = [
     h for h in env_str("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h
 ]

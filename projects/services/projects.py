@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -28,11 +32,13 @@ def project_update(
 
 
 def project_delete(*, project: Project) -> None:
-    """Delete the project and, once the rows are gone, its files."""
+    """Delete the project and, once the rows are gone, its files (uploads, previews, plots)."""
     files = []
     for video in project.videos.all():
         files += [f for f in (video.file, video.proxy, video.poster) if f]
+    folder = Path(settings.MEDIA_ROOT, "projects", str(project.pk))
     with transaction.atomic():
         project.delete()
     for f in files:
         f.storage.delete(f.name)
+    shutil.rmtree(folder, ignore_errors=True)  # what remains: run plots, empty folders

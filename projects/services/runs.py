@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 import syncengine
-from projects import errors
+from projects import errors, plots
 from projects.logging import request_id_var
 from projects.models import Project, SyncRun, Video, VideoOffset
 from projects.services.errors import ServiceError
@@ -145,9 +145,11 @@ def sync_run_execute(*, run_id: int) -> None:
         return
     finally:
         request_id_var.reset(token)
-        close_old_connections()
+    by_name = {v.engine_name: v for v in videos}  # type: ignore[attr-defined]
+    # Drawn before the run turns DONE, so the page that sees DONE also sees the plots.
+    names = [by_name[v.filename].original_name for v in result.videos]
+    plot_paths = _plots_write(run, result, names)
     with transaction.atomic():
-        by_name = {v.engine_name: v for v in videos}  # type: ignore[attr-defined]
         VideoOffset.objects.bulk_create([
             VideoOffset(
                 run_id=run_id, video=by_name[v.filename], offset_s=v.offset_s,
@@ -159,11 +161,12 @@ def sync_run_execute(*, run_id: int) -> None:
             )
             for v in result.videos
         ])  # fmt: skip
-        _finish(run_id, started, status=SyncRun.Status.DONE, stage="done", progress=1.0)
+        _finish(run_id, started, status=SyncRun.Status.DONE, stage="done", progress=1.0,
+                plots=plot_paths)  # fmt: skip
     for v in result.videos:
         name = by_name[v.filename].original_name
-        logger.info("run %s offset %s: %s s (confidence %.2f, %s)", run_id, name,
-                    "not synced" if v.offset_s is None else f"{v.offset_s:+.4f}",
+        logger.info("run %s offset %s: %s (confidence %.2f, %s)", run_id, name,
+                    "not synced" if v.offset_s is None else f"{v.offset_s:+.4f} s",
                     v.confidence, v.band)  # fmt: skip
 
 
@@ -187,6 +190,18 @@ def _run_engine(run: SyncRun, videos: list[Video]) -> syncengine.SyncResult:
             paths, method=run.method, reference=reference, max_lag_s=run.max_offset_s,
             ffmpeg_bin=settings.FFMPEG_BIN or None, progress=_progress_writer(run.pk),
         )  # fmt: skip
+
+
+def _plots_write(run: SyncRun, result: syncengine.SyncResult, names: list[str]) -> list[str]:
+    """Debug plots under MEDIA_ROOT; a plot that fails is logged and never fails the run."""
+    folder = f"projects/{run.project_id}/runs/{run.pk}"
+    out_dir = Path(settings.MEDIA_ROOT, folder)
+    try:
+        paths = plots.run_plots_write(result, names=names, out_dir=out_dir)
+    except Exception:  # drawing is a debugging aid: any failure must leave the results intact
+        logger.exception("run %s: debug plots failed", run.pk)
+        return []
+    return [f"{folder}/{path.name}" for path in paths]
 
 
 def _finish(run_id: int, started: float, *, status: str, **fields: object) -> None:
