@@ -32,3 +32,9 @@ def sync_run_done_hook(task: Any) -> None:
 
     if not task.success and task.args:
         services.sync_run_fail_if_unfinished(run_id=int(task.args[0]))
+
+
+def sweep_stale_runs_task() -> None:
+    from projects import services
+
+    services.sync_run_fail_stale()

@@ -12,6 +12,7 @@ from projects.services.runs import (
     sync_run_cancel,
     sync_run_execute,
     sync_run_fail_if_unfinished,
+    sync_run_fail_stale,
     sync_run_start,
 )
 from projects.services.videos import video_add, video_delete, video_prepare_preview
@@ -25,6 +26,7 @@ __all__ = [
     "sync_run_cancel",
     "sync_run_execute",
     "sync_run_fail_if_unfinished",
+    "sync_run_fail_stale",
     "sync_run_start",
     "video_add",
     "video_delete",

@@ -7,10 +7,12 @@ import logging
 import os
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import syncengine
@@ -72,6 +74,26 @@ def sync_run_fail_if_unfinished(*, run_id: int, message: str = errors.WORKER_LOS
     SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE).update(
         status=SyncRun.Status.FAILED, error_code="worker_lost", error_message=message,
         finished_at=timezone.now(),
+    )  # fmt: skip
+
+
+def sync_run_fail_stale(*, now: datetime | None = None) -> int:
+    """Fail runs whose worker vanished (killed, machine lost) so none stays active forever.
+
+    A run RUNNING longer than the task timeout, or QUEUED longer than the broker's retry
+    period, can no longer finish: the hook never fires for a worker killed with SIGKILL.
+    Returns how many runs were failed.
+    """
+    now = now or timezone.now()
+    timeout = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    retry = timedelta(seconds=settings.Q_CLUSTER["retry"] + 60)
+    stale = SyncRun.objects.filter(
+        Q(status=SyncRun.Status.RUNNING, started_at__lt=now - timeout)
+        | Q(status=SyncRun.Status.QUEUED, created_at__lt=now - retry)
+    )
+    return stale.update(
+        status=SyncRun.Status.FAILED, error_code="worker_lost",
+        error_message=errors.WORKER_LOST, finished_at=now,
     )  # fmt: skip
 
 

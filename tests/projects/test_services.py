@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import override_settings
 from django_q.models import Task
@@ -121,3 +123,36 @@ class ServiceTests(BaseTestCase):
             selectors.project_get_for_user(user=self.outsider, project_id=project.pk)
         assert list(selectors.project_list_for_user(user=self.outsider)) == []
         assert selectors.project_get_for_user(user=self.owner, project_id=project.pk) == project
+
+
+@pytest.mark.usefixtures("_clips")
+class SweeperTests(BaseTestCase):
+    def test_runs_whose_worker_vanished_are_failed_and_fresh_ones_kept(self) -> None:
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        project = services.project_create(owner=self.owner, name="Sweep")
+        with self.captureOnCommitCallbacks(execute=True):
+            for name in ("a", "b_late"):
+                services.video_add(project=project, upload=self.upload(self.clips[name]))
+        old = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["retry"] + 3600)
+        killed = SyncRun.objects.create(project=project, status=SyncRun.Status.RUNNING,
+                                        started_at=old)  # fmt: skip
+        fresh = SyncRun.objects.create(project=project, status=SyncRun.Status.RUNNING,
+                                       started_at=timezone.now())  # fmt: skip
+        out = io.StringIO()
+        call_command("sweep_runs", stdout=out)
+        assert "1 stale run(s) marked failed" in out.getvalue()
+        killed.refresh_from_db()
+        fresh.refresh_from_db()
+        assert killed.status == SyncRun.Status.FAILED and killed.error_message == errors.WORKER_LOST
+        assert fresh.status == SyncRun.Status.RUNNING
+
+    def test_the_sweeper_is_scheduled(self) -> None:
+        from django_q.models import Schedule
+
+        schedule = Schedule.objects.get(name="syncsite-sweep-stale-runs")
+        assert schedule.func == "projects.tasks.sweep_stale_runs_task" and schedule.minutes == 10

@@ -1,0 +1,17 @@
+"""``manage.py sweep_runs``: fail runs whose worker vanished (run at start-up and on a schedule)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from projects import services
+
+
+class Command(BaseCommand):
+    help = "Mark runs failed whose worker was killed or lost, so none stays 'running' forever."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = services.sync_run_fail_stale()
+        self.stdout.write(f"{count} stale run(s) marked failed")
