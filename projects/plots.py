@@ -1,9 +1,9 @@
-"""Debug plots of one sync run as PNG files: pair matrix, clip timeline and pair statistics.
+"""Debug plots of one sync run as PNG files: pair matrix, clip timeline, pair statistics,
+correlation curves and motion energy.
 
 They draw what :class:`syncengine.SyncResult` exposes: per pair and method the lag, confidence,
-``peak_z`` and ``margin_z``; per video the offset, duration, confidence and band. The engine does
-not return its correlation curves or motion-energy series, so those are not drawn (inventing
-them from the summary numbers would mislead whoever debugs a run).
+``peak_z``, ``margin_z`` and the (pooled) correlation curve; per video the offset, duration,
+confidence, band and the (pooled) motion-energy series when the visual method ran.
 
 Conventions
 -----------
@@ -17,23 +17,28 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from evaluation.plotting import PALETTE, Axes, Canvas, linear_ticks, tick_label
 from syncengine import SyncResult, VideoOffset
-from syncengine.types import PairEstimate
+from syncengine.types import Curve, PairEstimate
 
 __all__ = [
     "BAND_COLOURS",
     "PLOT_FILES",
     "confidence_matrix_png",
+    "correlation_curves_png",
+    "motion_energy_png",
     "pair_stats_png",
     "run_plots_write",
     "timeline_png",
 ]
 
 #: The run page titles each plot after its file stem ("pair_confidence_matrix" -> words).
-PLOT_FILES = ("pair_confidence_matrix.png", "timeline.png", "pair_statistics.png")
+PLOT_FILES = ("pair_confidence_matrix.png", "timeline.png", "pair_statistics.png",
+              "correlation_curves.png", "motion_energy.png")  # fmt: skip
+MAX_CURVE_PANELS = 12
 #: The same colours as the bands on the web pages (static/css).
 BAND_COLOURS = {"excellent": "#1b873f", "good": "#5a9e1c", "fair": "#d98e04", "poor": "#c8372d"}
 _NOT_SYNCED, _TEXT, _GRID, _FRAME = "#9e9e9e", "#222222", "#e6e6e6", "#333333"
@@ -242,6 +247,117 @@ def _bars(ax: Axes, xs: list[float], values: list[float], *, width: float, color
             ax.text(x - width / 2, max(v, floor) * lift, f"{v:.1f}")
 
 
+def correlation_curves_png(
+    pairs: Sequence[PairEstimate], *, names: Sequence[str], path: Path
+) -> Path:
+    """One panel per pair and method: |correlation| / peak against lag, the chosen lag marked.
+
+    With more than ``MAX_CURVE_PANELS`` curves, the most confident ones are drawn.
+    """
+    shown = sorted((p for p in pairs if p.curve is not None), key=lambda p: -p.confidence)
+    shown = sorted(shown[:MAX_CURVE_PANELS], key=lambda p: (p.i, p.j, p.method))
+    cols = min(3, max(len(shown), 1))
+    rows = max(1, math.ceil(len(shown) / cols))
+    panel_w, panel_h = 440, 250
+    title = "Correlation curves per pair"
+    if len(shown) < sum(p.curve is not None for p in pairs):
+        title += f" (the {len(shown)} most confident)"
+    canvas = Canvas(cols * panel_w + 40, 110 + rows * panel_h, title=title)
+    canvas.draw.text((20, 44), "y = |correlation| / its peak; x = lag = second clip's offset minus "
+                     "first clip's, s; dot and dashed line = chosen lag", fill=_TEXT,
+                     font=_font(14))  # fmt: skip
+    for k, p in enumerate(shown):
+        assert p.curve is not None
+        lags_s, values = (np.asarray(a, dtype=np.float64) for a in p.curve)
+        peak = float(np.max(values)) or 1.0
+        x0, y0 = 20 + (k % cols) * panel_w + 70, 110 + (k // cols) * panel_h
+        lo, hi = float(lags_s[0]), float(lags_s[-1])
+        if hi <= lo:
+            lo, hi = lo - 1.0, hi + 1.0
+        colour = PALETTE.get(p.method, PALETTE["other"])
+        ax = canvas.axes((x0, y0, x0 + panel_w - 90, y0 + panel_h - 80), xlim=(lo, hi),
+                         ylim=(0.0, 1.1), xlabel=f"lag, s (chosen {p.lag_s:+.3f} s)",
+                         title=f"{_short(names[p.i], 14)} vs {_short(names[p.j], 14)} "
+                               f"({p.method}) conf {p.confidence:.2f}")  # fmt: skip
+        ax.vline(p.lag_s, color="#999999")  # under the curve: a needle peak stays visible
+        ax.line(list(lags_s), list(values / peak), color=colour, width=1)
+        # The curve is pooled in blocks: the chosen lag's height is the best value within one.
+        block_s = float(np.max(np.diff(lags_s))) if lags_s.size > 1 else 0.0
+        near = values[np.abs(lags_s - p.lag_s) <= block_s]
+        at = (float(near.max()) if near.size else float(np.interp(p.lag_s, lags_s, values))) / peak
+        ax.scatter([p.lag_s], [at], color="#c8372d", size=5)
+    if not shown:
+        canvas.draw.text((20, 120), "no correlation curve was returned", fill=_TEXT,
+                         font=_font(16))  # fmt: skip
+    return canvas.save(Path(path))
+
+
+def motion_energy_png(
+    motion: Sequence[Curve | None], videos: Sequence[VideoOffset], *, names: Sequence[str],
+    path: Path,
+) -> Path:
+    """Each video's motion energy in its own lane, shifted onto the reference timeline.
+
+    A video that was not synced is drawn grey on its own file time, labelled "not synced"; one
+    without a motion series gets a lane that says so.
+    """
+    lanes: list[tuple[str, VideoOffset, np.ndarray | None, np.ndarray | None, bool]] = []
+    for series, v, name in zip(motion, videos, names, strict=True):
+        if series is None:  # still a lane: a missing picture is worth seeing
+            lanes.append((name, v, None, None, v.synced))
+            continue
+        times_s, energy = (np.asarray(a, dtype=np.float64) for a in series)
+        shift_s = v.offset_s if v.synced and v.offset_s is not None else None
+        scale = float(np.percentile(energy, 99)) or float(np.max(energy)) or 1.0
+        lanes.append((name, v, times_s + (shift_s or 0.0), np.minimum(energy / scale, 1.0),
+                      shift_s is not None))  # fmt: skip
+    lo = min((float(t[0]) for _, _, t, _, _ in lanes if t is not None), default=0.0)
+    hi = max((float(t[-1]) for _, _, t, _, _ in lanes if t is not None), default=1.0)
+    pad = max((hi - lo) * 0.02, 0.2)
+    lo, hi = lo - pad, hi + pad
+    row = 80
+    label_w = 50 + max((int(_font(14).getlength(_short(n) + " (ref)")) for n in names), default=0)
+    left, right, top = label_w, label_w + 1000, 80
+    bottom = top + row * max(len(lanes), 1)
+    image = Image.new("RGB", (right + 40, bottom + 80), "white")
+    draw = ImageDraw.Draw(image)
+    _centred(draw, ((right + 40) / 2, 10), "Motion energy on the reference timeline", 22)
+    _centred(draw, ((right + 40) / 2, 40), "each lane scaled to its 99th percentile; grey = not "
+             "synced, drawn on its own time", 14)  # fmt: skip
+
+    def px(t: float) -> float:
+        return left + (t - lo) / (hi - lo) * (right - left)
+
+    for t in linear_ticks(lo, hi, count=10):
+        draw.line([(px(t), top), (px(t), bottom)], fill=_GRID)
+        _centred(draw, (px(t), bottom + 6), tick_label(t), 13)
+    _centred(draw, ((left + right) / 2, bottom + 26), "seconds on the reference timeline", 14)
+    for y in range(top, bottom, 6):  # the reference's t=0, dashed
+        draw.line([(px(0.0), y), (px(0.0), min(y + 3, bottom))], fill=_FRAME)
+    font = _font(14)
+    for k, (name, v, times_s, level, synced) in enumerate(lanes):
+        y = top + k * row
+        if k:
+            draw.line([(left, y), (right, y)], fill="#bbbbbb")
+        label = _short(name) + (" (ref)" if v.is_reference else "")
+        sub = f"{v.offset_s:+.3f} s" if synced and v.offset_s is not None else "not synced"
+        draw.text((left - 10 - draw.textlength(label, font=font), y + row / 2 - 18), label,
+                  fill=_TEXT, font=font)  # fmt: skip
+        draw.text((left - 10 - draw.textlength(sub, font=font), y + row / 2 + 2), sub,
+                  fill=_TEXT if synced else _NOT_SYNCED, font=font)  # fmt: skip
+        if times_s is None or level is None:
+            draw.text((left + 8, y + row / 2 - 8), "no motion energy (no usable picture)",
+                      fill=_NOT_SYNCED, font=font)  # fmt: skip
+            continue
+        points = [(px(t), y + row - 6 - e * (row - 14)) for t, e in zip(times_s, level,
+                                                                        strict=True)]  # fmt: skip
+        draw.line(points, fill=PALETTE["visual"] if synced else _NOT_SYNCED, width=1)
+    if not lanes:
+        draw.text((left + 8, top + 30), "no motion energy was returned", fill=_TEXT, font=font)
+    draw.rectangle([left, top, right, bottom], outline=_FRAME)
+    return _save(image, path)
+
+
 def _save(image: Image.Image, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,14 +368,19 @@ def _save(image: Image.Image, path: Path) -> Path:
 def run_plots_write(result: SyncResult, *, names: Sequence[str], out_dir: Path) -> list[Path]:
     """Write every debug plot of ``result`` into ``out_dir``; ``names`` label the videos in order.
 
-    The pair statistics plot is skipped when the engine measured no pair.
+    The pair statistics plot is skipped when the engine measured no pair, the correlation
+    curves when no pair has a curve, the motion energy when no video has a motion series.
     """
     if len(names) != len(result.videos):
         raise ValueError(f"{len(names)} names for {len(result.videos)} videos")
     out_dir = Path(out_dir)
-    matrix, timeline, stats = (out_dir / name for name in PLOT_FILES)
+    matrix, timeline, stats, curves, motion = (out_dir / name for name in PLOT_FILES)
     written = [confidence_matrix_png(result.pairs, names=names, path=matrix),
                timeline_png(result.videos, names=names, path=timeline)]  # fmt: skip
     if result.pairs:
         written.append(pair_stats_png(result.pairs, names=names, path=stats))
+    if any(p.curve is not None for p in result.pairs):
+        written.append(correlation_curves_png(result.pairs, names=names, path=curves))
+    if any(m is not None for m in result.motion):
+        written.append(motion_energy_png(result.motion, result.videos, names=names, path=motion))
     return written

@@ -34,10 +34,13 @@ from numpy.typing import NDArray
 
 from syncengine.confidence import ambiguity_factor, confidence_from_stats, peak_statistics
 from syncengine.errors import ClipTooShort, ParameterError, SilentAudio
-from syncengine.types import AudioTrack, LagEstimate
+from syncengine.types import AudioTrack, Curve, LagEstimate
 from syncengine.xcorr import correlate_window, refine_peak
 
-__all__ = ["PreparedAudio", "check_audio", "estimate_audio_lag", "prepare_audio"]
+__all__ = ["CURVE_POINTS", "PreparedAudio", "check_audio", "estimate_audio_lag", "pool_curve",
+           "prepare_audio"]  # fmt: skip
+
+CURVE_POINTS = 2000  # most points kept of a debug curve (LagEstimate.curve, SyncResult.motion)
 
 COARSE_RATE_HZ = 4000
 REFINE_WINDOW_S = 15.0
@@ -187,6 +190,40 @@ def _coarse_curve(
     return acc, acc_plain, base + int(budget * (mid + chunk))
 
 
+def pool_curve(
+    x: NDArray[np.floating], values: NDArray[np.floating], *, how: str = "max",
+    max_points: int = CURVE_POINTS,
+) -> Curve:
+    """Shrink a curve to at most ``max_points`` by pooling equal blocks of consecutive points.
+
+    Parameters
+    ----------
+    x, values : ndarray [shape=(n,)]
+        The abscissa (lag or time, seconds) and the curve.
+    how : {"max", "mean"}
+        ``"max"`` keeps each block's largest ``|values|`` (a correlation peak stays visible);
+        ``"mean"`` averages ``values`` (a motion-energy series keeps its level).
+
+    Returns
+    -------
+    (x, values) : float32 arrays [shape=(min(n, max_points),)]
+        ``x`` at each block's centre (the mean of its ``x``).
+    """
+    if how not in ("max", "mean"):
+        raise ParameterError(f"how must be 'max' or 'mean', got {how!r}")
+    x, values = np.asarray(x, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    if how == "max":
+        values = np.abs(values)
+    block = max(1, -(-values.size // max_points))
+    if block == 1:
+        return x.astype(np.float32), values.astype(np.float32)
+    pad = -values.size % block  # the last block is shorter: pad with NaN and ignore it
+    xs = np.pad(x, (0, pad), constant_values=np.nan).reshape(-1, block)
+    vs = np.pad(values, (0, pad), constant_values=np.nan).reshape(-1, block)
+    pooled = np.nanmax(vs, axis=1) if how == "max" else np.nanmean(vs, axis=1)
+    return np.nanmean(xs, axis=1).astype(np.float32), pooled.astype(np.float32)
+
+
 def _overlap_s(lag_s: float, ref_s: float, oth_s: float) -> float:
     return max(0.0, min(ref_s, lag_s + oth_s) - max(0.0, lag_s))
 
@@ -305,6 +342,7 @@ def estimate_audio_lag(
         margin_z=stats.margin_z,
         overlap_s=overlap_s,
         drift_ppm=drift_ppm,
+        curve=pool_curve(np.arange(lo, hi + 1) / COARSE_RATE_HZ, curve),
     )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import median_filter
 
+from syncengine.audio import pool_curve
 from syncengine.confidence import confidence_from_stats, peak_statistics
 from syncengine.errors import ClipTooShort, ParameterError, StaticPicture
 from syncengine.types import LagEstimate, MotionSeries
@@ -278,12 +279,14 @@ def estimate_visual_lag(
     if values[index] <= 0:  # motion that is anti-correlated is no match: report the best positive
         index, confidence = int(np.argmax(values)), 0.0
     lag_samples = lags[0] + refine_peak(values, index)  # lags are consecutive integers
+    shift_s = reference.start_s - other.start_s
     return LagEstimate(
-        lag_s=float(lag_samples) / reference.rate_hz + reference.start_s - other.start_s,
+        lag_s=float(lag_samples) / reference.rate_hz + shift_s,
         confidence=confidence,
         peak_z=stats.peak_z,
         margin_z=stats.margin_z,
         overlap_s=float(overlap[index]) / reference.rate_hz,
+        curve=pool_curve(lags / reference.rate_hz + shift_s, values),
     )
 
 

@@ -25,12 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from syncengine import align, media
-from syncengine.audio import estimate_audio_lag
+from syncengine.audio import estimate_audio_lag, pool_curve
 from syncengine.confidence import SYNCED_THRESHOLD, band
 from syncengine.errors import ClipTooShort, ParameterError
 from syncengine.features import extract_audio, extract_motion
 from syncengine.progress import StagedProgress
 from syncengine.types import (
+    Curve,
     LagEstimate,
     MediaInfo,
     PairEstimate,
@@ -124,7 +125,7 @@ def _fuse(
 def _pairs_for(method: str, lags: dict[tuple[int, int], LagEstimate]) -> list[PairEstimate]:
     return [
         PairEstimate(i=i, j=j, lag_s=e.lag_s, confidence=e.confidence, method=method,
-                     peak_z=e.peak_z, margin_z=e.margin_z, overlap_s=e.overlap_s)
+                     peak_z=e.peak_z, margin_z=e.margin_z, overlap_s=e.overlap_s, curve=e.curve)
         for (i, j), e in sorted(lags.items())
     ]  # fmt: skip
 
@@ -201,6 +202,7 @@ def estimate_offsets(
     v_lags: dict[tuple[int, int], LagEstimate] = {}
     audio_errors: tuple[Exception | None, ...] | None = None
     motion_errors: tuple[Exception | None, ...] | None = None
+    energy: tuple[Curve | None, ...] = ()
     # One method at a time, and each method's features are dropped once its pairs are measured,
     # so peak memory is that of the larger method, not the sum.
     if method != "visual":
@@ -225,6 +227,12 @@ def estimate_offsets(
             progress=tracker.item_callback("correlating_motion", 0, 1), workers=workers,
         )
         motion_errors = motion.errors
+        # Kept for the debug plots, small: (file time, energy) at most CURVE_POINTS long each.
+        energy = tuple(
+            None if m is None else pool_curve(
+                m.start_s + np.arange(m.values.size) / m.rate_hz, m.values, how="mean")
+            for m in motion.features
+        )  # fmt: skip
         del motion
     a_pairs, v_pairs = _pairs_for("audio", a_lags), _pairs_for("visual", v_lags)
     fused = []
@@ -252,7 +260,7 @@ def estimate_offsets(
     tracker.update("solving", 1.0)
     return SyncResult(
         method=method, reference=names[ref], max_lag_s=max_lag_s, videos=videos,
-        pairs=tuple(a_pairs + v_pairs), elapsed_s=time.perf_counter() - started,
+        pairs=tuple(a_pairs + v_pairs), elapsed_s=time.perf_counter() - started, motion=energy,
     )
 
 

@@ -2,6 +2,9 @@
 
 Conventions
 -----------
+A ``curve`` is ``(lags_s, values)``: |correlation| against lag in seconds, at most 2000 points
+(max-pooled, so the peak survives). ``SyncResult.motion`` holds per video ``(times_s, energy)``
+in the video's own file time, at most 2000 points (mean-pooled). Neither is in ``to_dict()``.
 Times are seconds (``_s``), rates Hz (``_hz``). ``offset_s`` of a video is the time on the
 reference's timeline at which the video's own t=0 happens: positive means it started later.
 A pair lag ``lag_s`` between videos ``i`` and ``j`` is ``offset_j - offset_i``.
@@ -19,6 +22,7 @@ from numpy.typing import NDArray
 __all__ = [
     "AudioStreamInfo",
     "AudioTrack",
+    "Curve",
     "LagEstimate",
     "MediaInfo",
     "MotionSeries",
@@ -31,6 +35,8 @@ __all__ = [
     "VideoStreamInfo",
 ]
 
+#: ``(x, values)``, both float32 of the same length: a correlation curve or a motion series.
+Curve = tuple[NDArray[np.float32], NDArray[np.float32]]
 #: ``progress(stage, fraction)``: stage is a slug such as "extracting_audio", fraction in [0, 1].
 ProgressCallback = Callable[[str, float], None]
 
@@ -126,6 +132,7 @@ class LagEstimate:
     margin_z: float
     overlap_s: float
     drift_ppm: float | None = None
+    curve: Curve | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ class PairEstimate:
     peak_z: float = 0.0
     margin_z: float = 0.0
     overlap_s: float = 0.0
+    curve: Curve | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,7 @@ class SyncResult:
     videos: tuple[VideoOffset, ...]
     pairs: tuple[PairEstimate, ...] = ()
     elapsed_s: float = 0.0
+    motion: tuple[Curve | None, ...] = field(default=(), repr=False, compare=False)
 
     def offsets(self) -> dict[str, float | None]:
         """The seed's mapping: file name -> offset in seconds, ``None`` when not synced."""
@@ -207,7 +216,8 @@ class SyncResult:
             "max_offset_s": self.max_lag_s,
             "offsets": self.offsets(),
             "videos": videos,
-            "pairs": [asdict(p) for p in self.pairs],
+            # The curves are debug data for plots: they stay out of the stored JSON.
+            "pairs": [{k: v for k, v in asdict(p).items() if k != "curve"} for p in self.pairs],
             "elapsed_s": round(self.elapsed_s, 3),
         }
 

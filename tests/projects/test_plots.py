@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -22,15 +23,28 @@ def _video(name: str, offset_s: float | None, confidence: float, **kwargs: objec
                        duration_s=10.0, **kwargs)  # type: ignore[arg-type]  # fmt: skip
 
 
+def _curve(lag_s: float) -> tuple[np.ndarray, np.ndarray]:
+    lags_s = np.linspace(-20.0, 20.0, 2000, dtype=np.float32)
+    values = np.random.default_rng(1).random(2000).astype(np.float32) * 0.2
+    values[np.argmin(np.abs(lags_s - lag_s))] = 1.0
+    return lags_s, values
+
+
+def _motion(duration_s: float) -> tuple[np.ndarray, np.ndarray]:
+    times_s = np.arange(0.0, duration_s, 0.01, dtype=np.float32)
+    return times_s, (np.sin(times_s * 3.0) ** 8).astype(np.float32)
+
+
 # Four clips: c is measured by sound only, d could not be placed at all.
 RESULT = SyncResult(
     method="auto", reference="a.mp4", max_lag_s=20.0,
     videos=(_video("a.mp4", 0.0, 1.0, is_reference=True), _video("b.mov", 1.25, 0.97),
             _video("c.mkv", -2.4, 0.35), _video("d.mp4", None, 0.05)),
-    pairs=(PairEstimate(0, 1, 1.25, 0.99, "audio", 120.0, 100.0, 8.7),
-           PairEstimate(0, 2, -2.4, 0.4, "audio", 9.0, 1.5, 7.6),
-           PairEstimate(1, 2, -3.65, 0.38, "audio", 8.0, 0.0, 6.3),
-           PairEstimate(0, 1, 1.26, 0.9, "visual", 30.0, 12.0, 8.7)),
+    pairs=(PairEstimate(0, 1, 1.25, 0.99, "audio", 120.0, 100.0, 8.7, curve=_curve(1.25)),
+           PairEstimate(0, 2, -2.4, 0.4, "audio", 9.0, 1.5, 7.6, curve=_curve(-2.4)),
+           PairEstimate(1, 2, -3.65, 0.38, "audio", 8.0, 0.0, 6.3),  # no curve: not drawn
+           PairEstimate(0, 1, 1.26, 0.9, "visual", 30.0, 12.0, 8.7, curve=_curve(1.26))),
+    motion=(_motion(10.0), _motion(10.0), None, _motion(10.0)),
 )  # fmt: skip
 NAMES = ["a.mp4", "b.mov", "c.mkv", "d with a rather long phone file name 2024-05-01 12.00.mp4"]
 
@@ -61,6 +75,14 @@ def test_it_draws_a_result_without_pairs(tmp_path: Path) -> None:
         _assert_sane_png(path)
 
 
+def test_it_draws_only_the_most_confident_curves(tmp_path: Path) -> None:
+    many = [PairEstimate(i, j, 0.5, (i + j) / 40, m, curve=_curve(0.5))
+            for i in range(6) for j in range(i + 1, 6) for m in ("audio", "visual")]  # fmt: skip
+    path = plots.correlation_curves_png(many, names=[f"v{k}.mp4" for k in range(6)],
+                                        path=tmp_path / "curves.png")  # fmt: skip
+    _assert_sane_png(path)
+
+
 def test_it_rejects_names_that_do_not_match_the_videos(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="3 names for 4 videos"):
         plots.run_plots_write(RESULT, names=NAMES[:3], out_dir=tmp_path)
@@ -76,6 +98,8 @@ def _clips(request, clips) -> None:
 class RunPlotTests(BaseTestCase):
     def _project(self):
         project = services.project_create(owner=self.owner, name="Plots")
+        # Ids repeat after each test's rollback: drop a blocker file another test left behind.
+        shutil.rmtree(Path(self.media_root, f"projects/{project.pk}"), ignore_errors=True)
         for name in ("a", "b_late"):
             services.video_add(project=project, upload=self.upload(self.clips[name]))
         return project
@@ -83,11 +107,21 @@ class RunPlotTests(BaseTestCase):
     def test_a_finished_run_stores_its_plot_paths(self) -> None:
         project = self._project()
         with self.captureOnCommitCallbacks(execute=True):
-            run = services.sync_run_start(project=project, method="audio")
+            run = services.sync_run_start(project=project, method="auto")
         run.refresh_from_db()
         assert run.status == SyncRun.Status.DONE, run.error_message
         folder = f"projects/{project.pk}/runs/{run.pk}"
         assert run.plots == [f"{folder}/{name}" for name in plots.PLOT_FILES]
+        for relative in run.plots:
+            _assert_sane_png(Path(self.media_root, relative))
+
+    def test_an_audio_run_has_curves_but_no_motion_plot(self) -> None:
+        project = self._project()
+        with self.captureOnCommitCallbacks(execute=True):
+            run = services.sync_run_start(project=project, method="audio")
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.DONE, run.error_message
+        assert [Path(p).name for p in run.plots] == list(plots.PLOT_FILES[:4])
         for relative in run.plots:
             _assert_sane_png(Path(self.media_root, relative))
 

@@ -159,5 +159,5 @@ def test_a_run_queued_through_redis_is_done_by_a_separate_worker(
     assert result["offsets"]["b_late.mov"] == pytest.approx(1.25, abs=0.002)
     assert result["tasks"]["sync_run_execute_task"] is True, result
     assert set(result["videos"].values()) == {"ready"}, (result, worker_log)
-    assert len(result["plots"]) == 3 and all(Path(p).is_file() for p in result["plots"])
+    assert len(result["plots"]) == 4 and all(Path(p).is_file() for p in result["plots"])
     assert time.monotonic() - started < 60
