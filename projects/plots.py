@@ -14,7 +14,7 @@ the matrix cell in row ``r``, column ``c`` reads "column's offset minus row's of
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -151,15 +151,8 @@ def timeline_png(videos: Sequence[VideoOffset], *, names: Sequence[str], path: P
              14)  # fmt: skip
     bottom = top + row * len(videos)
 
-    def px(t: float) -> float:
-        return left + (t - lo) / (hi - lo) * (right - left)
-
-    for t in linear_ticks(lo, hi, count=10):
-        draw.line([(px(t), top), (px(t), bottom)], fill=_GRID)
-        _centred(draw, (px(t), bottom + 6), tick_label(t), 13)
-    _centred(draw, ((left + right) / 2, bottom + 26), "seconds on the reference timeline", 14)
-    for y in range(top, bottom, 6):  # the reference's t=0, dashed
-        draw.line([(px(0.0), y), (px(0.0), min(y + 3, bottom))], fill=_FRAME)
+    px = _reference_time_axis(draw, lo=lo, hi=hi, left=left, right=right, top=top,
+                              bottom=bottom)  # fmt: skip
     for k, (v, name) in enumerate(zip(videos, names, strict=True)):
         y = top + k * row
         font = _font(14)
@@ -325,15 +318,8 @@ def motion_energy_png(
     _centred(draw, ((right + 40) / 2, 40), "each lane scaled to its 99th percentile; grey = not "
              "synced, drawn on its own time", 14)  # fmt: skip
 
-    def px(t: float) -> float:
-        return left + (t - lo) / (hi - lo) * (right - left)
-
-    for t in linear_ticks(lo, hi, count=10):
-        draw.line([(px(t), top), (px(t), bottom)], fill=_GRID)
-        _centred(draw, (px(t), bottom + 6), tick_label(t), 13)
-    _centred(draw, ((left + right) / 2, bottom + 26), "seconds on the reference timeline", 14)
-    for y in range(top, bottom, 6):  # the reference's t=0, dashed
-        draw.line([(px(0.0), y), (px(0.0), min(y + 3, bottom))], fill=_FRAME)
+    px = _reference_time_axis(draw, lo=lo, hi=hi, left=left, right=right, top=top,
+                              bottom=bottom)  # fmt: skip
     font = _font(14)
     for k, (name, v, times_s, level, synced) in enumerate(lanes):
         y = top + k * row
@@ -384,3 +370,21 @@ def run_plots_write(result: SyncResult, *, names: Sequence[str], out_dir: Path) 
     if any(m is not None for m in result.motion):
         written.append(motion_energy_png(result.motion, result.videos, names=names, path=motion))
     return written
+
+
+def _reference_time_axis(
+    draw: ImageDraw.ImageDraw, *, lo: float, hi: float, left: float, right: float, top: float,
+    bottom: float,
+) -> Callable[[float], float]:
+    """Grid, ticks and label of the reference timeline, a dashed line at its t=0; returns x(t)."""
+
+    def px(t: float) -> float:
+        return left + (t - lo) / (hi - lo) * (right - left)
+
+    for t in linear_ticks(lo, hi, count=10):
+        draw.line([(px(t), top), (px(t), bottom)], fill=_GRID)
+        _centred(draw, (px(t), bottom + 6), tick_label(t), 13)
+    _centred(draw, ((left + right) / 2, bottom + 26), "seconds on the reference timeline", 14)
+    for y in range(int(top), int(bottom), 6):  # the reference's t=0, dashed
+        draw.line([(px(0.0), y), (px(0.0), min(y + 3, bottom))], fill=_FRAME)
+    return px
