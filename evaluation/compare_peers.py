@@ -49,7 +49,13 @@ import numpy as np
 
 from evaluation.compute_metrics import evaluate, evaluate_runs
 from evaluation.peer_runner import TOOLS
-from evaluation.report import DEFAULT_OUT, format_table, json_ready, load_json, markdown_table
+from evaluation.report import (
+    add_dataset_arguments,
+    format_table,
+    json_ready,
+    load_json,
+    markdown_table,
+)
 from syncengine.media import ffmpeg_executable
 
 __all__ = ["CONFIDENT_SCORE", "REPO", "peer_available", "peer_scores", "run_pair", "run_peers",
@@ -257,8 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.compare_peers",
                                      description="Compare Syncsite with open sync tools.")
-    parser.add_argument("--preset", default="full")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    add_dataset_arguments(parser)
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--cases", default=None, help="case ids or tags, comma-separated")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per peer call")

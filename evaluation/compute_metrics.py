@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from evaluation.report import (
-    DEFAULT_OUT,
+    add_dataset_arguments,
     clip_arrays,
     json_ready,
     load_json,
@@ -294,8 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.compute_metrics",
                                      description="Score results.json; write metrics.json.")
-    parser.add_argument("--preset", default="full")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    add_dataset_arguments(parser)
     args = parser.parse_args(argv)
     root = args.out / args.preset
     metrics = evaluate_results(load_json(root / "results.json"))

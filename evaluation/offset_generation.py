@@ -47,13 +47,13 @@ import numpy as np
 from evaluation import speech
 from evaluation.degrade import Source, cut_argv, picture_offsets_s, post_argv, run_ffmpeg, seed_key
 from evaluation.presets import PRESETS, CasePlan, ClipPlan, preset_cases
+from evaluation.report import DEFAULT_OUT, add_dataset_arguments
 from evaluation.synth import write_clip
 from syncengine import media
 
 __all__ = ["DEFAULT_ORIGINALS", "DEFAULT_OUT", "find_originals", "generate", "main"]
 
 _HERE = Path(__file__).resolve().parent
-DEFAULT_OUT = _HERE / "output"
 DEFAULT_ORIGINALS = _HERE / "originals"
 GENERATOR_VERSION = 1
 _SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mts", ".ts", ".mxf"}
@@ -280,8 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.offset_generation",
                                      description=__doc__.split("\n")[0])  # fmt: skip
-    parser.add_argument("--preset", choices=PRESETS, default="full", help="default: full")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: evaluation/output")
+    add_dataset_arguments(parser, presets=PRESETS)
     parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     parser.add_argument(
         "--originals",

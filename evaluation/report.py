@@ -12,6 +12,7 @@ Conventions
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from collections.abc import Sequence
@@ -21,10 +22,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DEFAULT_OUT", "clip_arrays", "clip_rows", "format_table", "json_ready", "load_json",
-           "markdown_table", "run_arrays", "summary_text"]  # fmt: skip
+__all__ = ["DEFAULT_OUT", "add_dataset_arguments", "clip_arrays", "clip_rows", "format_table",
+           "json_ready", "load_json", "markdown_table", "run_arrays", "summary_text"]  # fmt: skip
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "output"
+
+
+def add_dataset_arguments(
+    parser: argparse.ArgumentParser, *, presets: Sequence[str] | None = None
+) -> None:
+    """``--preset`` and ``--out``, shared by every evaluation command so they find one folder."""
+    parser.add_argument("--preset", choices=presets, default="full", help="default: full")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: evaluation/output")
 
 
 def load_json(path: Path) -> dict[str, Any]:

@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import syncengine
-from evaluation.offset_generation import DEFAULT_OUT
 from evaluation.presets import PRESETS
+from evaluation.report import DEFAULT_OUT, add_dataset_arguments
 from syncengine import SyncEngineError, SyncResult
 
 __all__ = ["run_batch", "main"]
@@ -231,8 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.run_batch",
                                      description=__doc__.split("\n")[0])  # fmt: skip
-    parser.add_argument("--preset", choices=PRESETS, default="full", help="default: full")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: evaluation/output")
+    add_dataset_arguments(parser, presets=PRESETS)
     parser.add_argument("--methods", default="audio,visual,auto", help="default: audio,visual,auto")
     parser.add_argument("--max-offset", default="20",
                         help="search range in seconds, or 'none' (default 20)")  # fmt: skip

@@ -31,7 +31,7 @@ import numpy as np
 
 from evaluation.compute_metrics import evaluate_results
 from evaluation.plotting import PALETTE, Axes, Canvas
-from evaluation.report import DEFAULT_OUT, clip_rows, json_ready, load_json
+from evaluation.report import add_dataset_arguments, clip_rows, json_ready, load_json
 
 __all__ = ["PLOTS", "main", "write_plots"]
 
@@ -240,8 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m evaluation.visualize_results",
                                      description="Draw PNG charts from results.json.")
-    parser.add_argument("--preset", default="full")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    add_dataset_arguments(parser)
     args = parser.parse_args(argv)
     root = args.out / args.preset
     results = load_json(root / "results.json")
