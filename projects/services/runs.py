@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 import syncengine
@@ -70,11 +70,16 @@ def sync_run_cancel(*, run: SyncRun) -> bool:
     return bool(changed)
 
 
-def sync_run_fail_if_unfinished(*, run_id: int, message: str = errors.WORKER_LOST) -> None:
-    SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE).update(
+def _fail_lost(runs: QuerySet[SyncRun], *, message: str, now: datetime) -> int:
+    return runs.update(
         status=SyncRun.Status.FAILED, error_code="worker_lost", error_message=message,
-        finished_at=timezone.now(),
+        finished_at=now,
     )  # fmt: skip
+
+
+def sync_run_fail_if_unfinished(*, run_id: int, message: str = errors.WORKER_LOST) -> None:
+    active = SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE)
+    _fail_lost(active, message=message, now=timezone.now())
 
 
 def sync_run_fail_stale(*, now: datetime | None = None) -> int:
@@ -91,10 +96,7 @@ def sync_run_fail_stale(*, now: datetime | None = None) -> int:
         Q(status=SyncRun.Status.RUNNING, started_at__lt=now - timeout)
         | Q(status=SyncRun.Status.QUEUED, created_at__lt=now - retry)
     )
-    return stale.update(
-        status=SyncRun.Status.FAILED, error_code="worker_lost",
-        error_message=errors.WORKER_LOST, finished_at=now,
-    )  # fmt: skip
+    return _fail_lost(stale, message=errors.WORKER_LOST, now=now)
 
 
 def offset_adjust(*, offset: VideoOffset, manual_offset_s: float | None) -> VideoOffset:
