@@ -17,11 +17,9 @@ Conventions
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,7 +27,8 @@ from syncengine import media
 from syncengine.archive import zip_outputs
 from syncengine.errors import ParameterError, RenderError
 from syncengine.progress import StagedProgress
-from syncengine.types import MediaInfo, ProgressCallback, RenderedFile, RenderResult, SyncResult
+from syncengine.timeline import MODES, Job, plan_jobs, plan_timeline, tolerances_s
+from syncengine.types import ProgressCallback, RenderedFile, RenderResult, SyncResult
 from syncengine.verify import VERIFY_MAX_LAG_S, measure_outputs, verification_error
 
 __all__ = [
@@ -40,71 +39,11 @@ __all__ = [
     "zip_outputs",
 ]
 
-MODES = ("union", "reference")
 X264_PRESET = "fast"
 X264_CRF = 18
 AAC_BITRATE = "192k"
-_NOMINAL_FPS = 30.0  # tolerance basis when no output has a picture
 _DEFAULT_TIMEOUT_S = 3600.0  # per output file
-# Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4.
-_CONTAINERS = {".mp4": ("mp4", "mp4"), ".m4v": ("mp4", "mp4"), ".mov": ("mov", "mov"),
-               ".mkv": ("mkv", "matroska")}  # fmt: skip
 _FASTSTART = ("mp4", "mov")
-
-
-@dataclass(frozen=True)
-class _Job:
-    info: MediaInfo
-    offset_s: float
-    lead_s: float
-    output: Path
-    muxer: str
-
-
-def plan_timeline(
-    offsets_s: Sequence[float], durations_s: Sequence[float], *, mode: str = "union"
-) -> tuple[float, float]:
-    """The common output timeline, as ``(start_s, duration_s)`` on the reference's timeline.
-
-    Parameters
-    ----------
-    offsets_s : sequence of float
-        Each video's offset in seconds (positive: started after the reference).
-    durations_s : sequence of float
-        Each video's duration in seconds, same length, all positive.
-    mode : {"union", "reference"}
-        ``union`` loses no footage: from the earliest start ``min(offset)`` to the latest end
-        ``max(offset + duration)``. ``reference`` starts at the reference's t=0 (footage from
-        before it is cut) and ends at the latest end.
-
-    Returns
-    -------
-    start_s, duration_s : float
-        Where the timeline starts on the reference's timeline, and how long it lasts.
-
-    Raises
-    ------
-    ParameterError
-        Unknown mode, mismatched or empty inputs, non-finite values, a duration <= 0, or (in
-        ``reference`` mode) every video ending before the reference starts.
-    """
-    if mode not in MODES:
-        raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
-    if len(offsets_s) != len(durations_s) or not offsets_s:
-        raise ParameterError(
-            f"need one duration per offset, got {len(offsets_s)} offsets and "
-            f"{len(durations_s)} durations"
-        )
-    for value in [*offsets_s, *durations_s]:
-        if not math.isfinite(value):
-            raise ParameterError(f"offsets and durations must be finite, got {value}")
-    if min(durations_s) <= 0:
-        raise ParameterError(f"durations must be positive, got {min(durations_s)}")
-    end_s = max(o + d for o, d in zip(offsets_s, durations_s, strict=True))
-    start_s = min(offsets_s) if mode == "union" else 0.0
-    if end_s <= start_s:
-        raise ParameterError(f"every video ends before the reference starts (latest end {end_s})")
-    return float(start_s), float(end_s - start_s)
 
 
 def _rate(fps: float) -> str:
@@ -138,7 +77,7 @@ def _audio_chain(*, lead_s: float, sample_rate_hz: int, total_s: float) -> str:
     return ",".join(parts)
 
 
-def _reencode_args(job: _Job, target: Path, *, total_s: float) -> list[str]:
+def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
     info, graph, maps = job.info, [], []
     if info.video is not None and not info.video.fps > 0:
         raise RenderError(
@@ -166,7 +105,7 @@ def _reencode_args(job: _Job, target: Path, *, total_s: float) -> list[str]:
             *_muxer_args(job.muxer, target)]  # fmt: skip
 
 
-def _copy_args(job: _Job, target: Path) -> list[str]:
+def _copy_args(job: Job, target: Path) -> list[str]:
     # Copy mode only ever cuts (its timeline starts with the last camera to start), because a
     # start delay without re-encoding exists only as an MP4 edit list that FFmpeg-based players
     # and our own verification ignore.
@@ -180,84 +119,6 @@ def _muxer_args(muxer: str, target: Path) -> list[str]:
     return [*faststart, "-f", muxer, "-y", str(target)]
 
 
-def _keyframe_snap_s(job: _Job) -> float:
-    """How far before a copy-mode cut the kept video really starts (its previous keyframe)."""
-    if job.lead_s >= 0 or job.info.video is None:
-        return 0.0
-    cut_s = -job.lead_s
-    keyframe_s = media.keyframe_at_or_before(job.info.path, cut_s)
-    return cut_s if keyframe_s is None else max(0.0, cut_s - keyframe_s)
-
-
-def _output_for(info: MediaInfo, out_dir: Path) -> tuple[Path, str, str | None]:
-    ext, muxer = _CONTAINERS.get(Path(info.filename).suffix.lower(), ("mp4", "mp4"))
-    note = None
-    if Path(info.filename).suffix.lower() not in _CONTAINERS:
-        note = f"'{info.filename}' is written as MP4: its container is not MP4, MOV or MKV"
-    return out_dir / f"{Path(info.filename).stem}_synced.{ext}", muxer, note
-
-
-def _plan_jobs(
-    sync: SyncResult, out_dir: Path, *, mode: str, reencode: bool
-) -> tuple[list[_Job], float, float, list[str], list[str]]:
-    """Probe the synced videos and place each on the timeline; unsynced ones are skipped."""
-    skipped, notes = [], []
-    chosen: list[tuple[MediaInfo, float]] = []
-    for v in sync.videos:
-        if v.synced and v.offset_s is not None:
-            chosen.append((media.probe(v.path), float(v.offset_s)))
-        else:
-            skipped.append(v.filename)
-            notes.append(f"'{v.filename}' is not synced, so no synced copy was written")
-    if len(chosen) < 2:
-        raise ParameterError(f"at least two synced videos are needed to render, got {len(chosen)}")
-    start_s, total_s = plan_timeline(
-        [o for _, o in chosen], [i.duration_s for i, _ in chosen], mode=mode
-    )
-    if not reencode:
-        latest_s = max(o for _, o in chosen)
-        total_s -= latest_s - start_s
-        start_s = latest_s
-        notes.append(
-            "without re-encoding the files can only be cut, so they start when the last "
-            "camera started"
-        )
-    jobs = []
-    for info, offset_s in chosen:
-        if offset_s + info.duration_s <= start_s:
-            skipped.append(info.filename)
-            notes.append(f"'{info.filename}' ends before the reference starts, so it was left out")
-            continue
-        output, muxer, note = _output_for(info, out_dir)
-        notes += [note] if note else []
-        jobs.append(_Job(info, offset_s, offset_s - start_s, output, muxer))
-    if len(jobs) < 2:
-        raise ParameterError(f"at least two videos must overlap the timeline, got {len(jobs)}")
-    sources = {Path(j.info.path).resolve() for j in jobs}
-    outputs = [j.output for j in jobs]
-    for out in outputs:
-        if outputs.count(out) > 1 or out.resolve() in sources:
-            raise ParameterError(f"two videos would both be written to (or over) '{out.name}'")
-    return jobs, start_s, total_s, skipped, notes
-
-
-def _reference_index(jobs: Sequence[_Job], sync: SyncResult) -> int:
-    name = next((v.filename for v in sync.videos if v.is_reference), sync.reference)
-    names = [j.info.filename for j in jobs]
-    return names.index(name) if name in names else 0
-
-
-def _tolerances_s(
-    jobs: Sequence[_Job], *, reencode: bool, tolerance_s: float | None
-) -> list[float]:
-    """Per output: one frame of the slowest camera, plus in copy mode its own keyframe snap."""
-    if tolerance_s is not None:
-        return [tolerance_s] * len(jobs)
-    fps = [j.info.video.fps for j in jobs if j.info.video is not None and j.info.video.fps > 0]
-    frame_s = 1.0 / min(fps, default=_NOMINAL_FPS)
-    return [frame_s + (0.0 if reencode else _keyframe_snap_s(j)) for j in jobs]
-
-
 def render_synced(
     sync: SyncResult,
     out_dir: str | os.PathLike[str],
@@ -269,6 +130,7 @@ def render_synced(
     verify: bool = True,
     tolerance_s: float | None = None,
     timeout_s: float = _DEFAULT_TIMEOUT_S,
+    placed_offsets_s: Mapping[str, float] | None = None,
 ) -> RenderResult:
     """Write ``{stem}_synced.{ext}`` for every synced video, all on one timeline, and verify them.
 
@@ -313,6 +175,13 @@ def render_synced(
         camera (copy mode: plus that output's keyframe snap).
     timeout_s : float
         Limit for each ffmpeg run, seconds.
+    placed_offsets_s : mapping of str to float, optional
+        File name -> offset in seconds (same sign convention) at which to place that video
+        instead of its estimate: a user's manual adjustment. A video the engine did not sync
+        is rendered when it is placed here. Verification then expects such an output to
+        measure ``estimate - placed`` against the reference's output, and ``residual_s`` is
+        the difference from that expectation; a video placed without an estimate cannot be
+        checked (``residual_s`` None, not a failure, said in ``notes``).
     progress : callable, optional
         ``progress(stage, fraction)`` with stage "rendering" then "verifying"; ``fraction`` is
         overall progress in [0, 1].
@@ -328,7 +197,8 @@ def render_synced(
     Raises
     ------
     ParameterError
-        Unknown mode, fewer than two synced videos, bad tolerance, or two outputs colliding.
+        Unknown mode, fewer than two synced videos, bad tolerance, two outputs colliding, or
+        a placed offset that is not finite or names no video.
     RenderError
         ffmpeg failed; nothing was written to ``out_dir``.
     RenderVerificationFailed
@@ -341,8 +211,9 @@ def render_synced(
         raise ParameterError(f"tolerance_s must be positive, got {tolerance_s}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    jobs, start_s, total_s, skipped, notes = _plan_jobs(sync, out, mode=mode, reencode=reencode)
-    tolerances = _tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s)
+    plan = plan_jobs(sync, out, mode=mode, reencode=reencode, placed_offsets_s=placed_offsets_s)
+    jobs, total_s = plan.jobs, plan.total_s
+    tolerances = tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s)
     stages = [("rendering", 4.0), ("verifying", 1.0)] if verify else [("rendering", 1.0)]
     tracker = StagedProgress(progress, stages)
     # Encode everything into a hidden folder on the same file system, then rename: a failure
@@ -366,25 +237,31 @@ def render_synced(
             tracker.update("rendering", 1.0, item=k, n_items=len(jobs))
         for job in jobs:
             os.replace(Path(tmp) / job.output.name, job.output)
-    residuals, failure = (
+    expected = [j.expected_residual_s for j in jobs]
+    measured, failure = (
         measure_outputs(
-            [j.output for j in jobs], sync=sync, reference=_reference_index(jobs, sync),
+            [j.output for j in jobs], sync=sync, reference=plan.reference,
             narrow=reencode, ffmpeg_bin=ffmpeg_bin,
+            margin_s=max((abs(e) for e in expected if e is not None), default=0.0),
             progress=lambda _stage, fraction: tracker.update("verifying", fraction),
         )
         if verify else ([None] * len(jobs), None)
     )  # fmt: skip
+    residuals = [None if m is None or e is None else m - e
+                 for m, e in zip(measured, expected, strict=True)]  # fmt: skip
     files = tuple(
         RenderedFile(source=j.info.path, output=str(j.output), offset_s=j.offset_s,
                      lead_s=j.lead_s, duration_s=media.probe(j.output).duration_s, residual_s=r)
         for j, r in zip(jobs, residuals, strict=True)
     )  # fmt: skip
-    measured = [abs(r) for r in residuals if r is not None]
-    bad = [k for k, r in enumerate(residuals) if r is None or abs(r) > tolerances[k]]
+    checked = [abs(r) for r in residuals if r is not None]
+    bad = [k for k, r in enumerate(residuals)
+           if expected[k] is not None and (r is None or abs(r) > tolerances[k])]  # fmt: skip
     result = RenderResult(
-        files=files, timeline_start_s=start_s, timeline_duration_s=total_s,
-        verified=verify and not bad, max_residual_s=max(measured, default=None),
-        tolerance_s=max(tolerances), mode=mode, skipped=tuple(skipped), notes=tuple(notes),
+        files=files, timeline_start_s=plan.start_s, timeline_duration_s=total_s,
+        verified=verify and not bad, max_residual_s=max(checked, default=None),
+        tolerance_s=max(tolerances), mode=mode, skipped=tuple(plan.skipped),
+        notes=tuple(plan.notes),
     )  # fmt: skip
     if verify and bad:
         raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)

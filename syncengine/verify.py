@@ -26,9 +26,14 @@ def measure_outputs(
     reference: int,
     narrow: bool,
     ffmpeg_bin: str | None,
+    margin_s: float = 0.0,
     progress: ProgressCallback | None = None,
 ) -> tuple[list[float | None], SyncEngineError | None]:
-    """Each output's offset against the reference's output, or why they could not be measured."""
+    """Each output's offset against the reference's output, or why they could not be measured.
+
+    ``margin_s`` widens the narrow search by the largest offset the outputs are expected to
+    show (videos placed by hand away from their estimates).
+    """
     from syncengine.sync import estimate_offsets
 
     # Re-encoded outputs should line up within a frame: a narrow search keeps the padding's
@@ -37,7 +42,7 @@ def measure_outputs(
     # whole seconds, which we want to report as measured.
     max_lag_s = sync.max_lag_s
     if narrow:
-        max_lag_s = min(VERIFY_MAX_LAG_S, max_lag_s or VERIFY_MAX_LAG_S)
+        max_lag_s = min(VERIFY_MAX_LAG_S, max_lag_s or VERIFY_MAX_LAG_S) + margin_s
     try:
         again = estimate_offsets(
             outputs, method=sync.method, reference=reference, max_lag_s=max_lag_s,

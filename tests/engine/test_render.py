@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import struct
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from evaluation.synth import CameraSpec, write_clips
 from syncengine import estimate_offsets
+from syncengine.archive import iter_zip
 from syncengine.errors import ParameterError, RenderError, RenderVerificationFailed
 from syncengine.media import probe
 from syncengine.render import (
@@ -299,3 +302,63 @@ def test_zip_refuses_files_that_are_not_synced_outputs(union, tmp_path: Path) ->
     (tmp_path / "other.mp4").write_bytes(b"x")
     with pytest.raises(ParameterError, match="other.mp4"):
         zip_outputs(replace(result, files=(stray,)), tmp_path / "synced.zip")
+
+
+def test_zip_streams_in_pieces_no_larger_than_a_chunk(union) -> None:
+    result, _ = union
+    pieces = list(iter_zip([f.output for f in result.files], chunk_bytes=4096))
+    assert len(pieces) > 3 and max(len(p) for p in pieces) <= 4096 + 1024  # data + one header
+    with zipfile.ZipFile(io.BytesIO(b"".join(pieces))) as zf:
+        assert zf.testzip() is None
+        assert sorted(zf.namelist()) == sorted(_by_name(result))
+
+
+def test_zip_of_a_file_over_4_gb_uses_zip64(tmp_path: Path) -> None:
+    big = tmp_path / "big_synced.mp4"
+    with big.open("wb") as fh:  # sparse: 4.1 GB on paper, nothing on disk
+        fh.truncate(4_100_000_000)
+    stream = iter_zip([big])
+    head = next(stream)
+    assert head.startswith(b"PK\x03\x04")
+    # The local header announces ZIP64 (extra field id 0x0001) before any data is sent.
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    extra = head[30 + name_len : 30 + name_len + extra_len]
+    assert head[30 : 30 + name_len] == b"big_synced.mp4" and extra[:2] == b"\x01\x00"
+    stream.close()
+
+
+# Placed (manual) offsets ---------------------------------------------------------------------
+
+
+def test_a_video_placed_by_hand_is_rendered_there_and_verified_against_the_expectation(
+    clips: Clips, tmp_path: Path
+) -> None:
+    sync = clips.sync(["ref", "late"])
+    placed = {"late.mp4": 1.25 + 0.1}  # the user moved it 100 ms later on purpose
+    result = render_synced(sync, tmp_path, placed_offsets_s=placed)
+    files = _by_name(result)
+    assert result.verified
+    assert files["late_synced.mp4"].offset_s == pytest.approx(1.35)
+    assert files["late_synced.mp4"].lead_s == pytest.approx(1.35)
+    # Measured -0.1 s against the reference's output, as expected: the residual is ~0.
+    assert abs(files["late_synced.mp4"].residual_s) <= AUDIO_TOL_S
+
+
+def test_an_unsynced_video_placed_by_hand_is_rendered_but_not_checked(
+    clips: Clips, tmp_path: Path
+) -> None:
+    sync = clips.sync(["ref", "late", "early"], unsynced=("early",))
+    result = render_synced(sync, tmp_path, placed_offsets_s={"early.mkv": -1.5})
+    files = _by_name(result)
+    assert result.verified and files["early_synced.mkv"].residual_s is None
+    assert any("placed by hand" in note for note in result.notes)
+    assert result.timeline_start_s == pytest.approx(-1.5)
+
+
+@pytest.mark.parametrize(
+    ("placed", "match"),
+    [({"nope.mp4": 1.0}, "not one of the videos"), ({"late.mp4": float("nan")}, "finite")],
+)
+def test_it_rejects_bad_placed_offsets(clips: Clips, tmp_path: Path, placed, match) -> None:
+    with pytest.raises(ParameterError, match=match):
+        render_synced(clips.sync(["ref", "late"]), tmp_path, placed_offsets_s=placed)

@@ -1,0 +1,212 @@
+"""Plan a render: which videos go on the common timeline, where, and how each is checked.
+
+Conventions
+-----------
+- ``offset_s`` is the time on the reference's timeline at which a video's t=0 happens
+  (positive: it started later). The output timeline starts at ``start_s`` on that timeline, so
+  a video's ``lead_s = offset_s - start_s`` is added at its start (positive) or cut (negative).
+- A video may be *placed* at another offset than the engine's estimate (a manual adjustment).
+  Re-measuring its output against the reference's output then gives ``estimate - placed``
+  (relative to the reference's own difference), its ``expected_residual_s``; the verification
+  compares the measured residual with that. A video placed by hand without an estimate has no
+  expected residual and is rendered but not checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from syncengine import media
+from syncengine.errors import ParameterError
+from syncengine.types import MediaInfo, SyncResult
+
+__all__ = ["MODES", "Job", "Plan", "plan_jobs", "plan_timeline", "tolerances_s"]
+
+MODES = ("union", "reference")
+_NOMINAL_FPS = 30.0  # tolerance basis when no output has a picture
+# Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4.
+_CONTAINERS = {".mp4": ("mp4", "mp4"), ".m4v": ("mp4", "mp4"), ".mov": ("mov", "mov"),
+               ".mkv": ("mkv", "matroska")}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output: its source, where it goes on the timeline, and what verification expects."""
+
+    info: MediaInfo
+    offset_s: float
+    lead_s: float
+    output: Path
+    muxer: str
+    expected_residual_s: float | None = 0.0  # None: placed by hand, cannot be checked
+
+
+@dataclass(frozen=True)
+class Plan:
+    jobs: list[Job]
+    start_s: float
+    total_s: float
+    reference: int  # index into jobs of the reference's output (re-measured against)
+    skipped: list[str]
+    notes: list[str]
+
+
+def plan_timeline(
+    offsets_s: Sequence[float], durations_s: Sequence[float], *, mode: str = "union"
+) -> tuple[float, float]:
+    """The common output timeline, as ``(start_s, duration_s)`` on the reference's timeline.
+
+    Parameters
+    ----------
+    offsets_s : sequence of float
+        Each video's offset in seconds (positive: started after the reference).
+    durations_s : sequence of float
+        Each video's duration in seconds, same length, all positive.
+    mode : {"union", "reference"}
+        ``union`` loses no footage: from the earliest start ``min(offset)`` to the latest end
+        ``max(offset + duration)``. ``reference`` starts at the reference's t=0 (footage from
+        before it is cut) and ends at the latest end.
+
+    Returns
+    -------
+    start_s, duration_s : float
+        Where the timeline starts on the reference's timeline, and how long it lasts.
+
+    Raises
+    ------
+    ParameterError
+        Unknown mode, mismatched or empty inputs, non-finite values, a duration <= 0, or (in
+        ``reference`` mode) every video ending before the reference starts.
+    """
+    if mode not in MODES:
+        raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
+    if len(offsets_s) != len(durations_s) or not offsets_s:
+        raise ParameterError(
+            f"need one duration per offset, got {len(offsets_s)} offsets and "
+            f"{len(durations_s)} durations"
+        )
+    for value in [*offsets_s, *durations_s]:
+        if not math.isfinite(value):
+            raise ParameterError(f"offsets and durations must be finite, got {value}")
+    if min(durations_s) <= 0:
+        raise ParameterError(f"durations must be positive, got {min(durations_s)}")
+    end_s = max(o + d for o, d in zip(offsets_s, durations_s, strict=True))
+    start_s = min(offsets_s) if mode == "union" else 0.0
+    if end_s <= start_s:
+        raise ParameterError(f"every video ends before the reference starts (latest end {end_s})")
+    return float(start_s), float(end_s - start_s)
+
+
+def _output_for(info: MediaInfo, out_dir: Path) -> tuple[Path, str, str | None]:
+    ext, muxer = _CONTAINERS.get(Path(info.filename).suffix.lower(), ("mp4", "mp4"))
+    note = None
+    if Path(info.filename).suffix.lower() not in _CONTAINERS:
+        note = f"'{info.filename}' is written as MP4: its container is not MP4, MOV or MKV"
+    return out_dir / f"{Path(info.filename).stem}_synced.{ext}", muxer, note
+
+
+def _check_placed(sync: SyncResult, placed_offsets_s: Mapping[str, float]) -> None:
+    names = {v.filename for v in sync.videos}
+    for name, value in placed_offsets_s.items():
+        if name not in names:
+            raise ParameterError(f"placed offset for '{name}', which is not one of the videos")
+        if not math.isfinite(value):
+            raise ParameterError(f"placed offset of '{name}' must be finite, got {value}")
+
+
+def _choose(
+    sync: SyncResult, placed_offsets_s: Mapping[str, float]
+) -> tuple[list[tuple[MediaInfo, float, float | None]], list[str], list[str]]:
+    """``(info, placed offset, estimate or None)`` per rendered video, plus skipped and notes."""
+    chosen, skipped, notes = [], [], []
+    for v in sync.videos:
+        estimate_s = float(v.offset_s) if v.synced and v.offset_s is not None else None
+        offset_s = placed_offsets_s.get(v.filename, estimate_s)
+        if offset_s is None:
+            skipped.append(v.filename)
+            notes.append(f"'{v.filename}' is not synced, so no synced copy was written")
+            continue
+        if estimate_s is None:
+            notes.append(f"'{v.filename}' was placed by hand; its placement cannot be verified")
+        chosen.append((media.probe(v.path), float(offset_s), estimate_s))
+    return chosen, skipped, notes
+
+
+def plan_jobs(
+    sync: SyncResult,
+    out_dir: Path,
+    *,
+    mode: str,
+    reencode: bool,
+    placed_offsets_s: Mapping[str, float] | None = None,
+) -> Plan:
+    """Probe the videos to render and place each on the timeline; unsynced ones are skipped.
+
+    ``placed_offsets_s`` (file name -> seconds, same sign convention) overrides the estimates.
+
+    Raises
+    ------
+    ParameterError
+        Fewer than two videos to render or on the timeline, two outputs colliding, or a placed
+        offset that is not finite or names no video.
+    """
+    placed = dict(placed_offsets_s or {})
+    _check_placed(sync, placed)
+    chosen, skipped, notes = _choose(sync, placed)
+    if len(chosen) < 2:
+        raise ParameterError(f"at least two synced videos are needed to render, got {len(chosen)}")
+    start_s, total_s = plan_timeline(
+        [o for _, o, _ in chosen], [i.duration_s for i, _, _ in chosen], mode=mode
+    )
+    if not reencode:
+        latest_s = max(o for _, o, _ in chosen)
+        total_s -= latest_s - start_s
+        start_s = latest_s
+        notes.append(
+            "without re-encoding the files can only be cut, so they start when the last "
+            "camera started"
+        )
+    ref_name = next((v.filename for v in sync.videos if v.is_reference), sync.reference)
+    ref_shift_s = next((est - o for i, o, est in chosen
+                        if i.filename == ref_name and est is not None), 0.0)  # fmt: skip
+    jobs = []
+    for info, offset_s, estimate_s in chosen:
+        if offset_s + info.duration_s <= start_s:
+            skipped.append(info.filename)
+            notes.append(f"'{info.filename}' ends before the reference starts, so it was left out")
+            continue
+        output, muxer, note = _output_for(info, out_dir)
+        notes += [note] if note else []
+        expected = None if estimate_s is None else (estimate_s - offset_s) - ref_shift_s
+        jobs.append(Job(info, offset_s, offset_s - start_s, output, muxer, expected))
+    if len(jobs) < 2:
+        raise ParameterError(f"at least two videos must overlap the timeline, got {len(jobs)}")
+    sources = {Path(j.info.path).resolve() for j in jobs}
+    outputs = [j.output for j in jobs]
+    for out in outputs:
+        if outputs.count(out) > 1 or out.resolve() in sources:
+            raise ParameterError(f"two videos would both be written to (or over) '{out.name}'")
+    names = [j.info.filename for j in jobs]
+    reference = names.index(ref_name) if ref_name in names else 0
+    return Plan(jobs, start_s, total_s, reference, skipped, notes)
+
+
+def _keyframe_snap_s(job: Job) -> float:
+    """How far before a copy-mode cut the kept video really starts (its previous keyframe)."""
+    if job.lead_s >= 0 or job.info.video is None:
+        return 0.0
+    cut_s = -job.lead_s
+    keyframe_s = media.keyframe_at_or_before(job.info.path, cut_s)
+    return cut_s if keyframe_s is None else max(0.0, cut_s - keyframe_s)
+
+
+def tolerances_s(jobs: Sequence[Job], *, reencode: bool, tolerance_s: float | None) -> list[float]:
+    """Per output: one frame of the slowest camera, plus in copy mode its own keyframe snap."""
+    if tolerance_s is not None:
+        return [tolerance_s] * len(jobs)
+    fps = [j.info.video.fps for j in jobs if j.info.video is not None and j.info.video.fps > 0]
+    frame_s = 1.0 / min(fps, default=_NOMINAL_FPS)
+    return [frame_s + (0.0 if reencode else _keyframe_snap_s(j)) for j in jobs]
