@@ -177,16 +177,27 @@ class Render(models.Model):
     timeline_start_s = models.FloatField(null=True, blank=True)
     timeline_duration_s = models.FloatField(null=True, blank=True)
     notes = models.JSONField(default=list, blank=True)
+    # The offsets the files were placed at ({video id: seconds}), manual adjustments included:
+    # a later adjustment makes this render out of date, which the page says.
+    placed_offsets = models.JSONField(default=dict, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    elapsed_s = models.FloatField(null=True, blank=True)
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Render {self.pk} of run {self.run_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
 
 
 class RenderOutput(models.Model):
