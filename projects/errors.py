@@ -15,6 +15,9 @@ UPLOAD_TOO_LARGE_STREAM = (
 NEED_TWO_VIDEOS = "Add at least two videos to the project before syncing."
 RUN_ALREADY_ACTIVE = "A sync is already running for this project; wait for it or cancel it."
 VIDEO_NOT_IN_PROJECT = "The reference video must be one of this project's videos."
+REFERENCE_OFFSET_FIXED = (
+    "The reference video defines the timeline: its offset is always 0. Adjust the other videos."
+)
 DISK_FULL = (
     "The server ran out of disk space while saving '{name}'. Nothing was changed; try later."
 )

@@ -48,6 +48,10 @@ def offsets_for_run(*, run: SyncRun) -> QuerySet[VideoOffset]:
     return run.offsets.select_related("video")
 
 
+def offset_get_for_run(*, run: SyncRun, video_id: int) -> VideoOffset:
+    return get_object_or_404(offsets_for_run(run=run), video_id=video_id)
+
+
 def render_get_for_user(*, user: User, render_id: int) -> Render:
     renders = Render.objects.filter(run__project__in=_projects_for(user)).select_related("run")
     return get_object_or_404(renders, pk=render_id)

@@ -41,7 +41,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "projects",
+    "projects.api",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +157,48 @@ LOGGING = {
     "loggers": {
         "projects": {"handlers": ["console", "sync_file"], "level": "INFO"},
     },
+}
+
+# REST API (/api/v1/, projects.api): API tokens first, so an anonymous caller gets 401 with
+# WWW-Authenticate; then the browser's session, for which DRF enforces CSRF.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "projects.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "projects.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
+    "DEFAULT_THROTTLE_CLASSES": ["projects.api.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "uploads": env_str("API_THROTTLE_UPLOADS", "600/hour"),
+        "runs": env_str("API_THROTTLE_RUNS", "120/hour"),
+        "renders": env_str("API_THROTTLE_RENDERS", "120/hour"),
+    },
+    "EXCEPTION_HANDLER": "projects.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "projects.api.schema.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Syncsite API",
+    "DESCRIPTION": (
+        "Every portal action over HTTP: projects, video uploads, sync runs and their offsets, "
+        "renders and downloads. Authenticate with `Authorization: Token <key>` (create keys on "
+        "the portal's API tokens page). Errors are always `{message, code, extra}`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "projects.models.SyncRun.Status",
+        "RenderStatusEnum": "projects.models.Render.Status",
+        "VideoStatusEnum": "projects.models.Video.Status",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGIN_URL = "login"

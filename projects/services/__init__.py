@@ -15,10 +15,13 @@ from projects.services.runs import (
     sync_run_fail_stale,
     sync_run_start,
 )
+from projects.services.tokens import api_token_create, api_token_revoke
 from projects.services.videos import video_add, video_delete, video_prepare_preview
 
 __all__ = [
     "ServiceError",
+    "api_token_create",
+    "api_token_revoke",
     "offset_adjust",
     "project_create",
     "project_delete",

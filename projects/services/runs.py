@@ -101,6 +101,8 @@ def sync_run_fail_stale(*, now: datetime | None = None) -> int:
 
 def offset_adjust(*, offset: VideoOffset, manual_offset_s: float | None) -> VideoOffset:
     """Keep the user's correction beside the estimate (``None`` clears it)."""
+    if offset.is_reference and manual_offset_s is not None:
+        raise ServiceError(errors.REFERENCE_OFFSET_FIXED, code="reference_offset_fixed")
     offset.manual_offset_s = manual_offset_s
     offset.manual_updated_at = timezone.now() if manual_offset_s is not None else None
     offset.save(update_fields=["manual_offset_s", "manual_updated_at"])

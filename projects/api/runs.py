@@ -1,0 +1,224 @@
+"""Sync runs: start, list per project, read, cancel; results (offsets) and manual adjustments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import errors, selectors, services
+from projects.api.errors import error_responses
+from projects.api.fields import FiniteFloatField
+from projects.api.pagination import PageNumberPagination
+from projects.models import SyncRun, VideoOffset
+from projects.services import ServiceError
+from projects.views import present
+
+__all__ = [
+    "ALREADY_FINISHED",
+    "OffsetAdjustApi",
+    "RunCancelApi",
+    "RunDetailApi",
+    "RunListApi",
+    "RunOutputSerializer",
+    "RunResultsApi",
+    "RunStartApi",
+]
+
+ALREADY_FINISHED = "This sync had already finished; nothing to cancel."
+MAX_OFFSET_LIMIT_S = 24 * 3600.0
+
+
+class RunOutputSerializer(serializers.ModelSerializer):
+    project_id = serializers.IntegerField()
+    reference_video_id = serializers.IntegerField(allow_null=True, source="reference_id")
+    status_label = serializers.CharField(source="get_status_display")
+    stage_label = serializers.SerializerMethodField()
+    finished = serializers.SerializerMethodField(help_text="done, failed or cancelled")
+    results_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id", "project_id", "method", "reference_video_id", "max_offset_s", "status",
+            "status_label", "stage", "stage_label", "progress", "finished", "error_code",
+            "error_message", "engine_version", "created_at", "started_at", "finished_at",
+            "elapsed_s", "results_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {"progress": {"help_text": "fraction of the current stage, 0-1"}}
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_stage_label(self, run: SyncRun) -> str:
+        return present.stage_label(run.stage)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_finished(self, run: SyncRun) -> bool:
+        return not run.is_active
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_results_url(self, run: SyncRun) -> str:
+        url = reverse("api-run-results", args=[run.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class OffsetOutputSerializer(serializers.ModelSerializer):
+    video_name = serializers.CharField(source="video.original_name")
+    effective_offset_s = serializers.FloatField(
+        allow_null=True, help_text="the manual offset when set, else the estimate"
+    )
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VideoOffset
+        fields = [
+            "video_id", "video_name", "is_reference", "synced", "offset_s", "confidence",
+            "band", "audio_offset_s", "audio_confidence", "visual_offset_s",
+            "visual_confidence", "audio_video_diff_s", "drift_ppm", "residual_s", "notes",
+            "warnings", "manual_offset_s", "manual_updated_at", "effective_offset_s",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, offset: VideoOffset) -> list[str]:
+        return present.offset_rows([offset])[0].warnings
+
+
+class ResultsOutputSerializer(serializers.Serializer):
+    run = RunOutputSerializer()
+    sign_convention = serializers.CharField()
+    offsets = OffsetOutputSerializer(many=True)
+
+
+class RunListApi(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="runs_list", tags=["runs"],
+        responses={200: RunOutputSerializer(many=True), **error_responses()},
+    )  # fmt: skip
+    def get(self, request: Request, project_id: int) -> Response:
+        """The project's sync runs, newest first."""
+        project = selectors.project_get_for_user(user=request.user, project_id=project_id)
+        paginator = self.pagination_class()
+        runs = selectors.sync_run_list_for_project(project=project)
+        page = paginator.paginate_queryset(runs, request, view=self)
+        data = RunOutputSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class RunStartApi(APIView):
+    throttle_scope = "runs"
+
+    class InputSerializer(serializers.Serializer):
+        method = serializers.ChoiceField(choices=SyncRun.Method.choices, default="auto")
+        reference_video_id = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1,
+            help_text="offsets are measured on this video's timeline; default: the first upload",
+        )  # fmt: skip
+        max_offset_s = FiniteFloatField(
+            required=False, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_LIMIT_S,
+            help_text="how far apart the cameras may have started; null: the whole overlap",
+        )  # fmt: skip
+
+    @extend_schema(
+        operation_id="runs_start", tags=["runs"], request=InputSerializer,
+        responses={201: RunOutputSerializer, **error_responses(400, 409, 415, 429)},
+    )  # fmt: skip
+    def post(self, request: Request, project_id: int) -> Response:
+        """Queue a sync of all the project's videos; poll the run until ``finished``."""
+        project = selectors.project_get_for_user(user=request.user, project_id=project_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = serializer.validated_data
+        reference = None
+        if data.get("reference_video_id") is not None:
+            videos = selectors.video_list_for_project(project=project)
+            reference = videos.filter(pk=data["reference_video_id"]).first()
+            if reference is None:
+                message = errors.VIDEO_NOT_IN_PROJECT
+                raise ServiceError(message, code="bad_reference",
+                                   fields={"reference_video_id": [message]})  # fmt: skip
+        run = services.sync_run_start(
+            project=project, method=data["method"], reference=reference,
+            max_offset_s=data.get("max_offset_s"), request_id=getattr(request, "request_id", ""),
+        )  # fmt: skip
+        data = RunOutputSerializer(run, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class RunDetailApi(APIView):
+    @extend_schema(
+        operation_id="runs_read", tags=["runs"],
+        responses={200: RunOutputSerializer, **error_responses()},
+    )  # fmt: skip
+    def get(self, request: Request, run_id: int) -> Response:
+        """Status, stage, progress, error and timings of one run."""
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        return Response(RunOutputSerializer(run, context={"request": request}).data)
+
+
+class RunCancelApi(APIView):
+    @extend_schema(
+        operation_id="runs_cancel", tags=["runs"], request=None,
+        responses={200: RunOutputSerializer, **error_responses(409)},
+    )  # fmt: skip
+    def post(self, request: Request, run_id: int) -> Response:
+        """Cancel a queued or running run; 409 when it had already finished."""
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        if not services.sync_run_cancel(run=run):
+            raise ServiceError(ALREADY_FINISHED, code="run_finished")
+        run.refresh_from_db()
+        return Response(RunOutputSerializer(run, context={"request": request}).data)
+
+
+class RunResultsApi(APIView):
+    @extend_schema(
+        operation_id="runs_results", tags=["runs"],
+        responses={200: ResultsOutputSerializer, **error_responses()},
+    )  # fmt: skip
+    def get(self, request: Request, run_id: int) -> Response:
+        """Every video's offset with its confidence, estimates, drift and manual adjustment.
+
+        Empty ``offsets`` until the run is done.
+        """
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        offsets = selectors.offsets_for_run(run=run)
+        data = ResultsOutputSerializer(
+            {"run": run, "sign_convention": present.SIGN_CONVENTION, "offsets": offsets},
+            context={"request": request},
+        ).data
+        return Response(data)
+
+
+class OffsetAdjustApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        manual_offset_s = FiniteFloatField(
+            allow_null=True, min_value=-MAX_OFFSET_LIMIT_S, max_value=MAX_OFFSET_LIMIT_S,
+            help_text="seconds on the reference timeline; null clears the adjustment",
+        )  # fmt: skip
+
+    @extend_schema(
+        operation_id="runs_offset_adjust", tags=["runs"], request=InputSerializer,
+        responses={200: OffsetOutputSerializer, **error_responses(400, 415)},
+    )  # fmt: skip
+    def patch(self, request: Request, run_id: int, video_id: int) -> Response:
+        """Set (a number) or clear (null) a video's manual offset; the estimate stays on record.
+
+        The reference video cannot be adjusted: its offset is 0 by definition.
+        """
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        offset = selectors.offset_get_for_run(run=run, video_id=video_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offset = services.offset_adjust(
+            offset=offset, manual_offset_s=serializer.validated_data["manual_offset_s"]
+        )
+        return Response(OffsetOutputSerializer(offset).data)
