@@ -26,4 +26,9 @@ urlpatterns = [
     path("runs/<int:run_id>/results.json", runs.run_results, name="run-results"),
     path("runs/<int:run_id>/cancel/", runs.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/plots/<int:index>/", runs.run_plot, name="run-plot"),
+    path(
+        "runs/<int:run_id>/offsets/<int:video_id>/adjust/",
+        runs.run_offset_adjust,
+        name="run-offset-adjust",
+    ),
 ]

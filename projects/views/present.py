@@ -20,6 +20,8 @@ __all__ = [
     "LOW_CONFIDENCE",
     "OffsetRow",
     "offset_rows",
+    "player_json",
+    "player_video_json",
     "plot_items",
     "run_results_json",
     "run_status_json",
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 LOW_CONFIDENCE = 0.5
+PLAYER_DEFAULT_FPS = 30.0  # frame step when the reference's frame rate is unknown
 DISAGREEMENT_S = 0.2
 WARN_LOW_CONFIDENCE = (
     "Low confidence ({confidence:.2f}): this offset may be wrong. Check the video by eye in the "
@@ -188,4 +191,40 @@ def video_json(video: Video) -> dict[str, Any]:
         "error_message": video.error_message,
         "poster_url": reverse("video-media", args=[video.pk, "poster"]) if video.poster else "",
         "proxy_url": reverse("video-media", args=[video.pk, "proxy"]) if video.proxy else "",
+    }
+
+
+def player_video_json(run: SyncRun, o: VideoOffset) -> dict[str, Any]:
+    """One video as the synchronized player sees it: its proxy, timing and offsets."""
+    video = o.video
+    ready = video.status == Video.Status.READY and bool(video.proxy)
+    return {
+        "video_id": video.pk,
+        "name": video.original_name,
+        "ready": ready,
+        "preview_status": video.status,
+        "preview_label": video.get_status_display(),
+        "preview_error": video.error_message,
+        "proxy_url": reverse("video-media", args=[video.pk, "proxy"]) if ready else "",
+        "poster_url": reverse("video-media", args=[video.pk, "poster"]) if video.poster else "",
+        "fps": video.fps,
+        "duration_s": video.duration_s,
+        "offset_s": o.offset_s,
+        "manual_offset_s": o.manual_offset_s,
+        "effective_offset_s": o.effective_offset_s,
+        "is_reference": o.is_reference,
+        "synced": o.synced,
+        "adjust_url": reverse("run-offset-adjust", args=[run.pk, video.pk]),
+    }
+
+
+def player_json(run: SyncRun, offsets: list[VideoOffset]) -> dict[str, Any]:
+    """The player's data: every video of the run; the reference's fps sets the frame step."""
+    reference = next((o for o in offsets if o.is_reference), None)
+    return {
+        "run_id": run.pk,
+        "finished": run.status == SyncRun.Status.DONE,
+        "reference_video_id": reference.video_id if reference else run.reference_id,
+        "reference_fps": (reference.video.fps if reference else None) or PLAYER_DEFAULT_FPS,
+        "videos": [player_video_json(run, o) for o in offsets],
     }

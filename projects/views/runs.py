@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from projects import selectors, services
@@ -14,10 +18,24 @@ from projects.forms import SyncRunForm
 from projects.services import ServiceError
 from projects.views import present
 from projects.views.files import path_inside, ranged_file_response
-from projects.views.http import json_login_required
+from projects.views.http import json_error, json_login_required
 from projects.views.projects import project_detail_context
 
-__all__ = ["run_cancel", "run_detail", "run_plot", "run_results", "run_start", "run_status"]
+__all__ = [
+    "run_cancel",
+    "run_detail",
+    "run_offset_adjust",
+    "run_plot",
+    "run_results",
+    "run_start",
+    "run_status",
+]
+
+MAX_MANUAL_OFFSET_S = 24 * 3600.0
+ADJUST_MISSING = "Send manual_offset_s: a number of seconds, or empty to go back to the estimate."
+ADJUST_NOT_A_NUMBER = "The manual offset must be a finite number of seconds, not '{value}'."
+ADJUST_OUT_OF_RANGE = "The manual offset must lie within ±24 hours; {value:g} s is outside."
+ADJUST_REFERENCE = "The reference video defines the timeline: its offset is always 0."
 
 
 @login_required
@@ -46,9 +64,11 @@ def run_start(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-    rows = present.offset_rows(list(selectors.offsets_for_run(run=run)))
+    offsets = list(selectors.offsets_for_run(run=run))
+    rows = present.offset_rows(offsets)
     return render(request, "projects/run_detail.html", {
         "run": run, "project": run.project, "rows": rows, "plots": present.plot_items(run),
+        "player": present.player_json(run, offsets),
         "status": present.run_status_json(run), "sign_convention": present.SIGN_CONVENTION,
         "low_confidence": present.LOW_CONFIDENCE, "disagreement_s": present.DISAGREEMENT_S,
     })  # fmt: skip
@@ -65,8 +85,55 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
 @json_login_required
 def run_results(request: HttpRequest, run_id: int) -> JsonResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-    rows = present.offset_rows(list(selectors.offsets_for_run(run=run)))
-    return JsonResponse(present.run_results_json(run, rows))
+    offsets = list(selectors.offsets_for_run(run=run))
+    results = present.run_results_json(run, present.offset_rows(offsets))
+    return JsonResponse({**results, "player": present.player_json(run, offsets)})
+
+
+def _manual_offset_s(request: HttpRequest) -> float | None:
+    """``manual_offset_s`` from a JSON or form body: seconds, or ``None`` (empty) to clear."""
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict) or "manual_offset_s" not in body:
+            raise ServiceError(ADJUST_MISSING, code="missing_value")
+        raw: Any = body["manual_offset_s"]
+    else:
+        if "manual_offset_s" not in request.POST:
+            raise ServiceError(ADJUST_MISSING, code="missing_value")
+        raw = request.POST["manual_offset_s"]
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError
+        value = float(raw)
+    except ValueError:
+        shown = str(raw)[:40]  # the bad value goes in the message, cut to a sane length
+        raise ServiceError(ADJUST_NOT_A_NUMBER.format(value=shown), code="not_a_number") from None
+    if not math.isfinite(value):
+        raise ServiceError(ADJUST_NOT_A_NUMBER.format(value=raw), code="not_a_number")
+    if abs(value) > MAX_MANUAL_OFFSET_S:
+        raise ServiceError(ADJUST_OUT_OF_RANGE.format(value=value), code="out_of_range")
+    return value
+
+
+@require_POST
+@json_login_required
+def run_offset_adjust(request: HttpRequest, run_id: int, video_id: int) -> JsonResponse:
+    """Save (or clear) the user's correction of one video's offset; the estimate stays."""
+    run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+    offset = get_object_or_404(selectors.offsets_for_run(run=run), video_id=video_id)
+    if offset.is_reference:
+        return json_error(ADJUST_REFERENCE, code="reference_fixed")
+    try:
+        manual_offset_s = _manual_offset_s(request)
+    except ServiceError as exc:
+        return json_error(exc.message, code=exc.code)
+    offset = services.offset_adjust(offset=offset, manual_offset_s=manual_offset_s)
+    return JsonResponse({"ok": True, "video": present.player_video_json(run, offset)})
 
 
 @login_required

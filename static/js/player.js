@@ -1,0 +1,348 @@
+// The synchronized multi-video player on the run page.
+//
+// One master clock (performance.now, started from the seek position) says where the shared
+// (reference) timeline is. Every animation frame, and every 100 ms as a backstop, each video
+// in range is steered to clock - offset: a small drift by a proportional playbackRate change,
+// a large one (> 0.3 s) by a seek. Videos start and stop as they enter and leave their range;
+// while one is buffering or seeking the clock waits for it. Offsets can be nudged live and
+// saved as the manual adjustment (POST, CSRF header); the estimate stays on record.
+(function () {
+  "use strict";
+  var S = window.SyncsitePlayerSync;
+  var Tiles = window.SyncsitePlayerTiles;
+  var root = document.getElementById("sync-player");
+  var dataNode = document.getElementById("player-data");
+  if (!root || !dataNode || !S || !Tiles) { return; }
+
+  var HAVE_FUTURE_DATA = 3;
+  var MAX_HOLD_MS = 3000;  // never wait longer than this for a video that will not load
+  var data = JSON.parse(dataNode.textContent);
+  var refFps = data.reference_fps || 30;
+  var clock = new S.Clock();
+  var tracks = [];
+  var span = { start: 0, end: 0 };
+  var soundId = null;
+  var dragging = false;
+  var holdSince = null;
+  var playButton = document.getElementById("player-play");
+  var seekBar = document.getElementById("player-seek");
+  var timeText = document.getElementById("player-time");
+  var message = document.getElementById("player-message");
+  var csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]");
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : (csrfInput ? csrfInput.value : "");
+  }
+
+  function say(text) {
+    message.textContent = text || "";
+    message.hidden = !text;
+  }
+
+  function durationOf(track) {
+    var d = track.video.duration;
+    return isFinite(d) && d > 0 ? d : track.duration_s;
+  }
+
+  function updateSpan() {
+    span = S.span(tracks.map(function (t) {
+      return { offset_s: t.offset_s, duration_s: durationOf(t) };
+    }));
+    seekBar.min = String(span.start);
+    seekBar.max = String(span.end);
+  }
+
+  function showTime(T) {
+    if (!dragging) { seekBar.value = String(T); }
+    timeText.textContent = S.formatClock(T) + " / " + S.formatClock(span.end);
+  }
+
+  function setTrackState(track, place) {
+    if (track.state !== place.state) {
+      track.state = place.state;
+      track.tile.dataset.state = place.state;
+      track.overlay.hidden = place.state === "active";
+    }
+    if (place.state === "pending") {
+      track.overlay.textContent = "starts in " + place.starts_in_s.toFixed(1) + " s";
+    } else if (place.state === "ended") {
+      track.overlay.textContent = "ended";
+    }
+  }
+
+  function playVideo(track) {
+    var promise = track.video.play();
+    if (promise && promise.catch) {
+      promise.catch(function (error) {
+        if (error && error.name === "NotAllowedError" && !track.video.muted) {
+          track.video.muted = true;  // the browser refused sound without a click: play muted
+          say("The browser blocked the sound; press Play to hear it.");
+        }
+      });
+    }
+  }
+
+  // Put one track where the timeline is at T; `exact` seeks even a small drift (paused).
+  function place(track, T, exact) {
+    var where = S.placeAt(T, track.offset_s, durationOf(track));
+    var video = track.video;
+    setTrackState(track, where);
+    if (where.state !== "active" || !clock.running) {
+      if (!video.paused) { video.pause(); }
+      video.playbackRate = 1;
+      if (Math.abs(video.currentTime - where.local_s) > (exact ? 1e-4 : 0.05)) {
+        video.currentTime = where.local_s;
+      }
+      return;
+    }
+    if (video.seeking) { return; }
+    var rate = S.rateFor(video.currentTime - where.local_s);
+    if (rate === null || exact) {
+      video.playbackRate = 1;
+      video.currentTime = where.local_s;
+    } else if (Math.abs(video.playbackRate - rate) > 0.004) {
+      video.playbackRate = rate;
+    }
+    if (video.paused && !video.ended) { playVideo(track); }
+  }
+
+  function isWaiting(track) {
+    var video = track.video;
+    return track.state === "active" && !video.ended &&
+      (video.seeking || video.readyState < HAVE_FUTURE_DATA);
+  }
+
+  // One step of the sync loop while playing.
+  function tick() {
+    if (!clock.running) { return; }
+    var now = performance.now();
+    var T = clock.now(now);
+    if (T >= span.end) {
+      pause(span.end);
+      return;
+    }
+    var waiting = tracks.some(isWaiting);
+    if (waiting && (holdSince === null || now - holdSince < MAX_HOLD_MS)) {
+      // Hold the clock (and the videos that could run on) until the slow one has caught up.
+      if (holdSince === null) { holdSince = now; }
+      clock.set(T, now);
+      tracks.forEach(function (t) {
+        if (!isWaiting(t) && !t.video.paused) { t.video.pause(); }
+        setTrackState(t, S.placeAt(T, t.offset_s, durationOf(t)));
+      });
+      root.dataset.state = "buffering";
+    } else {
+      if (!waiting) { holdSince = null; }
+      tracks.forEach(function (t) { place(t, T, false); });
+      root.dataset.state = "playing";
+    }
+    showTime(T);
+  }
+
+  function loop() {
+    if (!clock.running) { return; }
+    tick();
+    window.requestAnimationFrame(loop);
+  }
+
+  function seek(T) {
+    T = Math.min(span.end, Math.max(span.start, T));
+    clock.set(T, performance.now());
+    holdSince = null;
+    tracks.forEach(function (t) { place(t, T, true); });
+    showTime(T);
+  }
+
+  function play() {
+    if (clock.running || !tracks.length) { return; }
+    var T = clock.now(performance.now());
+    if (T >= span.end - 1e-3) { T = span.start; }
+    clock.set(T, performance.now());
+    clock.start(performance.now());
+    say("");
+    playButton.textContent = "Pause";
+    root.dataset.state = "playing";
+    tracks.forEach(function (t) { place(t, T, false); });
+    window.requestAnimationFrame(loop);
+  }
+
+  function pause(atT) {
+    var now = performance.now();
+    clock.stop(now);
+    var T = atT === undefined ? clock.now(now) : atT;
+    playButton.textContent = "Play";
+    root.dataset.state = "paused";
+    seek(T);  // line every paused frame up exactly with the clock
+  }
+
+  function toggle() {
+    if (clock.running) { pause(); } else { play(); }
+  }
+
+  function step(frames) {
+    if (clock.running) { pause(); }
+    seek(S.frameStep(clock.now(performance.now()), refFps, frames));
+  }
+
+  function jump(seconds) {
+    seek(clock.now(performance.now()) + seconds);
+  }
+
+  function chooseSound(videoId) {
+    soundId = videoId;
+    tracks.forEach(function (t) {
+      t.video.muted = t.id !== videoId;
+      t.soundInput.checked = t.id === videoId;
+    });
+  }
+
+  // Offsets: live nudges, save and reset.
+  function showOffset(track) {
+    if (!track.offsetText) { return; }
+    var base = track.saved_s === null ? track.estimate_s : track.saved_s;
+    var dirty = Math.abs(track.offset_s - base) > 1e-9;
+    track.offsetText.textContent = S.formatOffset(track.offset_s);
+    track.kindText.textContent = dirty ? "unsaved" : (track.saved_s === null ? "estimate" : "manual");
+    track.kindText.className = "tile-offset-kind badge kind-" + track.kindText.textContent;
+    track.tile.dataset.offsetS = String(track.offset_s);
+    track.saveButton.disabled = track.busy || !dirty;
+    track.resetButton.disabled = track.busy || (track.saved_s === null && !dirty);
+  }
+
+  function setOffset(track, offset_s) {
+    track.offset_s = offset_s;
+    updateSpan();
+    showOffset(track);
+    var T = clock.now(performance.now());
+    place(track, T, !clock.running);  // playing: the sync loop steers it there smoothly
+  }
+
+  function postAdjust(track, manual_offset_s) {
+    track.busy = true;
+    showOffset(track);
+    track.messageText.textContent = "Saving…";
+    return fetch(track.data.adjust_url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ manual_offset_s: manual_offset_s })
+    }).then(function (response) {
+      return response.json().catch(function () { return { ok: false }; }).then(function (body) {
+        if (!response.ok || !body.ok) {
+          throw new Error(body.message || "Saving failed (HTTP " + response.status + ").");
+        }
+        return body.video;
+      });
+    }).then(function (video) {
+      track.saved_s = video.manual_offset_s;
+      track.estimate_s = video.offset_s;
+      track.messageText.textContent = video.manual_offset_s === null ? "Back to the estimate." : "Saved.";
+      track.messageText.className = "tile-message small ok";
+      return video;
+    }).catch(function (error) {
+      track.messageText.textContent = error.message;
+      track.messageText.className = "tile-message small error";
+      return null;
+    }).then(function (video) {
+      track.busy = false;
+      if (video) { setOffset(track, video.effective_offset_s); } else { showOffset(track); }
+    });
+  }
+
+  function wireTrack(track) {
+    track.soundInput.addEventListener("change", function () { chooseSound(track.id); });
+    track.video.addEventListener("loadedmetadata", function () {
+      updateSpan();
+      if (!clock.running) { seek(clock.now(performance.now())); }
+    });
+    if (track.data.is_reference) { return; }
+    track.tile.querySelectorAll("button.nudge").forEach(function (b) {
+      b.addEventListener("click", function () {
+        setOffset(track, Math.round((track.offset_s + Number(b.dataset.delta)) * 1e6) / 1e6);
+      });
+    });
+    track.saveButton.addEventListener("click", function () { postAdjust(track, track.offset_s); });
+    track.resetButton.addEventListener("click", function () {
+      if (track.saved_s === null) {
+        setOffset(track, track.estimate_s);
+        track.messageText.textContent = "";
+      } else {
+        postAdjust(track, null);
+      }
+    });
+    showOffset(track);
+  }
+
+  function onKey(event) {
+    var target = event.target;
+    var tag = target && target.tagName;
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) { return; }
+    if (tag === "INPUT" && ["range", "radio", "checkbox", "button"].indexOf(target.type) < 0) { return; }
+    var key = event.key;
+    if (key === " " || key === "k") {
+      toggle();
+    } else if (key === "ArrowLeft" || key === "ArrowRight") {
+      var sign = key === "ArrowLeft" ? -1 : 1;
+      if (event.shiftKey) { jump(sign); } else { step(sign); }
+    } else if (key === "," || key === ".") {
+      step(key === "," ? -1 : 1);
+    } else if (key === "Home" || key === "End") {
+      seek(key === "Home" ? span.start : span.end);
+    } else if (/^[1-9]$/.test(key) && tracks[Number(key) - 1]) {
+      chooseSound(tracks[Number(key) - 1].id);
+    } else {
+      return;
+    }
+    event.preventDefault();  // no page scroll, no second click on a focused button
+  }
+
+  function build() {
+    var grid = document.getElementById("player-grid");
+    var apartGrid = document.getElementById("player-apart-grid");
+    var preparing = document.getElementById("player-preparing");
+    data.videos.forEach(function (v) {
+      if (!v.ready) {
+        preparing.appendChild(Tiles.preparingItem(v));
+        preparing.hidden = false;
+      } else if (v.effective_offset_s === null) {
+        apartGrid.appendChild(Tiles.apartTile(v));
+        document.getElementById("player-apart").hidden = false;
+      } else {
+        var track = Tiles.timelineTile(v, tracks.length);
+        tracks.push(track);
+        grid.appendChild(track.tile);
+      }
+    });
+    if (!tracks.length) {
+      root.querySelector(".player-controls").hidden = true;
+      say("No video can be played on the timeline yet.");
+      return;
+    }
+    tracks.forEach(wireTrack);
+    var reference = tracks.filter(function (t) { return t.data.is_reference; })[0] || tracks[0];
+    chooseSound(reference.id);
+    updateSpan();
+    playButton.addEventListener("click", toggle);
+    document.getElementById("player-back").addEventListener("click", function () { step(-1); });
+    document.getElementById("player-forward").addEventListener("click", function () { step(1); });
+    seekBar.addEventListener("pointerdown", function () { dragging = true; });
+    window.addEventListener("pointerup", function () { dragging = false; });
+    seekBar.addEventListener("input", function () { seek(Number(seekBar.value)); });
+    document.addEventListener("keydown", onKey);
+    // rAF stops in hidden tabs; this keeps the videos steered (slower) there too.
+    window.setInterval(function () { if (clock.running) { tick(); } }, 100);
+    root.dataset.state = "paused";
+    seek(Math.max(span.start, Math.min(0, span.end)));
+  }
+
+  build();
+  window.syncsitePlayer = {  // for the browser tests and the console
+    play: play, pause: pause, seek: seek, step: step, chooseSound: chooseSound,
+    time: function () { return clock.now(performance.now()); },
+    span: function () { return { start: span.start, end: span.end }; },
+    soundId: function () { return soundId; }
+  };
+})();
