@@ -45,3 +45,17 @@ def human_size(n_bytes: int) -> str:
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} TB"
+
+# Renders (synced files) and downloads.
+RENDER_RUN_NOT_DONE = "Synced files can only be made from a finished sync. Wait for it to finish."
+RENDER_NEED_TWO = (
+    "At least two videos must have an offset to make synced files. Adjust the unsynced ones by "
+    "hand in the player, or sync again with another method."
+)
+RENDER_ALREADY_ACTIVE = "Synced files are already being made for this run; wait for them."
+RENDER_BAD_MODE = "Choose a timeline: 'union' (keep all footage) or 'reference'."
+RENDER_NOT_READY = "These synced files are not ready: the export has not finished successfully."
+RENDER_DISK_FULL = (
+    "The server ran out of disk space while writing the synced files. Nothing was kept; free "
+    "space or try later."
+)

@@ -10,7 +10,7 @@ from django.contrib.auth.forms import UserCreationForm
 
 from projects.models import Project, SyncRun
 
-__all__ = ["ProjectForm", "SignupForm", "SyncRunForm", "VideoUploadForm"]
+__all__ = ["ProjectForm", "RenderForm", "SignupForm", "SyncRunForm", "VideoUploadForm"]
 
 
 class SignupForm(UserCreationForm):
@@ -53,3 +53,16 @@ class SyncRunForm(forms.Form):
         # The first uploaded video is the default reference (videos are ordered by position).
         self.fields["reference"].initial = next(iter(videos), None)
         self.fields["max_offset_s"].initial = settings.SYNC_MAX_LAG_S
+
+
+class RenderForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="Timeline", initial="union",
+        choices=[("union", "Keep all footage (starts with the earliest camera)"),
+                 ("reference", "Start with the reference video")],
+    )  # fmt: skip
+    reencode = forms.TypedChoiceField(
+        label="Quality", initial="1", coerce=lambda v: v == "1",
+        choices=[("1", "Exact: re-encode, frame-accurate, same length (slower)"),
+                 ("0", "Fast: copy without re-encoding, only cuts (keyframe accuracy)")],
+    )  # fmt: skip

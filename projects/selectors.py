@@ -18,7 +18,9 @@ def _projects_for(user: User) -> QuerySet[Project]:
 
 
 def project_list_for_user(*, user: User) -> QuerySet[Project]:
-    return _projects_for(user).annotate(n_videos=Count("videos", distinct=True))
+    # GROUP BY drops Meta.ordering: order explicitly so pages are stable.
+    projects = _projects_for(user).annotate(n_videos=Count("videos", distinct=True))
+    return projects.order_by(*Project._meta.ordering)
 
 
 def project_get_for_user(*, user: User, project_id: int) -> Project:
@@ -55,3 +57,20 @@ def offset_get_for_run(*, run: SyncRun, video_id: int) -> VideoOffset:
 def render_get_for_user(*, user: User, render_id: int) -> Render:
     renders = Render.objects.filter(run__project__in=_projects_for(user)).select_related("run")
     return get_object_or_404(renders, pk=render_id)
+
+
+def render_list_for_run(*, run: SyncRun) -> QuerySet[Render]:
+    return run.renders.prefetch_related("outputs__video")
+
+
+def placed_offsets_for_run(*, run: SyncRun) -> dict[str, float]:
+    """{video id (str): effective offset} for each video a render would place.
+
+    A video is placed when the engine synced it or the user set its offset by hand; the
+    effective offset is the manual one when there is one.
+    """
+    return {
+        str(o.video_id): o.effective_offset_s
+        for o in run.offsets.all()
+        if o.effective_offset_s is not None and (o.synced or o.manual_offset_s is not None)
+    }

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-_HOOKS = {"sync_run_execute_task": "projects.tasks.sync_run_done_hook"}
+_HOOKS = {
+    "sync_run_execute_task": "projects.tasks.sync_run_done_hook",
+    "render_execute_task": "projects.tasks.render_done_hook",
+}
 
 
 def enqueue(name: str, *args: Any) -> str:
@@ -34,7 +37,22 @@ def sync_run_done_hook(task: Any) -> None:
         services.sync_run_fail_if_unfinished(run_id=int(task.args[0]))
 
 
+def render_execute_task(render_id: int) -> None:
+    from projects import services
+
+    services.render_execute(render_id=render_id)
+
+
+def render_done_hook(task: Any) -> None:
+    """Backstop: a render task that died leaves its render failed, not running."""
+    from projects import services
+
+    if not task.success and task.args:
+        services.render_fail_if_unfinished(render_id=int(task.args[0]))
+
+
 def sweep_stale_runs_task() -> None:
     from projects import services
 
     services.sync_run_fail_stale()
+    services.render_fail_stale()

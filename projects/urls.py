@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from projects.views import projects, runs, videos
+from projects.views import projects, renders, runs, videos
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
@@ -31,4 +31,10 @@ urlpatterns = [
         runs.run_offset_adjust,
         name="run-offset-adjust",
     ),
+    path("runs/<int:run_id>/renders/start/", renders.render_start, name="render-start"),
+    path("renders/<int:render_id>/status.json", renders.render_status, name="render-status"),
+    path("renders/<int:render_id>/files/<int:output_id>/", renders.render_file,
+         name="render-file"),  # fmt: skip
+    path("renders/<int:render_id>/synced.zip", renders.render_zip, name="render-zip"),
+    path("renders/<int:render_id>/delete/", renders.render_delete, name="render-delete"),
 ]

@@ -87,8 +87,12 @@ class _Watchdog:
         self._timer.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self._timer.cancel()
+        # Leaving on an error (a progress callback that cancels, say): never orphan ffmpeg.
+        if exc_type is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
 
 
 def _popen(argv: list[str], *, error: type[SyncEngineError] = MediaError, **kwargs: Any) -> Any:

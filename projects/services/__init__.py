@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from projects.services.errors import ServiceError
 from projects.services.projects import project_create, project_delete, project_update
+from projects.services.renders import (
+    render_delete,
+    render_execute,
+    render_fail_if_unfinished,
+    render_fail_stale,
+    render_start,
+)
 from projects.services.runs import (
     offset_adjust,
     sync_run_cancel,
@@ -26,6 +33,11 @@ __all__ = [
     "project_create",
     "project_delete",
     "project_update",
+    "render_delete",
+    "render_execute",
+    "render_fail_if_unfinished",
+    "render_fail_stale",
+    "render_start",
     "sync_run_cancel",
     "sync_run_execute",
     "sync_run_fail_if_unfinished",

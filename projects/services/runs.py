@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -19,15 +18,11 @@ import syncengine
 from projects import errors, plots
 from projects.logging import request_id_var
 from projects.models import Project, SyncRun, Video, VideoOffset
+from projects.services.engine_io import Cancelled, link_videos, progress_writer
 from projects.services.errors import ServiceError
 from projects.tasks import enqueue
 
 logger = logging.getLogger(__name__)
-_PROGRESS_EVERY_S = 0.5
-
-
-class _Cancelled(Exception):
-    """Raised from the progress callback when the run was cancelled meanwhile."""
 
 
 def sync_run_start(
@@ -109,24 +104,6 @@ def offset_adjust(*, offset: VideoOffset, manual_offset_s: float | None) -> Vide
     return offset
 
 
-def _progress_writer(run_id: int):  # noqa: ANN202
-    # The engine calls this from our own thread, so it may use the ORM and raise to cancel.
-    last = {"t": 0.0, "stage": ""}
-
-    def report(stage: str, fraction: float) -> None:
-        now = time.monotonic()
-        if stage == last["stage"] and now - last["t"] < _PROGRESS_EVERY_S and fraction < 1:
-            return
-        last.update(t=now, stage=stage)
-        updated = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
-            stage=stage, progress=round(fraction, 4)
-        )
-        if not updated:
-            raise _Cancelled
-
-    return report
-
-
 def _reset_peak_rss() -> None:
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
@@ -156,7 +133,7 @@ def sync_run_execute(*, run_id: int) -> None:
     try:
         videos = list(run.project.videos.all())
         result = _run_engine(run, videos)
-    except _Cancelled:
+    except Cancelled:
         logger.info("run %s cancelled", run_id)
         return
     except syncengine.SyncEngineError as exc:
@@ -199,22 +176,15 @@ def sync_run_execute(*, run_id: int) -> None:
 def _run_engine(run: SyncRun, videos: list[Video]) -> syncengine.SyncResult:
     """Run the engine on links named after the uploads (names shown to the user, made unique)."""
     with tempfile.TemporaryDirectory(prefix="syncrun-") as tmp:
-        paths, used = [], set()
+        links = link_videos(videos, tmp)
         for video in videos:
-            stem, suffix = Path(video.original_name).stem, Path(video.original_name).suffix
-            name, k = video.original_name, 2
-            while name in used:
-                name, k = f"{stem} ({k}){suffix}", k + 1
-            used.add(name)
-            video.engine_name = name  # type: ignore[attr-defined]
-            link = Path(tmp) / name
-            os.symlink(video.file.path, link)
-            paths.append(link)
+            video.engine_name = links[video.pk].name  # type: ignore[attr-defined]
+        paths = [links[v.pk] for v in videos]
         reference = videos.index(run.reference) if run.reference in videos else 0
         # Decoding and correlating can take minutes: no transaction is open here.
         return syncengine.estimate_offsets(
             paths, method=run.method, reference=reference, max_lag_s=run.max_offset_s,
-            ffmpeg_bin=settings.FFMPEG_BIN or None, progress=_progress_writer(run.pk),
+            ffmpeg_bin=settings.FFMPEG_BIN or None, progress=progress_writer(SyncRun, run.pk),
         )  # fmt: skip
 
 

@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from projects import selectors, services
-from projects.forms import SyncRunForm
+from projects.forms import RenderForm, SyncRunForm
 from projects.services import ServiceError
-from projects.views import present
+from projects.views import present, present_exports
 from projects.views.files import path_inside, ranged_file_response
 from projects.views.http import json_error, json_login_required
 from projects.views.projects import project_detail_context
@@ -71,6 +71,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "player": present.player_json(run, offsets),
         "status": present.run_status_json(run), "sign_convention": present.SIGN_CONVENTION,
         "low_confidence": present.LOW_CONFIDENCE, "disagreement_s": present.DISAGREEMENT_S,
+        "renders": present_exports.render_rows(run), "render_form": RenderForm(),
     })  # fmt: skip
 
 

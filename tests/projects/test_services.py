@@ -145,7 +145,7 @@ class SweeperTests(BaseTestCase):
                                        started_at=timezone.now())  # fmt: skip
         out = io.StringIO()
         call_command("sweep_runs", stdout=out)
-        assert "1 stale run(s) marked failed" in out.getvalue()
+        assert "1 stale run(s) and 0 stale render(s) marked failed" in out.getvalue()
         killed.refresh_from_db()
         fresh.refresh_from_db()
         assert killed.status == SyncRun.Status.FAILED and killed.error_message == errors.WORKER_LOST

@@ -14,4 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = services.sync_run_fail_stale()
-        self.stdout.write(f"{count} stale run(s) marked failed")
+        renders = services.render_fail_stale()
+        self.stdout.write(f"{count} stale run(s) and {renders} stale render(s) marked failed")

@@ -1,0 +1,63 @@
+"""Shared plumbing between the services and the engine: file links and progress writers."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from django.db import models
+
+from projects.models import Video
+
+__all__ = ["Cancelled", "link_videos", "progress_writer"]
+
+_PROGRESS_EVERY_S = 0.5
+
+
+class Cancelled(Exception):
+    """Raised from a progress callback when the row left RUNNING meanwhile (cancelled)."""
+
+
+def link_videos(videos: Sequence[Video], folder: str | os.PathLike[str]) -> dict[int, Path]:
+    """Symlink each upload into ``folder`` under the name the user gave it (made unique).
+
+    The engine names files after what it reads, so its messages and the rendered
+    ``{name}_synced.{ext}`` files carry the user's names, never our storage paths.
+    """
+    links, used = {}, set()
+    for video in videos:
+        stem, suffix = Path(video.original_name).stem, Path(video.original_name).suffix
+        name, k = video.original_name, 2
+        while name in used:
+            name, k = f"{stem} ({k}){suffix}", k + 1
+        used.add(name)
+        link = Path(folder) / name
+        os.symlink(video.file.path, link)
+        links[video.pk] = link
+    return links
+
+
+def progress_writer(
+    model: type[models.Model], pk: int, *, running: str = "running"
+) -> Callable[[str, float], None]:
+    """A progress callback writing ``stage``/``progress`` to the row, at most every 0.5 s.
+
+    The engine calls it in our own thread, so it may use the ORM; it raises
+    :class:`Cancelled` once the row is no longer RUNNING.
+    """
+    last = {"t": 0.0, "stage": ""}
+
+    def report(stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == last["stage"] and now - last["t"] < _PROGRESS_EVERY_S and fraction < 1:
+            return
+        last.update(t=now, stage=stage)
+        updated = model._default_manager.filter(pk=pk, status=running).update(
+            stage=stage, progress=round(fraction, 4)
+        )
+        if not updated:
+            raise Cancelled
+
+    return report

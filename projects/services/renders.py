@@ -1,0 +1,190 @@
+"""Render writes: start (queue), execute (in a worker: render, verify, record), fail, delete.
+
+A render places every video at its *effective* offset (the user's manual adjustment, else the
+estimate) and is verified by the engine: the outputs are synced again and each must land within
+one frame of where it was put. Files live in ``MEDIA_ROOT/projects/<project>/renders/<render>/``.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import shutil
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+import syncengine
+from projects import errors, selectors
+from projects.models import Render, RenderOutput, SyncRun, VideoOffset
+from projects.services.engine_io import Cancelled, link_videos, progress_writer
+from projects.services.errors import ServiceError
+from projects.tasks import enqueue
+from syncengine.render import MODES, render_synced
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "render_delete",
+    "render_execute",
+    "render_fail_if_unfinished",
+    "render_fail_stale",
+    "render_folder",
+    "render_start",
+]
+
+
+def render_folder(render: Render) -> Path:
+    return Path(settings.MEDIA_ROOT, "projects", str(render.run.project_id), "renders",
+                str(render.pk))  # fmt: skip
+
+
+def render_start(*, run: SyncRun, mode: str = "union", reencode: bool = True) -> Render:
+    """Queue synced files for the run at its current (effective) offsets."""
+    if mode not in MODES:
+        raise ServiceError(errors.RENDER_BAD_MODE, code="bad_mode")
+    if run.status != SyncRun.Status.DONE:
+        raise ServiceError(errors.RENDER_RUN_NOT_DONE, code="run_not_done")
+    with transaction.atomic():
+        placed = selectors.placed_offsets_for_run(run=run)
+        if len(placed) < 2:
+            raise ServiceError(errors.RENDER_NEED_TWO, code="too_few_synced")
+        if run.renders.filter(status__in=Render.ACTIVE).exists():
+            raise ServiceError(errors.RENDER_ALREADY_ACTIVE, code="render_active")
+        render = Render(run=run, mode=mode, reencode=reencode, placed_offsets=placed)
+        render.full_clean()
+        render.save()
+        transaction.on_commit(lambda: enqueue("render_execute_task", render.pk))
+    logger.info("render %s queued for run %s (%s, reencode=%s)", render.pk, run.pk, mode, reencode)
+    return render
+
+
+def _sync_result(run: SyncRun, offsets: list[VideoOffset], links: dict[int, Path]):  # noqa: ANN202
+    """The run's stored estimates as the engine's SyncResult (what verification measures)."""
+    videos = tuple(
+        syncengine.VideoOffset(
+            filename=links[o.video_id].name, path=str(links[o.video_id]), offset_s=o.offset_s,
+            confidence=o.confidence, band=o.band, synced=o.synced and o.offset_s is not None,
+            is_reference=o.is_reference, duration_s=o.video.duration_s,
+        )
+        for o in offsets
+    )  # fmt: skip
+    reference = next((v.filename for v in videos if v.is_reference), videos[0].filename)
+    return syncengine.SyncResult(method=run.method, reference=reference,
+                                 max_lag_s=run.max_offset_s, videos=videos)  # fmt: skip
+
+
+def render_execute(*, render_id: int) -> None:
+    """Claim the render (compare-and-set), write and verify the files, record the outputs."""
+    claimed = Render.objects.filter(pk=render_id, status=Render.Status.QUEUED).update(
+        status=Render.Status.RUNNING, started_at=timezone.now(), stage="rendering", progress=0.0
+    )
+    if not claimed:
+        return
+    render = Render.objects.select_related("run").get(pk=render_id)
+    offsets = list(render.run.offsets.select_related("video"))
+    folder = render_folder(render)
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="render-") as tmp:
+            links = link_videos([o.video for o in offsets], tmp)
+            by_id = {o.video_id: o for o in offsets}
+            placed = {links[int(k)].name: v for k, v in render.placed_offsets.items()
+                      if int(k) in by_id}  # fmt: skip
+            # Encoding takes minutes: no transaction is open here.
+            result = render_synced(
+                _sync_result(render.run, offsets, links), folder, mode=render.mode,
+                reencode=render.reencode, ffmpeg_bin=settings.FFMPEG_BIN or None,
+                progress=progress_writer(Render, render_id), placed_offsets_s=placed,
+            )  # fmt: skip
+            video_of = {str(links[o.video_id]): o.video_id for o in offsets}
+    except Cancelled:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    except syncengine.SyncEngineError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        _fail(render_id, started, code=exc.code, message=_render_message(exc))
+        logger.info("render %s failed: %s", render_id, exc.message)
+        return
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if exc.errno != errno.ENOSPC:
+            logger.exception("render %s failed unexpectedly", render_id)
+            _fail(render_id, started, code="internal", message=errors.GENERIC_FAILURE)
+            return
+        _fail(render_id, started, code="disk_full", message=errors.RENDER_DISK_FULL)
+        return
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.exception("render %s failed unexpectedly", render_id)
+        _fail(render_id, started, code="internal", message=errors.GENERIC_FAILURE)
+        return
+    media_root = Path(settings.MEDIA_ROOT)
+    with transaction.atomic():
+        RenderOutput.objects.bulk_create([
+            RenderOutput(
+                render_id=render_id, video_id=video_of[f.source],
+                file=str(Path(f.output).relative_to(media_root)), duration_s=f.duration_s,
+                lead_s=f.lead_s, residual_s=f.residual_s,
+            )
+            for f in result.files
+        ])  # fmt: skip
+        Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
+            status=Render.Status.DONE, stage="done", progress=1.0, verified=result.verified,
+            max_residual_s=result.max_residual_s, tolerance_s=result.tolerance_s,
+            timeline_start_s=result.timeline_start_s,
+            timeline_duration_s=result.timeline_duration_s, notes=list(result.notes),
+            finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
+        )  # fmt: skip
+    logger.info("render %s done: %d files, max residual %s s", render_id, len(result.files),
+                result.max_residual_s)  # fmt: skip
+
+
+def _render_message(exc: syncengine.SyncEngineError) -> str:
+    if "No space left on device" in exc.message:
+        return errors.RENDER_DISK_FULL
+    return errors.engine_message(exc.code, exc.message)
+
+
+def _fail(render_id: int, started: float, *, code: str, message: str) -> None:
+    Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
+        status=Render.Status.FAILED, error_code=code, error_message=message,
+        finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def render_fail_if_unfinished(*, render_id: int, message: str = errors.WORKER_LOST) -> None:
+    """Backstop for a render task that died (timeout, killed worker)."""
+    Render.objects.filter(pk=render_id, status__in=Render.ACTIVE).update(
+        status=Render.Status.FAILED, error_code="worker_lost", error_message=message,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+
+
+def render_fail_stale(*, now: datetime | None = None) -> int:
+    """Fail renders whose worker vanished (see ``sync_run_fail_stale``); returns how many."""
+    now = now or timezone.now()
+    timeout = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    retry = timedelta(seconds=settings.Q_CLUSTER["retry"] + 60)
+    stale = Render.objects.filter(
+        Q(status=Render.Status.RUNNING, started_at__lt=now - timeout)
+        | Q(status=Render.Status.QUEUED, created_at__lt=now - retry)
+    )
+    return stale.update(status=Render.Status.FAILED, error_code="worker_lost",
+                        error_message=errors.WORKER_LOST, finished_at=now)  # fmt: skip
+
+
+def render_delete(*, render: Render) -> None:
+    """Delete the render's rows, then its files (an active render is left alone)."""
+    if render.is_active:
+        raise ServiceError(errors.RENDER_ALREADY_ACTIVE, code="render_active")
+    folder = render_folder(render)
+    with transaction.atomic():
+        render.delete()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,74 @@
+"""Presentation of renders (synced files): rows for the run page and the status JSON."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from django.urls import reverse
+
+from projects import selectors
+from projects.errors import human_size
+from projects.models import Render, SyncRun
+
+__all__ = ["render_json", "render_rows"]
+
+STAGES = {"": "Waiting for a worker", "rendering": "Rendering", "verifying": "Verifying",
+          "done": "Done"}  # fmt: skip
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value * 1e3:+.1f} ms"
+
+
+def _outputs(render: Render) -> list[dict[str, Any]]:
+    rows = []
+    for o in render.outputs.all():
+        try:
+            size = o.file.size
+        except OSError:
+            size = None
+        rows.append({
+            "id": o.pk, "video_id": o.video_id, "name": PurePath(o.file.name).name,
+            "duration_s": o.duration_s, "lead_s": o.lead_s, "residual_s": o.residual_s,
+            "residual": _ms(o.residual_s), "size_bytes": size,
+            "size": "—" if size is None else human_size(size),
+            "url": reverse("render-file", args=[render.pk, o.pk]),
+        })  # fmt: skip
+    return rows
+
+
+def render_json(render: Render, *, current: dict[str, float] | None = None) -> dict[str, Any]:
+    """Everything the export panel (and its polling script) shows about one render."""
+    done = render.status == Render.Status.DONE
+    if current is None:
+        current = selectors.placed_offsets_for_run(run=render.run)
+    return {
+        "id": render.pk,
+        "status": render.status,
+        "status_label": render.get_status_display(),
+        "stage": render.stage,
+        "stage_label": STAGES.get(render.stage, render.stage.replace("_", " ").capitalize()),
+        "progress": round(render.progress, 4),
+        "finished": not render.is_active,
+        "mode": render.mode,
+        "reencode": render.reencode,
+        "verified": render.verified,
+        "max_residual_s": render.max_residual_s,
+        "max_residual": _ms(render.max_residual_s),
+        "tolerance_s": render.tolerance_s,
+        "timeline_start_s": render.timeline_start_s,
+        "timeline_duration_s": render.timeline_duration_s,
+        "out_of_date": render.placed_offsets != current,
+        "notes": [str(n) for n in render.notes],
+        "error_code": render.error_code,
+        "error_message": render.error_message,
+        "elapsed_s": render.elapsed_s,
+        "outputs": _outputs(render) if done else [],
+        "zip_url": reverse("render-zip", args=[render.pk]) if done else "",
+    }
+
+
+def render_rows(run: SyncRun) -> list[dict[str, Any]]:
+    current = selectors.placed_offsets_for_run(run=run)
+    return [render_json(r, current=current) for r in selectors.render_list_for_run(run=run)]

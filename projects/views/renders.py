@@ -1,0 +1,86 @@
+"""Exports: start a render of a run, its live status, downloads (one file or a streamed ZIP)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from projects import downloads, selectors, services
+from projects.forms import RenderForm
+from projects.services import ServiceError
+from projects.views import present_exports
+from projects.views.http import json_login_required
+
+__all__ = ["render_delete", "render_file", "render_start", "render_status", "render_zip"]
+
+
+def _export_url(run_id: int) -> str:
+    return reverse("run-detail", args=[run_id]) + "#export"
+
+
+@login_required
+@require_POST
+def render_start(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+    form = RenderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a timeline and a quality for the synced files.")
+        return redirect(_export_url(run.pk))
+    try:
+        services.render_start(run=run, **form.cleaned_data)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Making the synced files. This page shows their progress.")
+    return redirect(_export_url(run.pk))
+
+
+@require_GET
+@json_login_required
+def render_status(request: HttpRequest, render_id: int) -> JsonResponse:
+    render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+    return JsonResponse(present_exports.render_json(render))
+
+
+def _download(make: Callable[[], HttpResponse]) -> HttpResponse:
+    try:
+        return make()
+    except ServiceError as exc:
+        # Not finished, or a file gone from disk: say so instead of a bare 404.
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_GET
+def render_file(request: HttpRequest, render_id: int, output_id: int) -> HttpResponse:
+    render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+    output = render.outputs.filter(pk=output_id).first()
+    if output is None:
+        raise Http404("no such file")
+    return _download(lambda: downloads.render_output_response(request, output))
+
+
+@login_required
+@require_GET
+def render_zip(request: HttpRequest, render_id: int) -> HttpResponse:
+    render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+    return _download(lambda: downloads.render_zip_response(request, render))
+
+
+@login_required
+@require_POST
+def render_delete(request: HttpRequest, render_id: int) -> HttpResponse:
+    render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+    try:
+        services.render_delete(render=render)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The synced files were deleted.")
+    return redirect(_export_url(render.run_id))
