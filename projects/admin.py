@@ -235,6 +235,16 @@ class RenderAdmin(_ResultsReadOnly, admin.ModelAdmin):
     def output_count(self, obj: Render) -> int:
         return obj.n_outputs  # type: ignore[attr-defined]
 
+    def delete_model(self, request: HttpRequest, obj: Render) -> None:
+        try:
+            services.render_delete(render=obj)
+        except ServiceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Render]) -> None:
+        for render in queryset.select_related("run"):
+            self.delete_model(request, render)
+
 
 @admin.register(RenderOutput)
 class RenderOutputAdmin(_ResultsReadOnly, admin.ModelAdmin):

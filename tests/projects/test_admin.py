@@ -42,12 +42,10 @@ class AdminTests(BaseTestCase):
         return run
 
     def _render_of(self, run: SyncRun) -> Render:
-        # No render service exists yet (next issue): a row as it would store one.
-        render = Render.objects.create(run=run, status=Render.Status.DONE, verified=True,
-                                       max_residual_s=0.001, progress=1.0)  # fmt: skip
-        video = self.project.videos.first()
-        RenderOutput.objects.create(render=render, video=video, file="renders/a_synced.mp4",
-                                    duration_s=12.0, lead_s=0.0, residual_s=0.001)  # fmt: skip
+        with self.captureOnCommitCallbacks(execute=True):
+            render = services.render_start(run=run)
+        render.refresh_from_db()
+        assert render.status == Render.Status.DONE, render.error_message
         return render
 
     def test_every_changelist_renders_with_search_and_filters(self) -> None:
@@ -141,6 +139,14 @@ class AdminTests(BaseTestCase):
         response = self.client.post(_url(Video, "delete", video.pk), {"post": "yes"})
         assert response.status_code == 302
         assert not Video.objects.filter(pk=video.pk).exists() and not path.exists()
+
+    def test_deleting_a_render_removes_its_files_through_the_service(self) -> None:
+        render = self._render_of(self._finished_run())
+        paths = [Path(o.file.path) for o in render.outputs.all()]
+        assert len(paths) == 2 and all(p.exists() for p in paths)
+        response = self.client.post(_url(Render, "delete", render.pk), {"post": "yes"})
+        assert response.status_code == 302
+        assert not Render.objects.exists() and not any(p.exists() for p in paths)
 
     def test_a_non_staff_user_is_sent_to_the_admin_login(self) -> None:
         run = self._finished_run()
