@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from projects import errors, selectors, services
 from projects.api.errors import error_responses
-from projects.api.fields import FiniteFloatField
 from projects.api.pagination import PageNumberPagination
 from projects.models import SyncRun, VideoOffset
 from projects.services import ServiceError
@@ -123,7 +122,7 @@ class RunStartApi(APIView):
             required=False, allow_null=True, min_value=1,
             help_text="offsets are measured on this video's timeline; default: the first upload",
         )  # fmt: skip
-        max_offset_s = FiniteFloatField(
+        max_offset_s = serializers.FloatField(
             required=False, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_LIMIT_S,
             help_text="how far apart the cameras may have started; null: the whole overlap",
         )  # fmt: skip
@@ -200,7 +199,7 @@ class RunResultsApi(APIView):
 
 class OffsetAdjustApi(APIView):
     class InputSerializer(serializers.Serializer):
-        manual_offset_s = FiniteFloatField(
+        manual_offset_s = serializers.FloatField(
             allow_null=True, min_value=-MAX_OFFSET_LIMIT_S, max_value=MAX_OFFSET_LIMIT_S,
             help_text="seconds on the reference timeline; null clears the adjustment",
         )  # fmt: skip
