@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from projects.views import projects, renders, runs, videos
+from projects.views import projects, renders, runs, tokens, videos
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
+    path("tokens/", tokens.token_list, name="token-list"),
+    path("tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token-revoke"),
     path("projects/new/", projects.project_create, name="project-create"),
     path("projects/<int:project_id>/", projects.project_detail, name="project-detail"),
     path("projects/<int:project_id>/edit/", projects.project_edit, name="project-edit"),

@@ -1,0 +1,89 @@
+"""API tokens: made and revoked on the portal page, shown once, hashed; session auth with CSRF."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.test import Client
+from django.urls import reverse
+
+from projects.api.auth import INVALID_TOKEN
+from projects.api.models import ApiToken
+from tests.api.base import ApiTestCase
+
+LIST = reverse("api-project-list")
+
+
+class TokenTests(ApiTestCase):
+    def test_a_user_creates_a_token_on_the_portal_sees_it_once_and_uses_it(self) -> None:
+        self.client.force_login(self.owner)
+        page = self.client.get(reverse("project-list"))
+        self.assertContains(page, f'href="{reverse("token-list")}">API tokens</a>')
+        response = self.client.post(reverse("token-list"), {"name": "nightly export"})
+        assert response.status_code == 201 and response["Cache-Control"] == "no-store"
+        key = response.context["new_key"]
+        assert key.startswith("sst_") and len(key) > 40
+        self.assertContains(response, key, status_code=201)
+        token = ApiToken.objects.get(user=self.owner, name="nightly export")
+        assert token.key_hash == hashlib.sha256(key.encode()).hexdigest() and token.prefix in key
+        assert key not in str(ApiToken.objects.filter(pk=token.pk).values().get())
+        page = self.client.get(reverse("token-list"))
+        self.assertNotContains(page, key)  # never shown again
+        self.assertContains(page, "nightly export")
+        self.assertContains(page, f"{token.prefix}…")
+
+        self.client.logout()
+        response = self.call("GET", LIST, key=key)
+        assert response.status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at is not None
+
+    def test_a_revoked_or_wrong_token_is_refused_with_401(self) -> None:
+        self.client.force_login(self.owner)
+        self.client.post(reverse("token-list"), {"name": "ci"})
+        token = ApiToken.objects.get(user=self.owner, name="ci")
+        response = self.client.post(reverse("token-revoke", args=[token.pk]), follow=True)
+        self.assertContains(response, "Token &#x27;ci&#x27; was revoked")
+        assert not ApiToken.objects.filter(pk=token.pk).exists()
+        self.client.logout()
+        for header in ("Token sst_not-a-real-key", "Token ", "Token a b", "Bearer xyz"):
+            with self.subTest(header):
+                response = self.client.get(LIST, HTTP_AUTHORIZATION=header)
+                assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+                assert response.json()["code"] in {"authentication_failed", "not_authenticated"}
+        body = self.assert_error(self.call("GET", LIST, key="sst_wrong"), 401,
+                                 "authentication_failed", INVALID_TOKEN)  # fmt: skip
+        assert body["extra"] == {}
+        self.owner.is_active = False
+        self.owner.save()
+        self.assert_error(self.call("GET", LIST), 401, "authentication_failed")
+
+    def test_tokens_belong_to_their_user(self) -> None:
+        theirs = ApiToken.objects.get(user=self.outsider)
+        self.client.force_login(self.owner)
+        assert self.client.post(reverse("token-revoke", args=[theirs.pk])).status_code == 404
+        self.assertNotContains(self.client.get(reverse("token-list")), theirs.prefix)
+        response = self.client.post(reverse("token-list"), {"name": ""})
+        self.assertContains(response, "This field is required.", status_code=400)
+        assert ApiToken.objects.filter(pk=theirs.pk).exists()
+        self.client.logout()
+        response = self.client.get(reverse("token-list"))
+        self.assertRedirects(response, f"{reverse('login')}?next={reverse('token-list')}")
+
+    def test_the_browser_session_works_and_writes_need_the_csrf_token(self) -> None:
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(self.owner)
+        assert browser.get(LIST).status_code == 200
+        response = browser.post(LIST, {"name": "x"}, content_type="application/json")
+        body = self.assert_error(response, 403, "permission_denied")
+        assert body["message"].startswith("CSRF Failed")
+        browser.get(reverse("token-list"))  # sets the CSRF cookie
+        csrf = browser.cookies["csrftoken"].value
+        response = browser.post(LIST, {"name": "x"}, content_type="application/json",
+                                HTTP_X_CSRFTOKEN=csrf)  # fmt: skip
+        assert response.status_code == 201
+        # A token caller needs no CSRF token, even with the session cookie absent.
+        api = Client(enforce_csrf_checks=True)
+        response = api.post(LIST, {"name": "y"}, content_type="application/json",
+                            HTTP_AUTHORIZATION=f"Token {self.owner_key}")  # fmt: skip
+        assert response.status_code == 201
