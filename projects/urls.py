@@ -39,4 +39,5 @@ urlpatterns = [
          name="render-file"),  # fmt: skip
     path("renders/<int:render_id>/synced.zip", renders.render_zip, name="render-zip"),
     path("renders/<int:render_id>/delete/", renders.render_delete, name="render-delete"),
+    path("runs/<int:run_id>/timeline.<str:fmt>", renders.run_timeline, name="run-timeline"),
 ]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from projects import downloads, selectors, services
@@ -17,7 +18,8 @@ from projects.services import ServiceError
 from projects.views import present_exports
 from projects.views.http import json_login_required
 
-__all__ = ["render_delete", "render_file", "render_start", "render_status", "render_zip"]
+__all__ = ["render_delete", "render_file", "render_start", "render_status", "render_zip",
+           "run_timeline"]
 
 
 def _export_url(run_id: int) -> str:
@@ -84,3 +86,17 @@ def render_delete(request: HttpRequest, render_id: int) -> HttpResponse:
     else:
         messages.success(request, "The synced files were deleted.")
     return redirect(_export_url(render.run_id))
+
+
+@login_required
+@require_GET
+def run_timeline(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
+    """The run's clips on an editor timeline (FCP7 XML or FCPXML) at their effective offsets."""
+    run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+    timeline = present_exports.editor_timeline(run, fmt)
+    if timeline is None:
+        raise Http404("no such timeline")
+    text, content_type, filename = timeline
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
