@@ -121,6 +121,16 @@ class RenderServiceTests(RenderCase):
         # The run and its offsets are untouched.
         assert run.offsets.count() == 2
 
+    def test_a_wrong_estimate_fails_verification_and_nothing_is_offered(self) -> None:
+        run = self.synced_run("a", "b_late")
+        b = run.offsets.get(is_reference=False)
+        # As if the engine had been 200 ms off: the render puts b where the sound is not.
+        type(b).objects.filter(pk=b.pk).update(offset_s=b.offset_s + 0.2)
+        render = self.rendered(run)
+        assert render.status == Render.Status.FAILED and render.error_code == "render_not_verified"
+        assert "b_late_synced.mov" in render.error_message and "ms" in render.error_message
+        assert not render.outputs.exists() and not Path(render_folder(render)).exists()
+
     def test_the_hook_and_the_sweeper_fail_a_render_whose_worker_died(self) -> None:
         from projects.tasks import render_done_hook
 
