@@ -55,6 +55,10 @@ RENDER_NEED_TWO = (
 RENDER_ALREADY_ACTIVE = "Synced files are already being made for this run; wait for them."
 RENDER_BAD_MODE = "Choose a timeline: 'union' (keep all footage) or 'reference'."
 RENDER_NOT_READY = "These synced files are not ready: the export has not finished successfully."
+RENDER_NOT_KEPT = (
+    "The files were not kept. Check the offsets in the player, adjust them by hand if needed, "
+    "and export again."
+)
 RENDER_DISK_FULL = (
     "The server ran out of disk space while writing the synced files. Nothing was kept; free "
     "space or try later."

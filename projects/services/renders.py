@@ -149,6 +149,9 @@ def render_execute(*, render_id: int) -> None:
 def _render_message(exc: syncengine.SyncEngineError) -> str:
     if "No space left on device" in exc.message:
         return errors.RENDER_DISK_FULL
+    if isinstance(exc, syncengine.RenderVerificationFailed):
+        # The engine leaves the files for a CLI user to inspect; the portal does not keep them.
+        return exc.message.replace("Check these files before using them.", errors.RENDER_NOT_KEPT)
     return errors.engine_message(exc.code, exc.message)
 
 

@@ -128,7 +128,8 @@ class RenderServiceTests(RenderCase):
         type(b).objects.filter(pk=b.pk).update(offset_s=b.offset_s + 0.2)
         render = self.rendered(run)
         assert render.status == Render.Status.FAILED and render.error_code == "render_not_verified"
-        assert "b_late_synced.mov" in render.error_message and "ms" in render.error_message
+        assert "'b_late_synced.mov' is off by" in render.error_message
+        assert render.error_message.endswith(errors.RENDER_NOT_KEPT)
         assert not render.outputs.exists() and not Path(render_folder(render)).exists()
 
     def test_the_hook_and_the_sweeper_fail_a_render_whose_worker_died(self) -> None:
