@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from projects.api import projects, runs, videos
+from projects.api import projects, renders, runs, videos
 from projects.api.errors import NOT_FOUND, error_body
 from projects.api.routing import route
 
@@ -38,6 +38,13 @@ urlpatterns = [
     *route("runs/<int:run_id>/results/", name="api-run-results", get=runs.RunResultsApi),
     *route("runs/<int:run_id>/offsets/<int:video_id>/", name="api-offset-adjust",
            patch=runs.OffsetAdjustApi),
+    *route("runs/<int:run_id>/renders/", name="api-render-list",
+           get=renders.RenderListApi, post=renders.RenderStartApi),
+    *route("renders/<int:render_id>/", name="api-render-detail",
+           get=renders.RenderDetailApi, delete=renders.RenderDeleteApi),
+    *route("renders/<int:render_id>/outputs/<int:output_id>/", name="api-render-output",
+           get=renders.RenderOutputDownloadApi),
+    *route("renders/<int:render_id>/zip/", name="api-render-zip", get=renders.RenderZipApi),
     # Anything else under /api/v1/ answers in the API's error format, not an HTML page.
     re_path(r"^.*$", _not_found),
 ]  # fmt: skip

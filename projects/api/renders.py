@@ -1,0 +1,212 @@
+"""Renders (synced files): start, list per run, status, delete, one file (Range), the ZIP."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from projects import downloads, selectors, services
+from projects.api.downloads import DownloadApi, binary_responses
+from projects.api.errors import error_responses
+from projects.api.pagination import PageNumberPagination
+from projects.models import Render, RenderOutput
+from projects.views.present_exports import STAGES
+
+__all__ = [
+    "RenderDeleteApi",
+    "RenderDetailApi",
+    "RenderListApi",
+    "RenderOutputDownloadApi",
+    "RenderOutputSerializer",
+    "RenderStartApi",
+    "RenderZipApi",
+]
+
+# Synced files keep their source container.
+OUTPUT_MEDIA_TYPES = ("video/mp4", "video/quicktime", "video/x-matroska", "video/webm",
+                      "application/octet-stream")  # fmt: skip
+
+
+def _absolute(context: dict, url: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class _FileSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    size_bytes = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RenderOutput
+        fields = ["id", "video_id", "name", "duration_s", "lead_s", "residual_s", "size_bytes",
+                  "download_url"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_name(self, output: RenderOutput) -> str:
+        return PurePath(output.file.name).name
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_size_bytes(self, output: RenderOutput) -> int | None:
+        try:
+            return output.file.size
+        except OSError:
+            return None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, output: RenderOutput) -> str:
+        url = reverse("api-render-output", args=[output.render_id, output.pk])
+        return _absolute(self.context, url)
+
+
+class RenderOutputSerializer(serializers.ModelSerializer):
+    run_id = serializers.IntegerField()
+    status_label = serializers.CharField(source="get_status_display")
+    stage_label = serializers.SerializerMethodField()
+    finished = serializers.SerializerMethodField()
+    out_of_date = serializers.SerializerMethodField(
+        help_text="offsets were adjusted after this render: render again to use them"
+    )
+    outputs = serializers.SerializerMethodField()
+    zip_url = serializers.SerializerMethodField(help_text="'' until the render is done")
+
+    class Meta:
+        model = Render
+        fields = [
+            "id", "run_id", "mode", "reencode", "status", "status_label", "stage",
+            "stage_label", "progress", "finished", "verified", "max_residual_s", "tolerance_s",
+            "timeline_start_s", "timeline_duration_s", "placed_offsets", "out_of_date",
+            "notes", "error_code", "error_message", "created_at", "started_at", "finished_at",
+            "elapsed_s", "outputs", "zip_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_stage_label(self, render: Render) -> str:
+        return STAGES.get(render.stage, render.stage.replace("_", " ").capitalize())
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_finished(self, render: Render) -> bool:
+        return not render.is_active
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_out_of_date(self, render: Render) -> bool:
+        current = self.context.get("current_offsets")
+        if current is None:
+            current = selectors.placed_offsets_for_run(run=render.run)
+        return render.placed_offsets != current
+
+    @extend_schema_field(_FileSerializer(many=True))
+    def get_outputs(self, render: Render) -> list:
+        if render.status != Render.Status.DONE:
+            return []
+        return _FileSerializer(render.outputs.all(), many=True, context=self.context).data
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_zip_url(self, render: Render) -> str:
+        if render.status != Render.Status.DONE:
+            return ""
+        return _absolute(self.context, reverse("api-render-zip", args=[render.pk]))
+
+
+class RenderStartApi(APIView):
+    throttle_scope = "renders"
+
+    class InputSerializer(serializers.Serializer):
+        mode = serializers.ChoiceField(
+            choices=[("union", "union"), ("reference", "reference")], default="union",
+            help_text="union: one timeline that loses no footage; reference: starts at the "
+            "reference's t=0",
+        )  # fmt: skip
+        reencode = serializers.BooleanField(
+            default=True, help_text="false: stream copy (fast, lossless, can only cut)"
+        )
+
+    @extend_schema(
+        operation_id="renders_start", tags=["renders"], request=InputSerializer,
+        responses={201: RenderOutputSerializer, **error_responses(400, 409, 415, 429)},
+    )  # fmt: skip
+    def post(self, request: Request, run_id: int) -> Response:
+        """Write synced files for a finished run at its effective offsets, then verify them."""
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        render = services.render_start(run=run, **serializer.validated_data)
+        render.refresh_from_db()  # in synchronous mode the render has already run
+        data = RenderOutputSerializer(render, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class RenderListApi(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="renders_list", tags=["renders"],
+        responses={200: RenderOutputSerializer(many=True), **error_responses()},
+    )  # fmt: skip
+    def get(self, request: Request, run_id: int) -> Response:
+        """The run's renders, newest first."""
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.render_list_for_run(run=run), request, self)
+        context = {"request": request,
+                   "current_offsets": selectors.placed_offsets_for_run(run=run)}  # fmt: skip
+        data = RenderOutputSerializer(page, many=True, context=context).data
+        return paginator.get_paginated_response(data)
+
+
+class RenderDetailApi(APIView):
+    @extend_schema(
+        operation_id="renders_read", tags=["renders"],
+        responses={200: RenderOutputSerializer, **error_responses()},
+    )  # fmt: skip
+    def get(self, request: Request, render_id: int) -> Response:
+        """Stage, progress, verification, residuals, and the files with their download URLs."""
+        render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+        return Response(RenderOutputSerializer(render, context={"request": request}).data)
+
+
+class RenderDeleteApi(APIView):
+    @extend_schema(
+        operation_id="renders_delete", tags=["renders"],
+        responses={204: None, **error_responses()},
+    )  # fmt: skip
+    def delete(self, request: Request, render_id: int) -> Response:
+        """Delete the render and its files."""
+        render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+        services.render_delete(render=render)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RenderOutputDownloadApi(DownloadApi):
+    @extend_schema(
+        operation_id="renders_output_download", tags=["renders"],
+        responses={**binary_responses(*OUTPUT_MEDIA_TYPES), **error_responses(409)},
+    )  # fmt: skip
+    def get(self, request: Request, render_id: int, output_id: int) -> HttpResponse:
+        """One ``{name}_synced.{ext}`` as an attachment; HTTP Range gives 206."""
+        render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+        output = render.outputs.filter(pk=output_id).first()
+        if output is None:
+            raise Http404("no such file")
+        return downloads.render_output_response(request, output)
+
+
+class RenderZipApi(DownloadApi):
+    @extend_schema(
+        operation_id="renders_zip", tags=["renders"],
+        responses={**binary_responses("application/zip", ranges=False), **error_responses(409)},
+    )  # fmt: skip
+    def get(self, request: Request, render_id: int) -> HttpResponse:
+        """Every synced file of the render in one ZIP, streamed as it is built."""
+        render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+        return downloads.render_zip_response(request, render)
