@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from projects.models import Video
 
-__all__ = ["Cancelled", "link_videos", "progress_writer"]
+__all__ = ["Cancelled", "link_videos", "progress_writer", "stale_filter"]
 
 _PROGRESS_EVERY_S = 0.5
 
@@ -61,3 +64,15 @@ def progress_writer(
             raise Cancelled
 
     return report
+
+
+def stale_filter(*, now: datetime) -> Q:
+    """Rows whose worker vanished: RUNNING past the task timeout, QUEUED past the retry period.
+
+    The hook never fires for a worker killed with SIGKILL, so such rows could never finish.
+    """
+    timeout = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    retry = timedelta(seconds=settings.Q_CLUSTER["retry"] + 60)
+    return Q(status="running", started_at__lt=now - timeout) | Q(
+        status="queued", created_at__lt=now - retry
+    )

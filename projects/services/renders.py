@@ -12,18 +12,22 @@ import logging
 import shutil
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 import syncengine
 from projects import errors, selectors
 from projects.models import Render, RenderOutput, SyncRun, VideoOffset
-from projects.services.engine_io import Cancelled, link_videos, progress_writer
+from projects.services.engine_io import (
+    Cancelled,
+    link_videos,
+    progress_writer,
+    stale_filter,
+)
 from projects.services.errors import ServiceError
 from projects.tasks import enqueue
 from syncengine.render import MODES, render_synced
@@ -171,14 +175,9 @@ def render_fail_if_unfinished(*, render_id: int, message: str = errors.WORKER_LO
 
 
 def render_fail_stale(*, now: datetime | None = None) -> int:
-    """Fail renders whose worker vanished (see ``sync_run_fail_stale``); returns how many."""
+    """Fail renders whose worker vanished (see ``stale_filter``); returns how many."""
     now = now or timezone.now()
-    timeout = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
-    retry = timedelta(seconds=settings.Q_CLUSTER["retry"] + 60)
-    stale = Render.objects.filter(
-        Q(status=Render.Status.RUNNING, started_at__lt=now - timeout)
-        | Q(status=Render.Status.QUEUED, created_at__lt=now - retry)
-    )
+    stale = Render.objects.filter(stale_filter(now=now))
     return stale.update(status=Render.Status.FAILED, error_code="worker_lost",
                         error_message=errors.WORKER_LOST, finished_at=now)  # fmt: skip
 

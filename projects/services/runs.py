@@ -6,19 +6,24 @@ import contextlib
 import logging
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 import syncengine
 from projects import errors, plots
 from projects.logging import request_id_var
 from projects.models import Project, SyncRun, Video, VideoOffset
-from projects.services.engine_io import Cancelled, link_videos, progress_writer
+from projects.services.engine_io import (
+    Cancelled,
+    link_videos,
+    progress_writer,
+    stale_filter,
+)
 from projects.services.errors import ServiceError
 from projects.tasks import enqueue
 
@@ -85,12 +90,7 @@ def sync_run_fail_stale(*, now: datetime | None = None) -> int:
     Returns how many runs were failed.
     """
     now = now or timezone.now()
-    timeout = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
-    retry = timedelta(seconds=settings.Q_CLUSTER["retry"] + 60)
-    stale = SyncRun.objects.filter(
-        Q(status=SyncRun.Status.RUNNING, started_at__lt=now - timeout)
-        | Q(status=SyncRun.Status.QUEUED, created_at__lt=now - retry)
-    )
+    stale = SyncRun.objects.filter(stale_filter(now=now))
     return _fail_lost(stale, message=errors.WORKER_LOST, now=now)
 
 
