@@ -1,0 +1,93 @@
+"""The export panel in a real browser: make verified synced files, download them and the ZIP.
+
+Two real clips (a: the reference; b_late: +1.25 s, .mov) are synced through the services; the
+owner logs in, starts an export from the run page (django-q2 runs it synchronously, inside
+the request), and downloads one file, the ZIP and an editor timeline as a user would.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot
+
+PASSWORD = "a-long-pass-phrase"
+
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install -y chromium"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture()
+def run_id(clips, settings, tmp_path, django_user_model) -> int:
+    from projects import services
+    from projects.models import SyncRun
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    owner = django_user_model.objects.create_user("alice", "alice@example.org", PASSWORD)
+    project = services.project_create(owner=owner, name="Concert")
+    for name in ("a", "b_late"):
+        path = clips[name]
+        services.video_add(project=project, upload=SimpleUploadedFile(path.name, path.read_bytes()))
+    run = services.sync_run_start(project=project, method="audio", max_offset_s=20)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.DONE, run.error_message
+    return run.pk
+
+
+def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, tmp_path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base = live_server.url
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(accept_downloads=True).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{base}/accounts/login/")
+            page.fill("#id_username", "alice")
+            page.fill("#id_password", PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/runs/{run_id}/")
+
+            page.select_option("#id_mode", "union")
+            page.get_by_role("button", name="Make synced files").click()
+            page.wait_for_url(f"{base}/runs/{run_id}/#export")
+            expect(page.locator(".messages")).to_contain_text("Making the synced files")
+            render = page.locator("#export .render").first
+            expect(render.locator(".render-badge")).to_have_text("Done")
+            expect(render.locator(".render-verified")).to_contain_text("verified")
+            rows = render.locator("table.render-outputs tbody tr")
+            expect(rows).to_have_count(2)
+            _shot(page, "export_panel")
+
+            with page.expect_download() as info:
+                rows.nth(1).get_by_role("link", name="Download").click()
+            one = tmp_path / info.value.suggested_filename
+            info.value.save_as(one)
+            assert one.name == "b_late_synced.mov" and one.stat().st_size > 10_000
+
+            with page.expect_download() as info:
+                render.get_by_role("link", name="Download all (ZIP)").click()
+            archive = tmp_path / info.value.suggested_filename
+            info.value.save_as(archive)
+            assert archive.name.endswith("_synced.zip")
+            with zipfile.ZipFile(archive) as zf:
+                assert sorted(zf.namelist()) == ["a_synced.mp4", "b_late_synced.mov"]
+                assert zf.testzip() is None
+                assert zf.read("b_late_synced.mov") == one.read_bytes()
+
+            with page.expect_download() as info:
+                page.get_by_role("link", name="FCPXML").click()
+            assert info.value.suggested_filename == f"Concert_run{run_id}_synced.fcpxml"
+        finally:
+            browser.close()
