@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--quiet", action="store_true", help="no progress bar")
     sync = sub.add_parser("sync", parents=[common], help="print offsets and confidence")
     sync.add_argument("--json", action="store_true", help="print one JSON object")
+    sync.add_argument(
+        "--timeline", metavar="FILE.xml|FILE.fcpxml",
+        help="also write an editor timeline of the synced clips: .xml = FCP7 XML (Premiere, "
+             "Resolve), .fcpxml = FCPXML 1.9 (Final Cut Pro, Resolve)",
+    )  # fmt: skip
     render = sub.add_parser("render", parents=[common], help="write {name}_synced files")
     render.add_argument("--out", required=True, help="output folder")
     render.add_argument("--zip", action="store_true", help="also write synced.zip (outputs only)")
@@ -132,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             bar.close()
         if args.command == "sync":
+            if args.timeline:
+                _write_timeline(result, args.timeline)
             out.write(json.dumps(result.to_dict(), indent=2) if args.json else format_table(result))
             out.write("\n")
             return EXIT_OK if result.all_synced else EXIT_UNSYNCED
@@ -142,6 +149,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SyncEngineError as exc:
         err.write(f"error [{exc.code}]: {exc.message}\n")
         return EXIT_BAD_INPUT
+
+
+def _write_timeline(result: SyncResult, path: str) -> None:
+    from syncengine.editors import TimelineClip, fcpxml, xmeml
+    from syncengine.errors import ParameterError
+    from syncengine.media import probe
+
+    writers = {".xml": xmeml, ".fcpxml": fcpxml}
+    write = writers.get(os.path.splitext(path)[1].lower())
+    if write is None:
+        raise ParameterError(f"--timeline must end in .xml or .fcpxml, got '{path}'")
+    clips, fps = [], None
+    for v in result.videos:
+        if not v.synced or v.offset_s is None:
+            continue
+        info = probe(v.path)
+        if v.is_reference and info.video is not None:
+            fps = info.video.fps
+        clips.append(TimelineClip(
+            name=v.filename, offset_s=v.offset_s, duration_s=info.duration_s,
+            has_video=info.video is not None, has_audio=info.audio is not None,
+            width=info.video.width if info.video else 1920,
+            height=info.video.height if info.video else 1080,
+            sample_rate_hz=info.audio.sample_rate_hz if info.audio else 48000,
+            channels=info.audio.channels if info.audio else 2,
+        ))  # fmt: skip
+    text = write(clips, fps=fps or 30.0, name=os.path.splitext(os.path.basename(path))[0])
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | None) -> int:

@@ -77,3 +77,25 @@ def test_render_writes_verified_files_and_a_zip_of_only_them(clips, tmp_path, ca
 
     with zipfile.ZipFile(out / "synced.zip") as zf:
         assert sorted(zf.namelist()) == ["a_synced.mp4", "c_early_synced.mkv"]
+
+
+def test_sync_writes_an_editor_timeline_of_the_synced_clips(clips, tmp_path, capsys) -> None:
+    from xml.etree import ElementTree as ET
+
+    path = tmp_path / "concert.xml"
+    code = main(["sync", str(clips["a"]), str(clips["c_early"]), str(clips["unrelated"]),
+                 "--method", "audio", "--timeline", str(path), "--quiet"])  # fmt: skip
+    assert code == EXIT_UNSYNCED  # unrelated is not synced, so it is not on the timeline
+    root = ET.fromstring(path.read_text().split("\n", 2)[2])
+    starts = {c.findtext("name"): int(c.findtext("start"))
+              for c in root.iterfind("sequence/media/video/track/clipitem")}  # fmt: skip
+    assert starts == {"c_early.mkv": 0, "a.mp4": 72}  # 2.4 s at a's 30 fps
+    assert root.findtext("sequence/name") == "concert"
+
+
+def test_a_timeline_with_an_unknown_extension_is_refused(clips, tmp_path, capsys) -> None:
+    code = main(["sync", str(clips["a"]), str(clips["b_late"]), "--method", "audio",
+                 "--timeline", str(tmp_path / "t.edl"), "--quiet"])  # fmt: skip
+    assert code == EXIT_BAD_INPUT
+    assert "--timeline must end in .xml or .fcpxml" in capsys.readouterr().err
+    assert not (tmp_path / "t.edl").exists()
