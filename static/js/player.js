@@ -16,6 +16,8 @@
 
   var HAVE_FUTURE_DATA = 3;
   var MAX_HOLD_MS = 3000;  // never wait longer than this for a video that will not load
+  var MAX_ARM_MS = 600;    // ... nor for one that will not start moving
+  var entryLead_s = 0.06;  // a video entering its range is started this much early (learnt)
   var data = JSON.parse(dataNode.textContent);
   var refFps = data.reference_fps || 30;
   var clock = new S.Clock();
@@ -23,7 +25,8 @@
   var span = { start: 0, end: 0 };
   var soundId = null;
   var dragging = false;
-  var holdSince = null;
+  var playing = false;     // the user's intent; the clock may still wait for the videos
+  var waitSince = 0;
   var playButton = document.getElementById("player-play");
   var seekBar = document.getElementById("player-seek");
   var timeText = document.getElementById("player-time");
@@ -88,7 +91,11 @@
     var where = S.placeAt(T, track.offset_s, durationOf(track));
     var video = track.video;
     setTrackState(track, where);
-    if (where.state !== "active" || !clock.running) {
+    if (playing && clock.running && where.state === "pending" && where.starts_in_s < 0.3) {
+      scheduleEntry(track, where.starts_in_s);
+      return;
+    }
+    if (where.state !== "active" || !playing) {
       if (!video.paused) { video.pause(); }
       video.playbackRate = 1;
       if (Math.abs(video.currentTime - where.local_s) > (exact ? 1e-4 : 0.05)) {
@@ -97,7 +104,17 @@
       return;
     }
     if (video.seeking) { return; }
-    var rate = S.rateFor(video.currentTime - where.local_s);
+    if (!clock.running) {  // arming: every video starts where it is, the clock follows
+      if (video.paused && !video.ended) { playVideo(track); }
+      return;
+    }
+    var drift_s = video.currentTime - where.local_s;
+    if (track.entering && track.startedAt !== null) {
+      // How late did it start moving? Start the next entering video that much earlier.
+      entryLead_s = Math.min(0.25, Math.max(0, entryLead_s - 0.5 * drift_s));
+      track.entering = false;
+    }
+    var rate = S.rateFor(drift_s);
     if (rate === null || exact) {
       video.playbackRate = 1;
       video.currentTime = where.local_s;
@@ -107,15 +124,41 @@
     if (video.paused && !video.ended) { playVideo(track); }
   }
 
+  // A video about to enter its range is started from 0 a moment early (timer, not frame
+  // accurate otherwise): a video takes that long between play() and moving.
+  function scheduleEntry(track, starts_in_s) {
+    if (track.entryTimer || !track.video.paused || track.video.seeking) { return; }
+    if (track.video.currentTime > 1e-3) { track.video.currentTime = 0; }
+    track.entryTimer = window.setTimeout(function () {
+      track.entryTimer = null;
+      if (playing && clock.running && track.video.paused && track.state === "pending") {
+        track.entering = true;
+        playVideo(track);
+      }
+    }, Math.max(0, (starts_in_s - entryLead_s) * 1000));
+  }
+
+  function cancelEntry(track) {
+    window.clearTimeout(track.entryTimer);
+    track.entryTimer = null;
+    track.entering = false;
+    track.startedAt = null;
+  }
+
   function isWaiting(track) {
     var video = track.video;
     return track.state === "active" && !video.ended &&
       (video.seeking || video.readyState < HAVE_FUTURE_DATA);
   }
 
-  // One step of the sync loop while playing.
+  function isStarting(track) {
+    return track.state === "active" && !track.video.ended && track.startedAt === null;
+  }
+
+  // One step of the sync loop while playing. The clock stops while a video buffers or seeks,
+  // and starts again once every video in range is moving ("arming"), so none starts behind.
   function tick() {
-    if (!clock.running) { return; }
+    if (!playing) { return; }
     var now = performance.now();
     var T = clock.now(now);
     if (T >= span.end) {
@@ -123,53 +166,70 @@
       return;
     }
     var waiting = tracks.some(isWaiting);
-    if (waiting && (holdSince === null || now - holdSince < MAX_HOLD_MS)) {
-      // Hold the clock (and the videos that could run on) until the slow one has caught up.
-      if (holdSince === null) { holdSince = now; }
-      clock.set(T, now);
+    if (clock.running && waiting) {
+      clock.stop(now);
+      waitSince = now;
       tracks.forEach(function (t) {
-        if (!isWaiting(t) && !t.video.paused) { t.video.pause(); }
-        setTrackState(t, S.placeAt(T, t.offset_s, durationOf(t)));
+        if (!t.video.paused) { t.video.pause(); }
+        cancelEntry(t);
       });
       root.dataset.state = "buffering";
-    } else {
-      if (!waiting) { holdSince = null; }
+    } else if (clock.running) {
       tracks.forEach(function (t) { place(t, T, false); });
       root.dataset.state = "playing";
+    } else if (!waiting || now - waitSince > MAX_HOLD_MS) {
+      tracks.forEach(function (t) { place(t, T, false); });
+      if (!tracks.some(isStarting) || now - waitSince > MAX_HOLD_MS + MAX_ARM_MS) {
+        clock.start(now);
+        root.dataset.state = "playing";
+      }
     }
     showTime(T);
   }
 
   function loop() {
-    if (!clock.running) { return; }
+    if (!playing) { return; }
     tick();
     window.requestAnimationFrame(loop);
   }
 
   function seek(T) {
     T = Math.min(span.end, Math.max(span.start, T));
-    clock.set(T, performance.now());
-    holdSince = null;
-    tracks.forEach(function (t) { place(t, T, true); });
+    var now = performance.now();
+    var wasPlaying = playing;
+    playing = false;  // every video paused exactly at T; if playing, tick() starts them together
+    clock.stop(now);
+    clock.set(T, now);
+    tracks.forEach(function (t) {
+      cancelEntry(t);
+      place(t, T, true);
+    });
+    playing = wasPlaying;
+    waitSince = now;
     showTime(T);
   }
 
   function play() {
-    if (clock.running || !tracks.length) { return; }
-    var T = clock.now(performance.now());
+    if (playing || !tracks.length) { return; }
+    var now = performance.now();
+    var T = clock.now(now);
     if (T >= span.end - 1e-3) { T = span.start; }
-    clock.set(T, performance.now());
-    clock.start(performance.now());
+    playing = true;
+    clock.stop(now);
+    clock.set(T, now);
+    waitSince = now;
+    tracks.forEach(cancelEntry);
     say("");
     playButton.textContent = "Pause";
-    root.dataset.state = "playing";
-    tracks.forEach(function (t) { place(t, T, false); });
+    root.dataset.state = "starting";
+    tick();
     window.requestAnimationFrame(loop);
   }
 
   function pause(atT) {
     var now = performance.now();
     clock.stop(now);
+    playing = false;
     var T = atT === undefined ? clock.now(now) : atT;
     playButton.textContent = "Play";
     root.dataset.state = "paused";
@@ -177,11 +237,11 @@
   }
 
   function toggle() {
-    if (clock.running) { pause(); } else { play(); }
+    if (playing) { pause(); } else { play(); }
   }
 
   function step(frames) {
-    if (clock.running) { pause(); }
+    if (playing) { pause(); }
     seek(S.frameStep(clock.now(performance.now()), refFps, frames));
   }
 
@@ -215,7 +275,7 @@
     updateSpan();
     showOffset(track);
     var T = clock.now(performance.now());
-    place(track, T, !clock.running);  // playing: the sync loop steers it there smoothly
+    place(track, T, !playing);  // playing: the sync loop steers it there smoothly
   }
 
   function postAdjust(track, manual_offset_s) {
@@ -253,9 +313,11 @@
 
   function wireTrack(track) {
     track.soundInput.addEventListener("change", function () { chooseSound(track.id); });
+    cancelEntry(track);
+    track.video.addEventListener("playing", function () { track.startedAt = performance.now(); });
     track.video.addEventListener("loadedmetadata", function () {
       updateSpan();
-      if (!clock.running) { seek(clock.now(performance.now())); }
+      if (!playing) { seek(clock.now(performance.now())); }
     });
     if (track.data.is_reference) { return; }
     track.tile.querySelectorAll("button.nudge").forEach(function (b) {
@@ -333,7 +395,7 @@
     seekBar.addEventListener("input", function () { seek(Number(seekBar.value)); });
     document.addEventListener("keydown", onKey);
     // rAF stops in hidden tabs; this keeps the videos steered (slower) there too.
-    window.setInterval(function () { if (clock.running) { tick(); } }, 100);
+    window.setInterval(tick, 100);
     root.dataset.state = "paused";
     seek(Math.max(span.start, Math.min(0, span.end)));
   }

@@ -9,8 +9,10 @@
 
   var HARD_SEEK_S = 0.3;      // drift beyond this is fixed with a seek; below, with the rate
   var DEAD_BAND_S = 0.006;    // drift below this is left alone (a rate change costs more)
-  var GAIN_PER_S = 2.5;       // rate change per second of drift: 40 ms is gone in ~0.4 s
-  var MAX_RATE_CHANGE = 0.12; // playbackRate stays within 0.88..1.12 (sound stays bearable)
+  var GAIN_PER_S = 8;         // rate change per second of drift: 40 ms is gone in ~0.15 s
+  var MAX_RATE_CHANGE = 0.25; // playbackRate stays within 0.75..1.25 (sound stays bearable)
+  var LARGE_DRIFT_S = 0.06;   // beyond this (a stalled decoder, a late start) steer harder
+  var MAX_RATE_CHANGE_LARGE = 0.6;
 
   // The timeline spans every placed track: [min(offset), max(offset + duration)].
   function span(tracks) {
@@ -33,10 +35,12 @@
 
   // playbackRate that removes drift_s (video time minus clock time) smoothly; null = seek.
   function rateFor(drift_s) {
-    if (Math.abs(drift_s) > HARD_SEEK_S) { return null; }
-    if (Math.abs(drift_s) < DEAD_BAND_S) { return 1; }
+    var size = Math.abs(drift_s);
+    if (size > HARD_SEEK_S) { return null; }
+    if (size < DEAD_BAND_S) { return 1; }
+    var limit = size > LARGE_DRIFT_S ? MAX_RATE_CHANGE_LARGE : MAX_RATE_CHANGE;
     var rate = 1 - GAIN_PER_S * drift_s;
-    return Math.min(1 + MAX_RATE_CHANGE, Math.max(1 - MAX_RATE_CHANGE, rate));
+    return Math.min(1 + limit, Math.max(1 - limit, rate));
   }
 
   // The next (frames > 0) or previous frame boundary of a fps grid from T, frames steps away.
