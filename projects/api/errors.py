@@ -145,6 +145,7 @@ _DESCRIPTIONS = {
     413: "The upload is larger than UPLOAD_MAX_BYTES",
     415: "Unsupported request body type",
     429: "Too many requests (Retry-After header, extra.retry_after_s)",
+    507: "The server ran out of disk space; nothing was stored",
 }
 _ALWAYS = (401, 403, 404, 405, 406)
 

@@ -178,10 +178,10 @@ class RenderDetailApi(APIView):
 class RenderDeleteApi(APIView):
     @extend_schema(
         operation_id="renders_delete", tags=["renders"],
-        responses={204: None, **error_responses()},
+        responses={204: None, **error_responses(409)},
     )  # fmt: skip
     def delete(self, request: Request, render_id: int) -> Response:
-        """Delete the render and its files."""
+        """Delete the render and its files; 409 while it is still being made."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
         services.render_delete(render=render)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -46,5 +46,5 @@ urlpatterns = [
            get=renders.RenderOutputDownloadApi),
     *route("renders/<int:render_id>/zip/", name="api-render-zip", get=renders.RenderZipApi),
     # Anything else under /api/v1/ answers in the API's error format, not an HTML page.
-    re_path(r"^.*$", _not_found),
+    re_path(r"^", _not_found),  # any rest, newlines and all
 ]  # fmt: skip

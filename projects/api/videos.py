@@ -94,7 +94,7 @@ class VideoUploadApi(APIView):
     @extend_schema(
         operation_id="videos_upload", tags=["videos"],
         request={"multipart/form-data": InputSerializer},
-        responses={201: VideoOutputSerializer, **error_responses(400, 413, 415, 429)},
+        responses={201: VideoOutputSerializer, **error_responses(400, 413, 415, 429, 507)},
     )  # fmt: skip
     def post(self, request: Request, project_id: int) -> Response:
         """Upload one video; it is probed at once and refused if it is not readable media.

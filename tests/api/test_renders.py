@@ -76,6 +76,8 @@ class RenderApiTests(ApiTestCase):
                           "render_not_ready", errors.RENDER_NOT_READY)  # fmt: skip
         self.assert_error(self.call("POST", reverse("api-render-list", args=[run.pk]), {}),
                           409, "render_active", errors.RENDER_ALREADY_ACTIVE)  # fmt: skip
+        response = self.call("DELETE", reverse("api-render-detail", args=[render.pk]))
+        self.assert_error(response, 409, "render_active", errors.RENDER_ALREADY_ACTIVE)
         missing = reverse("api-render-output", args=[render.pk, 999])
         self.assert_error(self.call("GET", missing), 404, "not_found")
 
