@@ -195,7 +195,9 @@ def test_playing_keeps_every_video_within_one_frame_of_the_others(
     assert len(over) <= len(spreads) // 5 and max(spreads) < 0.15, spreads
     assert sorted(spreads)[len(spreads) // 2] <= SLOWEST_FRAME_S / 2, spreads
     T = page.evaluate("window.syncsitePlayer.time()")
-    assert 2.5 < T < 3.6, T  # the clock ran in real time from -1.0
+    # The clock ran from -1.0 for about 4 s of wall time; it holds while a video buffers, so on
+    # a loaded machine it may have run less, never more.
+    assert 1.25 < T < 3.6, T
     page.wait_for_function(SETTLED)
     for tile in page.evaluate(SNAPSHOT):
         assert tile["paused"] and tile["state"] == "active"
