@@ -40,6 +40,9 @@ class RunApiTests(ApiTestCase):
         assert by_name["a.mp4"]["is_reference"]
         listing = self.call("GET", reverse("api-run-list", args=[project.pk])).json()
         assert listing["count"] == 1 and listing["results"][0] == body
+        for name in ("api-run-list", "api-video-list"):  # constant, whatever the row count
+            with self.subTest(name), self.assertNumQueries(4):  # token, project, count, page
+                self.call("GET", reverse(name, args=[project.pk]))
 
     def test_the_owner_sets_and_clears_a_manual_offset_but_not_on_the_reference(self) -> None:
         project, run = self.synced_run("a", "b_late")
