@@ -87,3 +87,12 @@ class TokenTests(ApiTestCase):
         response = api.post(LIST, {"name": "y"}, content_type="application/json",
                             HTTP_AUTHORIZATION=f"Token {self.owner_key}")  # fmt: skip
         assert response.status_code == 201
+
+    def test_the_admin_lists_tokens_without_their_keys_and_cannot_make_one(self) -> None:
+        admin = type(self.owner).objects.create_superuser("root", "root@example.org", "pw-root")
+        self.client.force_login(admin)
+        token = ApiToken.objects.get(user=self.owner)
+        page = self.client.get(reverse("admin:api_apitoken_changelist"))
+        self.assertContains(page, token.prefix)
+        self.assertNotContains(page, self.owner_key)
+        assert self.client.get(reverse("admin:api_apitoken_add")).status_code == 403
