@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
         "RenderStatusEnum": "projects.models.Render.Status",
         "VideoStatusEnum": "projects.models.Video.Status",
     },
+    # <id:...> path parameters (projects.api.routing.IdConverter).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -17,7 +17,21 @@ from rest_framework.views import APIView
 
 from projects.api.errors import method_not_allowed
 
-__all__ = ["route"]
+__all__ = ["ID_MAX", "IdConverter", "route"]
+
+ID_MAX = 10**18 - 1  # 18 digits: inside a signed 64-bit column on every database
+
+
+class IdConverter:
+    """``<id:name>``: a row id. A longer number is a 404 here, not an overflow in the database."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
 
 
 def route(pattern: str, *, name: str, **views: type[APIView]) -> list[URLPattern]:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from projects import errors, selectors, services
 from projects.api.errors import error_responses
 from projects.api.pagination import PageNumberPagination
+from projects.api.routing import ID_MAX
 from projects.models import SyncRun, VideoOffset
 from projects.services import ServiceError
 from projects.views import present
@@ -119,7 +120,7 @@ class RunStartApi(APIView):
     class InputSerializer(serializers.Serializer):
         method = serializers.ChoiceField(choices=SyncRun.Method.choices, default="auto")
         reference_video_id = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1,
+            required=False, allow_null=True, min_value=1, max_value=ID_MAX,
             help_text="offsets are measured on this video's timeline; default: the first upload",
         )  # fmt: skip
         max_offset_s = serializers.FloatField(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import re_path
+from django.urls import re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 
 from projects.api import projects, renders, runs, videos
 from projects.api.errors import NOT_FOUND, error_body
-from projects.api.routing import route
+from projects.api.routing import IdConverter, route
 
 __all__ = ["urlpatterns"]
+
+register_converter(IdConverter, "id")
 
 
 @csrf_exempt
@@ -22,29 +24,29 @@ def _not_found(request, *args, **kwargs):  # noqa: ANN001, ANN202
 urlpatterns = [
     *route("projects/", name="api-project-list",
            get=projects.ProjectListApi, post=projects.ProjectCreateApi),
-    *route("projects/<int:project_id>/", name="api-project-detail",
+    *route("projects/<id:project_id>/", name="api-project-detail",
            get=projects.ProjectDetailApi, patch=projects.ProjectUpdateApi,
            delete=projects.ProjectDeleteApi),
-    *route("projects/<int:project_id>/videos/", name="api-video-list",
+    *route("projects/<id:project_id>/videos/", name="api-video-list",
            get=videos.VideoListApi, post=videos.VideoUploadApi),
-    *route("videos/<int:video_id>/", name="api-video-detail",
+    *route("videos/<id:video_id>/", name="api-video-detail",
            get=videos.VideoDetailApi, delete=videos.VideoDeleteApi),
-    *route("videos/<int:video_id>/proxy/", name="api-video-proxy", get=videos.VideoProxyApi),
-    *route("videos/<int:video_id>/poster/", name="api-video-poster", get=videos.VideoPosterApi),
-    *route("projects/<int:project_id>/runs/", name="api-run-list",
+    *route("videos/<id:video_id>/proxy/", name="api-video-proxy", get=videos.VideoProxyApi),
+    *route("videos/<id:video_id>/poster/", name="api-video-poster", get=videos.VideoPosterApi),
+    *route("projects/<id:project_id>/runs/", name="api-run-list",
            get=runs.RunListApi, post=runs.RunStartApi),
-    *route("runs/<int:run_id>/", name="api-run-detail", get=runs.RunDetailApi),
-    *route("runs/<int:run_id>/cancel/", name="api-run-cancel", post=runs.RunCancelApi),
-    *route("runs/<int:run_id>/results/", name="api-run-results", get=runs.RunResultsApi),
-    *route("runs/<int:run_id>/offsets/<int:video_id>/", name="api-offset-adjust",
+    *route("runs/<id:run_id>/", name="api-run-detail", get=runs.RunDetailApi),
+    *route("runs/<id:run_id>/cancel/", name="api-run-cancel", post=runs.RunCancelApi),
+    *route("runs/<id:run_id>/results/", name="api-run-results", get=runs.RunResultsApi),
+    *route("runs/<id:run_id>/offsets/<id:video_id>/", name="api-offset-adjust",
            patch=runs.OffsetAdjustApi),
-    *route("runs/<int:run_id>/renders/", name="api-render-list",
+    *route("runs/<id:run_id>/renders/", name="api-render-list",
            get=renders.RenderListApi, post=renders.RenderStartApi),
-    *route("renders/<int:render_id>/", name="api-render-detail",
+    *route("renders/<id:render_id>/", name="api-render-detail",
            get=renders.RenderDetailApi, delete=renders.RenderDeleteApi),
-    *route("renders/<int:render_id>/outputs/<int:output_id>/", name="api-render-output",
+    *route("renders/<id:render_id>/outputs/<id:output_id>/", name="api-render-output",
            get=renders.RenderOutputDownloadApi),
-    *route("renders/<int:render_id>/zip/", name="api-render-zip", get=renders.RenderZipApi),
+    *route("renders/<id:render_id>/zip/", name="api-render-zip", get=renders.RenderZipApi),
     # Anything else under /api/v1/ answers in the API's error format, not an HTML page.
     re_path(r"^", _not_found),  # any rest, newlines and all
 ]  # fmt: skip

@@ -40,7 +40,8 @@ class ErrorFormatTests(ApiTestCase):
 
     def test_an_unknown_api_path_is_a_json_404(self) -> None:
         for url in ("/api/v1/nothing/", "/api/v1/projects/abc/", "/api/v1/",
-                    "/api/v1/runs/%0A1/cancel/"):  # fmt: skip
+                    "/api/v1/runs/%0A1/cancel/", "/api/v1/projects/99999999999999999999/",
+                    f"/api/v1/videos/{2**63}/"):  # fmt: skip
             with self.subTest(url):
                 self.assert_error(self.call("GET", url), 404, "not_found")
                 self.assert_error(self.call("POST", url, {}, key=None), 404, "not_found")

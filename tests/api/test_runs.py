@@ -85,6 +85,9 @@ class RunApiTests(ApiTestCase):
         body = self.assert_error(self.call("POST", url, {"method": "fast", "max_offset_s": -3}),
                                  400, "invalid")  # fmt: skip
         assert sorted(body["extra"]["fields"]) == ["max_offset_s", "method"]
+        body = self.assert_error(self.call("POST", url, {"reference_video_id": 10**30}),
+                                 400, "invalid")  # fmt: skip
+        assert list(body["extra"]["fields"]) == ["reference_video_id"]
         body = self.assert_error(self.call("POST", url, {"max_offset_s": "nan"}), 400, "invalid")
         assert body["extra"]["fields"]["max_offset_s"] == ["A valid number is required."]
         assert not SyncRun.objects.exists()
