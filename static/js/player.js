@@ -258,10 +258,14 @@
   }
 
   // Offsets: live nudges, save and reset.
+  function isDirty(track) {
+    var base = track.saved_s === null ? track.estimate_s : track.saved_s;
+    return !track.data.is_reference && Math.abs(track.offset_s - base) > 1e-9;
+  }
+
   function showOffset(track) {
     if (!track.offsetText) { return; }
-    var base = track.saved_s === null ? track.estimate_s : track.saved_s;
-    var dirty = Math.abs(track.offset_s - base) > 1e-9;
+    var dirty = isDirty(track);
     track.offsetText.textContent = S.formatOffset(track.offset_s);
     track.kindText.textContent = dirty ? "unsaved" : (track.saved_s === null ? "estimate" : "manual");
     track.kindText.className = "tile-offset-kind badge kind-" + track.kindText.textContent;
@@ -394,6 +398,13 @@
     window.addEventListener("pointerup", function () { dragging = false; });
     seekBar.addEventListener("input", function () { seek(Number(seekBar.value)); });
     document.addEventListener("keydown", onKey);
+    // A nudge not saved yet would be lost silently by leaving the page: ask first.
+    window.addEventListener("beforeunload", function (event) {
+      if (tracks.some(isDirty)) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
     // rAF stops in hidden tabs; this keeps the videos steered (slower) there too.
     window.setInterval(tick, 100);
     root.dataset.state = "paused";

@@ -253,3 +253,17 @@ def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     saved = _saved(page, live_server.url, run_id, "b_late.mov")
     assert saved["manual_offset_s"] is None and saved["offset_s"] == late["estimate_s"]
 
+
+    # An unsaved nudge is not lost silently: leaving the page asks first.
+    tile.get_by_role("button", name="−10 ms").click()
+    assert tile.locator(".tile-offset-kind").inner_text() == "unsaved"
+    dialogs: list[str] = []
+
+    def stay(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
