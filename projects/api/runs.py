@@ -150,6 +150,7 @@ class RunStartApi(APIView):
             project=project, method=data["method"], reference=reference,
             max_offset_s=data.get("max_offset_s"), request_id=getattr(request, "request_id", ""),
         )  # fmt: skip
+        run.refresh_from_db()  # with Q_SYNC the run has already finished
         data = RunOutputSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
