@@ -52,7 +52,7 @@ class RunOutputSerializer(serializers.ModelSerializer):
             "elapsed_s", "results_url",
         ]  # fmt: skip
         read_only_fields = fields
-        extra_kwargs = {"progress": {"help_text": "fraction of the current stage, 0-1"}}
+        extra_kwargs = {"progress": {"help_text": "fraction of the whole run done, 0-1"}}
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_stage_label(self, run: SyncRun) -> str:
