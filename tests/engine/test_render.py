@@ -362,3 +362,47 @@ def test_an_unsynced_video_placed_by_hand_is_rendered_but_not_checked(
 def test_it_rejects_bad_placed_offsets(clips: Clips, tmp_path: Path, placed, match) -> None:
     with pytest.raises(ParameterError, match=match):
         render_synced(clips.sync(["ref", "late"]), tmp_path, placed_offsets_s=placed)
+
+
+def _can_mount_tmpfs() -> bool:
+    import subprocess
+
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                           capture_output=True, timeout=30)  # fmt: skip
+    return shutil.which("unshare") is not None and probe.returncode == 0
+
+
+FULL_DISK_SCRIPT = """
+import sys
+from pathlib import Path
+from tests.engine.test_render import Clips
+from syncengine.errors import RenderError
+from syncengine.render import render_synced
+clips = Clips({p.split("=")[0]: Path(p.split("=")[1]) for p in sys.argv[2:]})
+try:
+    render_synced(clips.sync(["ref", "late"]), sys.argv[1])
+except RenderError as exc:
+    print("ERROR", exc.code, exc.message)
+print("LEFT", sorted(p.name for p in Path(sys.argv[1]).iterdir()))
+"""
+
+
+@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs unshare -m and mount (root)")
+def test_a_full_disk_fails_the_render_with_the_reason_and_leaves_nothing(
+    clips: Clips, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "full"
+    out.mkdir()
+    args = [f"{k}={v}" for k, v in clips.paths.items()]
+    # A 64 KB file system of its own, in a mount namespace of its own: a real ENOSPC.
+    command = (f"mount -t tmpfs -o size=64k tmpfs {out} && "
+               f"exec {sys.executable} -c '{FULL_DISK_SCRIPT}' {out} {' '.join(args)}")  # fmt: skip
+    run = subprocess.run(["unshare", "-m", "sh", "-c", command], capture_output=True, text=True,
+                         timeout=300, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "ERROR render_failed rendering 'ref.mp4' failed" in run.stdout, run.stdout
+    assert "No space left on device" in run.stdout
+    assert "LEFT []" in run.stdout  # no partial output, no hidden temp folder

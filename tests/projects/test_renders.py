@@ -161,8 +161,11 @@ class RenderServiceTests(RenderCase):
     def test_a_disk_full_message_from_ffmpeg_becomes_the_disk_full_text(self) -> None:
         from projects.services.renders import _render_message
 
-        exc = syncengine.RenderError("rendering 'a.mp4' failed: ffmpeg failed: "
-                                     "Error writing trailer: No space left on device")  # fmt: skip
+        # ffmpeg's own words on a full disk (tests/engine/test_render.py makes one for real).
+        exc = syncengine.RenderError(
+            "rendering 'a.mp4' failed: ffmpeg failed: [out#0/mp4 @ 0x55] Error closing file: "
+            "No space left on device"
+        )
         assert _render_message(exc) == errors.RENDER_DISK_FULL
 
 
