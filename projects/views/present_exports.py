@@ -63,6 +63,7 @@ def render_json(render: Render, *, current: dict[str, float] | None = None) -> d
         "max_residual_s": render.max_residual_s,
         "max_residual": _ms(render.max_residual_s),
         "tolerance_s": render.tolerance_s,
+        "tolerance_ms": "—" if render.tolerance_s is None else f"{render.tolerance_s * 1e3:.1f}",
         "timeline_start_s": render.timeline_start_s,
         "timeline_duration_s": render.timeline_duration_s,
         "out_of_date": render.placed_offsets != current,
