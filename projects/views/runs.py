@@ -35,7 +35,6 @@ MAX_MANUAL_OFFSET_S = 24 * 3600.0
 ADJUST_MISSING = "Send manual_offset_s: a number of seconds, or empty to go back to the estimate."
 ADJUST_NOT_A_NUMBER = "The manual offset must be a finite number of seconds, not '{value}'."
 ADJUST_OUT_OF_RANGE = "The manual offset must lie within ±24 hours; {value:g} s is outside."
-ADJUST_REFERENCE = "The reference video defines the timeline: its offset is always 0."
 
 
 @login_required
@@ -127,13 +126,10 @@ def run_offset_adjust(request: HttpRequest, run_id: int, video_id: int) -> JsonR
     """Save (or clear) the user's correction of one video's offset; the estimate stays."""
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
     offset = get_object_or_404(selectors.offsets_for_run(run=run), video_id=video_id)
-    if offset.is_reference:
-        return json_error(ADJUST_REFERENCE, code="reference_fixed")
     try:
-        manual_offset_s = _manual_offset_s(request)
-    except ServiceError as exc:
+        offset = services.offset_adjust(offset=offset, manual_offset_s=_manual_offset_s(request))
+    except ServiceError as exc:  # a bad value, or the reference (its offset is always 0)
         return json_error(exc.message, code=exc.code)
-    offset = services.offset_adjust(offset=offset, manual_offset_s=manual_offset_s)
     return JsonResponse({"ok": True, "video": present.player_video_json(run, offset)})
 
 

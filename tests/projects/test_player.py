@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from projects import services
+from projects import errors, services
 from projects.models import Project, SyncRun, VideoOffset
 from projects.views import runs
 from tests.projects.base import BaseTestCase
@@ -162,8 +162,8 @@ class PlayerTests(BaseTestCase):
         reference = self._offset(run, "a.mp4")
         response = self._adjust(run, reference, {"manual_offset_s": 0.5})
         assert response.status_code == 400
-        assert response.json() == {"ok": False, "message": runs.ADJUST_REFERENCE,
-                                   "code": "reference_fixed"}  # fmt: skip
+        assert response.json() == {"ok": False, "message": errors.REFERENCE_OFFSET_FIXED,
+                                   "code": "reference_offset_fixed"}  # fmt: skip
         reference.refresh_from_db()
         assert reference.manual_offset_s is None
 
