@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot
+from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot, log_in
 
 PASSWORD = "a-long-pass-phrase"
 
@@ -52,11 +52,7 @@ def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, t
         try:
             page = browser.new_context(accept_downloads=True).new_page()
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{base}/accounts/login/")
-            page.fill("#id_username", "alice")
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url(f"{base}/")
+            log_in(page, base, "alice", PASSWORD)
             page.goto(f"{base}/runs/{run_id}/")
 
             page.select_option("#id_mode", "union")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot
+from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot, log_in
 
 PASSWORD = "a-long-pass-phrase"
 CLIPS = ("a", "b_late", "c_early")
@@ -98,11 +98,7 @@ def _open_run(browser, base: str, run_id: int, media: list | None = None):
     page.set_default_timeout(TIMEOUT_MS)
     if media is not None:
         page.on("response", lambda r: media.append(r) if "/proxy/" in r.url else None)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "alice", PASSWORD)
     page.goto(f"{base}/runs/{run_id}/")
     page.wait_for_selector("#sync-player[data-state=paused]")
     page.wait_for_function(SETTLED)
