@@ -306,6 +306,7 @@ class LargeZipTests(RenderCase):
             tail = (tail + chunk)[-65536:]
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        print(f"streamed {total / 1e6:.0f} MB; peak Python allocations {peak / 1e6:.2f} MB")
         assert total > 2 * size  # 400 MB went through
         assert peak < 8 * 1024**2, f"peak {peak / 1024**2:.1f} MB while streaming"
         # The end of central directory record names both entries.
