@@ -219,6 +219,12 @@ class RenderAdmin(_ResultsReadOnly, admin.ModelAdmin):
     search_fields = ("=id", "run__project__name", "run__project__owner__username", "error_code")
     list_select_related = ("run__project__owner",)
     inlines = (RenderOutputInline,)
+    actions = ("cancel",)
+
+    @admin.action(description="Cancel the selected renders")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Render]) -> None:
+        cancelled = sum(services.render_cancel(render=render) for render in queryset)
+        self.message_user(request, f"{cancelled} render(s) cancelled.", messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Render]:
         return super().get_queryset(request).annotate(n_outputs=Count("outputs"))

@@ -54,6 +54,7 @@ RENDER_NEED_TWO = (
 )
 RENDER_ALREADY_ACTIVE = "Synced files are already being made for this run; wait for them."
 RENDER_BAD_MODE = "Choose a timeline: 'union' (keep all footage) or 'reference'."
+RENDER_ALREADY_FINISHED = "This export had already finished; nothing to cancel."
 RENDER_NOT_READY = "These synced files are not ready: the export has not finished successfully."
 RENDER_NOT_KEPT = (
     "The files were not kept. Check the offsets in the player, adjust them by hand if needed, "

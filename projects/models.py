@@ -164,6 +164,7 @@ class Render(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="renders")
     mode = models.CharField(max_length=20, default="union")

@@ -39,5 +39,6 @@ urlpatterns = [
          name="render-file"),  # fmt: skip
     path("renders/<int:render_id>/synced.zip", renders.render_zip, name="render-zip"),
     path("renders/<int:render_id>/delete/", renders.render_delete, name="render-delete"),
+    path("renders/<int:render_id>/cancel/", renders.render_cancel, name="render-cancel"),
     path("runs/<int:run_id>/timeline.<str:fmt>", renders.run_timeline, name="run-timeline"),
 ]

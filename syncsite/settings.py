@@ -192,8 +192,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "RunStatusEnum": "projects.models.SyncRun.Status",
-        "RenderStatusEnum": "projects.models.Render.Status",
+        # Runs and renders share one lifecycle (queued, running, done, failed, cancelled).
+        "JobStatusEnum": "projects.models.SyncRun.Status",
         "VideoStatusEnum": "projects.models.Video.Status",
     },
     # <id:...> path parameters (projects.api.routing.IdConverter).

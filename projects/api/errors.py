@@ -41,6 +41,7 @@ STATUS_BY_SERVICE_CODE = {
     "run_active": 409,
     "run_finished": 409,
     "render_active": 409,
+    "render_finished": 409,
     "render_not_ready": 409,
     "file_missing": 409,
     "disk_full": 507,

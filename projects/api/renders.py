@@ -18,10 +18,13 @@ from projects import downloads, selectors, services
 from projects.api.downloads import DownloadApi, binary_responses
 from projects.api.errors import error_responses
 from projects.api.pagination import PageNumberPagination
+from projects.errors import RENDER_ALREADY_FINISHED
 from projects.models import Render, RenderOutput
+from projects.services import ServiceError
 from projects.views.present_exports import STAGES, TIMELINE_FORMATS, editor_timeline
 
 __all__ = [
+    "RenderCancelApi",
     "RenderDeleteApi",
     "RenderDetailApi",
     "RenderListApi",
@@ -174,6 +177,20 @@ class RenderDetailApi(APIView):
     def get(self, request: Request, render_id: int) -> Response:
         """Stage, progress, verification, residuals, and the files with their download URLs."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+        return Response(RenderOutputSerializer(render, context={"request": request}).data)
+
+
+class RenderCancelApi(APIView):
+    @extend_schema(
+        operation_id="renders_cancel", tags=["renders"], request=None,
+        responses={200: RenderOutputSerializer, **error_responses(409)},
+    )  # fmt: skip
+    def post(self, request: Request, render_id: int) -> Response:
+        """Stop a queued or running render (its files are removed); 409 when it had finished."""
+        render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+        if not services.render_cancel(render=render):
+            raise ServiceError(RENDER_ALREADY_FINISHED, code="render_finished")
+        render.refresh_from_db()
         return Response(RenderOutputSerializer(render, context={"request": request}).data)
 
 

@@ -47,6 +47,8 @@ urlpatterns = [
     *route("renders/<id:render_id>/outputs/<id:output_id>/", name="api-render-output",
            get=renders.RenderOutputDownloadApi),
     *route("renders/<id:render_id>/zip/", name="api-render-zip", get=renders.RenderZipApi),
+    *route("renders/<id:render_id>/cancel/", name="api-render-cancel",
+           post=renders.RenderCancelApi),
     *route("runs/<id:run_id>/timeline/<str:fmt>/", name="api-run-timeline",
            get=renders.RunTimelineApi),
     # Anything else under /api/v1/ answers in the API's error format, not an HTML page.

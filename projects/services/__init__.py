@@ -8,6 +8,7 @@ from __future__ import annotations
 from projects.services.errors import ServiceError
 from projects.services.projects import project_create, project_delete, project_update
 from projects.services.renders import (
+    render_cancel,
     render_delete,
     render_execute,
     render_fail_if_unfinished,
@@ -33,6 +34,7 @@ __all__ = [
     "project_create",
     "project_delete",
     "project_update",
+    "render_cancel",
     "render_delete",
     "render_execute",
     "render_fail_if_unfinished",

@@ -35,6 +35,7 @@ from syncengine.render import MODES, render_synced
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "render_cancel",
     "render_delete",
     "render_execute",
     "render_fail_if_unfinished",
@@ -110,6 +111,7 @@ def render_execute(*, render_id: int) -> None:
             video_of = {str(links[o.video_id]): o.video_id for o in offsets}
     except Cancelled:
         shutil.rmtree(folder, ignore_errors=True)
+        logger.info("render %s cancelled", render_id)
         return
     except syncengine.SyncEngineError as exc:
         shutil.rmtree(folder, ignore_errors=True)
@@ -131,21 +133,25 @@ def render_execute(*, render_id: int) -> None:
         return
     media_root = Path(settings.MEDIA_ROOT)
     with transaction.atomic():
-        RenderOutput.objects.bulk_create([
-            RenderOutput(
-                render_id=render_id, video_id=video_of[f.source],
-                file=str(Path(f.output).relative_to(media_root)), duration_s=f.duration_s,
-                lead_s=f.lead_s, residual_s=f.residual_s,
-            )
-            for f in result.files
-        ])  # fmt: skip
-        Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
+        finished = Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
             status=Render.Status.DONE, stage="done", progress=1.0, verified=result.verified,
             max_residual_s=result.max_residual_s, tolerance_s=result.tolerance_s,
             timeline_start_s=result.timeline_start_s,
             timeline_duration_s=result.timeline_duration_s, notes=list(result.notes),
             finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
         )  # fmt: skip
+        if finished:  # not cancelled (or failed by the sweeper) after the last progress report
+            RenderOutput.objects.bulk_create([
+                RenderOutput(
+                    render_id=render_id, video_id=video_of[f.source],
+                    file=str(Path(f.output).relative_to(media_root)), duration_s=f.duration_s,
+                    lead_s=f.lead_s, residual_s=f.residual_s,
+                )
+                for f in result.files
+            ])  # fmt: skip
+    if not finished:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
     logger.info("render %s done: %d files, max residual %s s", render_id, len(result.files),
                 result.max_residual_s)  # fmt: skip
 
@@ -164,6 +170,17 @@ def _fail(render_id: int, started: float, *, code: str, message: str) -> None:
         status=Render.Status.FAILED, error_code=code, error_message=message,
         finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
     )  # fmt: skip
+
+
+def render_cancel(*, render: Render) -> bool:
+    """Cancel a queued or running render; False when it had already finished.
+
+    The worker notices at its next progress report: ffmpeg is killed and the files removed.
+    """
+    changed = Render.objects.filter(pk=render.pk, status__in=Render.ACTIVE).update(
+        status=Render.Status.CANCELLED, error_message=errors.CANCELLED, finished_at=timezone.now()
+    )
+    return bool(changed)
 
 
 def render_fail_if_unfinished(*, render_id: int, message: str = errors.WORKER_LOST) -> None:

@@ -12,14 +12,21 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import downloads, selectors, services
+from projects import downloads, errors, selectors, services
 from projects.forms import RenderForm
 from projects.services import ServiceError
 from projects.views import present_exports
 from projects.views.http import json_login_required
 
-__all__ = ["render_delete", "render_file", "render_start", "render_status", "render_zip",
-           "run_timeline"]
+__all__ = [
+    "render_cancel",
+    "render_delete",
+    "render_file",
+    "render_start",
+    "render_status",
+    "render_zip",
+    "run_timeline",
+]
 
 
 def _export_url(run_id: int) -> str:
@@ -73,6 +80,17 @@ def render_file(request: HttpRequest, render_id: int, output_id: int) -> HttpRes
 def render_zip(request: HttpRequest, render_id: int) -> HttpResponse:
     render = selectors.render_get_for_user(user=request.user, render_id=render_id)
     return _download(lambda: downloads.render_zip_response(request, render))
+
+
+@login_required
+@require_POST
+def render_cancel(request: HttpRequest, render_id: int) -> HttpResponse:
+    render = selectors.render_get_for_user(user=request.user, render_id=render_id)
+    if services.render_cancel(render=render):
+        messages.success(request, "Export cancelled; its files are being removed.")
+    else:
+        messages.warning(request, errors.RENDER_ALREADY_FINISHED)
+    return redirect(_export_url(render.run_id))
 
 
 @login_required

@@ -80,6 +80,12 @@ class RenderApiTests(ApiTestCase):
         self.assert_error(response, 409, "render_active", errors.RENDER_ALREADY_ACTIVE)
         missing = reverse("api-render-output", args=[render.pk, 999])
         self.assert_error(self.call("GET", missing), 404, "not_found")
+        cancel = reverse("api-render-cancel", args=[render.pk])
+        body = self.call("POST", cancel).json()
+        assert body["status"] == "cancelled" and body["finished"]
+        assert body["error_message"] == errors.CANCELLED
+        self.assert_error(self.call("POST", cancel), 409, "render_finished",
+                          errors.RENDER_ALREADY_FINISHED)  # fmt: skip
 
     def test_another_user_or_anonymous_cannot_see_or_start_renders(self) -> None:
         _, run = self.synced_run("a", "b_late")
@@ -91,6 +97,7 @@ class RenderApiTests(ApiTestCase):
             ("DELETE", reverse("api-render-detail", args=[render.pk])),
             ("GET", reverse("api-render-zip", args=[render.pk])),
             ("GET", reverse("api-render-output", args=[render.pk, 1])),
+            ("POST", reverse("api-render-cancel", args=[render.pk])),
         ]
         for method, url in calls:
             with self.subTest(method=method, url=url):

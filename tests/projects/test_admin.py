@@ -148,6 +148,18 @@ class AdminTests(BaseTestCase):
         assert response.status_code == 302
         assert not Render.objects.exists() and not any(p.exists() for p in paths)
 
+    def test_the_cancel_action_cancels_active_renders_only(self) -> None:
+        run = self._finished_run()
+        done = self._render_of(run)
+        active = Render.objects.create(run=run, status=Render.Status.QUEUED)
+        response = self.client.post(_url(Render, "changelist"), {
+            "action": "cancel", "_selected_action": [active.pk, done.pk],
+        }, follow=True)  # fmt: skip
+        self.assertContains(response, "1 render(s) cancelled.")
+        active.refresh_from_db()
+        done.refresh_from_db()
+        assert active.status == Render.Status.CANCELLED and done.status == Render.Status.DONE
+
     def test_a_non_staff_user_is_sent_to_the_admin_login(self) -> None:
         run = self._finished_run()
         self.client.force_login(self.owner)

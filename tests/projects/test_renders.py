@@ -23,7 +23,8 @@ FRAME_S = 1 / 25  # one frame of the slowest camera (c_early)
 
 @pytest.fixture(autouse=True)
 def _clips(request, clips) -> None:
-    request.cls.clips = clips
+    if request.cls is not None:
+        request.cls.clips = clips
 
 
 class RenderCase(BaseTestCase):
@@ -345,3 +346,78 @@ class EditorTimelineTests(RenderCase):
         other = self.synced_run("a", "b_late")
         self.client.force_login(self.outsider)
         assert self.client.get(reverse("run-timeline", args=[other.pk, "xml"])).status_code == 404
+
+
+class RenderCancelTests(RenderCase):
+    def test_a_queued_render_is_cancelled_and_its_task_then_does_nothing(self) -> None:
+        run = self.synced_run("a", "b_late")
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            render = services.render_start(run=run)
+        assert services.render_cancel(render=render)
+        for callback in callbacks:  # the queued task arrives after the cancel
+            callback()
+        render.refresh_from_db()
+        assert render.status == Render.Status.CANCELLED
+        assert render.error_message == errors.CANCELLED and not render.outputs.exists()
+        assert not Path(render_folder(render)).exists()
+        assert not services.render_cancel(render=render)  # already finished
+
+    def test_the_page_cancels_an_active_export_and_says_when_it_had_finished(self) -> None:
+        run = self.synced_run("a", "b_late")
+        active = Render.objects.create(run=run, status=Render.Status.RUNNING)
+        self.client.force_login(self.owner)
+        page = self.client.get(reverse("run-detail", args=[run.pk]))
+        self.assertContains(page, "Cancel export")
+        response = self.client.post(reverse("render-cancel", args=[active.pk]), follow=True)
+        self.assertContains(response, "Export cancelled")
+        active.refresh_from_db()
+        assert active.status == Render.Status.CANCELLED
+        again = self.client.post(reverse("render-cancel", args=[active.pk]), follow=True)
+        self.assertContains(again, errors.RENDER_ALREADY_FINISHED)
+        self.client.force_login(self.outsider)
+        assert self.client.post(reverse("render-cancel", args=[active.pk])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_render_stops_when_cancelled_and_leaves_no_files(clips, settings, tmp_path):
+    """A real render in a worker thread, cancelled from another connection while it encodes."""
+    import threading
+    import time
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    owner = get_user_model().objects.create_user("alice", password="pw")
+    project = services.project_create(owner=owner, name="Long")
+    for name in ("a", "b_late", "c_early"):
+        services.video_add(project=project, upload=SimpleUploadedFile(
+            clips[name].name, clips[name].read_bytes()))  # fmt: skip
+    run = services.sync_run_start(project=project, method="audio")  # Q sync: runs at once
+    run.refresh_from_db()
+    render = Render.objects.create(run=run, placed_offsets=selectors.placed_offsets_for_run(
+        run=run))  # fmt: skip
+
+    def work() -> None:
+        try:
+            services.render_execute(render_id=render.pk)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        render.refresh_from_db()
+        if render.status == Render.Status.RUNNING and render.progress > 0:
+            break
+        time.sleep(0.05)
+    seen_progress = render.progress
+    assert services.render_cancel(render=render)
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    render.refresh_from_db()
+    assert 0 < seen_progress < 1, seen_progress  # cancelled while it was encoding
+    assert render.status == Render.Status.CANCELLED and not render.outputs.exists()
+    assert not Path(render_folder(render)).exists()
