@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Script calls (JSON) get a JSON 403 with a message when their CSRF token is missing or stale.
+CSRF_FAILURE_VIEW = "projects.views.http.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "project-list"
 LOGOUT_REDIRECT_URL = "login"

@@ -8,10 +8,14 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
-__all__ = ["json_error", "json_login_required"]
+__all__ = ["csrf_failure", "json_error", "json_login_required"]
 
 NOT_AUTHENTICATED = "Log in to continue."
 NOT_FOUND = "Not found."
+CSRF_FAILED = (
+    "The page's security token is missing or out of date (the session may have expired). "
+    "Reload the page and try again."
+)
 
 
 def json_error(message: str, *, code: str, status: int = 400, **extra: Any) -> JsonResponse:
@@ -32,3 +36,15 @@ def json_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
             return json_error(NOT_FOUND, code="not_found", status=404)
 
     return wrapper
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF rejections: JSON for script calls (the player's saves), Django's page otherwise."""
+    wants_json = request.content_type == "application/json" or "application/json" in (
+        request.headers.get("Accept", "")
+    )
+    if wants_json:
+        return json_error(CSRF_FAILED, code="csrf_failed", status=403)
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)

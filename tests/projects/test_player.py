@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from projects import errors, services
 from projects.models import Project, SyncRun, VideoOffset
-from projects.views import runs
+from projects.views import http, runs
 from tests.projects.base import BaseTestCase
 
 
@@ -194,7 +194,12 @@ class PlayerTests(BaseTestCase):
         late = self._offset(run, "b_late.mov")
         strict = Client(enforce_csrf_checks=True)
         strict.force_login(self.owner)
-        assert self._adjust(run, late, {"manual_offset_s": 2.0}, client=strict).status_code == 403
+        response = self._adjust(run, late, {"manual_offset_s": 2.0}, client=strict)
+        # A script gets JSON it can show; a plain form post gets Django's page.
+        assert response.status_code == 403
+        assert response.json() == {"ok": False, "message": http.CSRF_FAILED, "code": "csrf_failed"}
+        form = self._adjust(run, late, {"manual_offset_s": 2.0}, client=strict, as_json=False)
+        assert form.status_code == 403 and form["Content-Type"].startswith("text/html")
         url = reverse("run-offset-adjust", args=[run.pk, late.video_id])
         assert self.client.get(url).status_code == 405
         late.refresh_from_db()
