@@ -312,6 +312,9 @@
     }).then(function (video) {
       track.busy = false;
       if (video) { setOffset(track, video.effective_offset_s); } else { showOffset(track); }
+      if (video && window.Syncsite && window.Syncsite.refreshExports) {
+        window.Syncsite.refreshExports();  // exports made before this change are now stale
+      }
     });
   }
 

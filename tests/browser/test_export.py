@@ -85,5 +85,14 @@ def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, t
             with page.expect_download() as info:
                 page.get_by_role("link", name="FCPXML").click()
             assert info.value.suggested_filename == f"Concert_run{run_id}_synced.fcpxml"
+
+            # Saving a nudge in the player flags the finished export as out of date at once.
+            stale = render.locator(".render-stale")
+            expect(stale).to_be_hidden()
+            tile = page.locator(".player-tile[data-video-name='b_late.mov']")
+            tile.get_by_role("button", name="+1 frame").click()
+            tile.get_by_role("button", name="Save adjustment").click()
+            expect(tile.locator(".tile-message")).to_have_text("Saved.")
+            expect(stale).to_be_visible()
         finally:
             browser.close()

@@ -223,13 +223,15 @@ class ExportViewTests(RenderCase):
     def test_a_later_adjustment_marks_the_export_out_of_date(self) -> None:
         run = self.synced_run("a", "b_late")
         render = self.rendered(run)
+        self.client.force_login(self.owner)
+        page = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
+        assert '<p class="warning render-stale" hidden>' in page  # up to date: notice hidden
         b = run.offsets.get(is_reference=False)
         services.offset_adjust(offset=b, manual_offset_s=b.offset_s + 0.04)
-        self.client.force_login(self.owner)
         status = self.client.get(reverse("render-status", args=[render.pk])).json()
         assert status["out_of_date"]
-        self.assertContains(self.client.get(reverse("run-detail", args=[run.pk])),
-                            "The offsets changed after these files were made")  # fmt: skip
+        page = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
+        assert '<p class="warning render-stale">⚠ The offsets changed after these files' in page
 
     def test_downloads_of_an_unfinished_export_say_it_is_not_ready(self) -> None:
         run = self.synced_run("a", "b_late")
