@@ -63,6 +63,16 @@ def render_list_for_run(*, run: SyncRun) -> QuerySet[Render]:
     return run.renders.prefetch_related("outputs__video")
 
 
+def render_out_of_date(*, render: Render, current: dict[str, float] | None = None) -> bool:
+    """True when the run's offsets changed after the render placed its files.
+
+    ``current`` is ``placed_offsets_for_run`` of the render's run, when the caller has it.
+    """
+    if current is None:
+        current = placed_offsets_for_run(run=render.run)
+    return render.placed_offsets != current
+
+
 def placed_offsets_for_run(*, run: SyncRun) -> dict[str, float]:
     """{video id (str): effective offset} for each video a render would place.
 

@@ -21,7 +21,8 @@ from projects.api.pagination import PageNumberPagination
 from projects.errors import RENDER_ALREADY_FINISHED
 from projects.models import Render, RenderOutput
 from projects.services import ServiceError
-from projects.views.present_exports import STAGES, TIMELINE_FORMATS, editor_timeline
+from projects.views.present import stage_label
+from projects.views.present_exports import TIMELINE_FORMATS, editor_timeline, output_size_bytes
 
 __all__ = [
     "RenderCancelApi",
@@ -62,10 +63,7 @@ class _FileSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_size_bytes(self, output: RenderOutput) -> int | None:
-        try:
-            return output.file.size
-        except OSError:
-            return None
+        return output_size_bytes(output)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, output: RenderOutput) -> str:
@@ -97,7 +95,7 @@ class RenderOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_stage_label(self, render: Render) -> str:
-        return STAGES.get(render.stage, render.stage.replace("_", " ").capitalize())
+        return stage_label(render.stage)
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_finished(self, render: Render) -> bool:
@@ -106,9 +104,7 @@ class RenderOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_out_of_date(self, render: Render) -> bool:
         current = self.context.get("current_offsets")
-        if current is None:
-            current = selectors.placed_offsets_for_run(run=render.run)
-        return render.placed_offsets != current
+        return selectors.render_out_of_date(render=render, current=current)
 
     @extend_schema_field(_FileSerializer(many=True))
     def get_outputs(self, render: Render) -> list:

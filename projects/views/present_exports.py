@@ -9,31 +9,33 @@ from django.urls import reverse
 
 from projects import selectors
 from projects.errors import human_size
-from projects.models import Render, SyncRun
+from projects.models import Render, RenderOutput, SyncRun
+from projects.views.present import stage_label
 from syncengine.editors import TimelineClip, fcpxml, xmeml
 
-__all__ = ["editor_timeline", "render_json", "render_rows"]
+__all__ = ["editor_timeline", "output_size_bytes", "render_json", "render_rows"]
 
 TIMELINE_FORMATS = {
     "xml": (xmeml, "application/xml", "FCP7 XML"),
     "fcpxml": (fcpxml, "application/xml", "FCPXML"),
 }
 
-STAGES = {"": "Waiting for a worker", "rendering": "Rendering", "verifying": "Verifying",
-          "done": "Done"}  # fmt: skip
-
-
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value * 1e3:+.1f} ms"
+
+
+def output_size_bytes(output: RenderOutput) -> int | None:
+    """The file's size on disk, or None when it is gone."""
+    try:
+        return output.file.size
+    except OSError:
+        return None
 
 
 def _outputs(render: Render) -> list[dict[str, Any]]:
     rows = []
     for o in render.outputs.all():
-        try:
-            size = o.file.size
-        except OSError:
-            size = None
+        size = output_size_bytes(o)
         rows.append({
             "id": o.pk, "video_id": o.video_id, "name": PurePath(o.file.name).name,
             "duration_s": o.duration_s, "lead_s": o.lead_s, "residual_s": o.residual_s,
@@ -47,14 +49,12 @@ def _outputs(render: Render) -> list[dict[str, Any]]:
 def render_json(render: Render, *, current: dict[str, float] | None = None) -> dict[str, Any]:
     """Everything the export panel (and its polling script) shows about one render."""
     done = render.status == Render.Status.DONE
-    if current is None:
-        current = selectors.placed_offsets_for_run(run=render.run)
     return {
         "id": render.pk,
         "status": render.status,
         "status_label": render.get_status_display(),
         "stage": render.stage,
-        "stage_label": STAGES.get(render.stage, render.stage.replace("_", " ").capitalize()),
+        "stage_label": stage_label(render.stage),
         "progress": round(render.progress, 4),
         "finished": not render.is_active,
         "mode": render.mode,
@@ -66,7 +66,7 @@ def render_json(render: Render, *, current: dict[str, float] | None = None) -> d
         "tolerance_ms": "—" if render.tolerance_s is None else f"{render.tolerance_s * 1e3:.1f}",
         "timeline_start_s": render.timeline_start_s,
         "timeline_duration_s": render.timeline_duration_s,
-        "out_of_date": render.placed_offsets != current,
+        "out_of_date": selectors.render_out_of_date(render=render, current=current),
         "notes": [str(n) for n in render.notes],
         "error_code": render.error_code,
         "error_message": render.error_message,
