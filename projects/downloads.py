@@ -15,12 +15,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from projects import errors
-from projects.models import Render, RenderOutput
+from projects.models import Render, RenderOutput, SyncRun
 from projects.services import ServiceError
 from projects.views.files import path_inside, ranged_file_response
 from syncengine.archive import iter_zip
 
-__all__ = ["render_output_response", "render_zip_response", "zip_filename"]
+__all__ = ["export_filename", "render_output_response", "render_zip_response"]
 
 
 def _ready(render: Render) -> None:
@@ -47,9 +47,10 @@ def render_output_response(request: HttpRequest, output: RenderOutput) -> HttpRe
     return response
 
 
-def zip_filename(render: Render) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", render.run.project.name).strip("._") or "project"
-    return f"{stem}_run{render.run_id}_synced.zip"
+def export_filename(run: SyncRun, ext: str) -> str:
+    """``{project}_run{id}_synced.{ext}``, the project name cut down to safe ASCII."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", run.project.name).strip("._") or "project"
+    return f"{stem}_run{run.pk}_synced.{ext}"
 
 
 def render_zip_response(request: HttpRequest, render: Render) -> StreamingHttpResponse:
@@ -57,6 +58,7 @@ def render_zip_response(request: HttpRequest, render: Render) -> StreamingHttpRe
     _ready(render)
     paths = [_output_path(o) for o in render.outputs.all()]
     response = StreamingHttpResponse(iter_zip(paths), content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, zip_filename(render))
+    filename = export_filename(render.run, "zip")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response

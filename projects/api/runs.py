@@ -18,6 +18,7 @@ from projects.api.pagination import PageNumberPagination
 from projects.api.routing import ID_MAX
 from projects.models import SyncRun, VideoOffset
 from projects.services import ServiceError
+from projects.services.runs import MAX_OFFSET_S
 from projects.views import present
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 ALREADY_FINISHED = "This sync had already finished; nothing to cancel."
-MAX_OFFSET_LIMIT_S = 24 * 3600.0
 
 
 class RunOutputSerializer(serializers.ModelSerializer):
@@ -124,7 +124,7 @@ class RunStartApi(APIView):
             help_text="offsets are measured on this video's timeline; default: the first upload",
         )  # fmt: skip
         max_offset_s = serializers.FloatField(
-            required=False, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_LIMIT_S,
+            required=False, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_S,
             help_text="how far apart the cameras may have started; null: the whole overlap",
         )  # fmt: skip
 
@@ -202,7 +202,7 @@ class RunResultsApi(APIView):
 class OffsetAdjustApi(APIView):
     class InputSerializer(serializers.Serializer):
         manual_offset_s = serializers.FloatField(
-            allow_null=True, min_value=-MAX_OFFSET_LIMIT_S, max_value=MAX_OFFSET_LIMIT_S,
+            allow_null=True, min_value=-MAX_OFFSET_S, max_value=MAX_OFFSET_S,
             help_text="seconds on the reference timeline; null clears the adjustment",
         )  # fmt: skip
 

@@ -28,6 +28,8 @@ from projects.services.errors import ServiceError
 from projects.tasks import enqueue
 
 logger = logging.getLogger(__name__)
+# The largest offset the portal and the API accept, as a search limit or a manual adjustment.
+MAX_OFFSET_S = 24 * 3600.0
 
 
 def sync_run_start(

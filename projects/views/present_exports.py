@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from projects import selectors
+from projects.downloads import export_filename
 from projects.errors import human_size
 from projects.models import Render, RenderOutput, SyncRun
 from projects.views.present import stage_label
@@ -106,5 +107,4 @@ def editor_timeline(run: SyncRun, fmt: str) -> tuple[str, str, str] | None:
     write, content_type, _ = TIMELINE_FORMATS[fmt]
     fps = (run.reference.fps if run.reference else None) or 30.0
     text = write(clips, fps=fps, name=f"{run.project.name} (run {run.pk})")
-    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in run.project.name)
-    return text, content_type, f"{stem or 'project'}_run{run.pk}_synced.{fmt}"
+    return text, content_type, export_filename(run, fmt)

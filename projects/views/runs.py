@@ -10,12 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from projects import selectors, services
 from projects.forms import RenderForm, SyncRunForm
 from projects.services import ServiceError
+from projects.services.runs import MAX_OFFSET_S
 from projects.views import present, present_exports
 from projects.views.files import path_inside, ranged_file_response
 from projects.views.http import json_error, json_login_required
@@ -31,7 +32,6 @@ __all__ = [
     "run_status",
 ]
 
-MAX_MANUAL_OFFSET_S = 24 * 3600.0
 ADJUST_MISSING = "Send manual_offset_s: a number of seconds, or empty to go back to the estimate."
 ADJUST_NOT_A_NUMBER = "The manual offset must be a finite number of seconds, not '{value}'."
 ADJUST_OUT_OF_RANGE = "The manual offset must lie within ±24 hours; {value:g} s is outside."
@@ -115,7 +115,7 @@ def _manual_offset_s(request: HttpRequest) -> float | None:
         raise ServiceError(ADJUST_NOT_A_NUMBER.format(value=shown), code="not_a_number") from None
     if not math.isfinite(value):
         raise ServiceError(ADJUST_NOT_A_NUMBER.format(value=raw), code="not_a_number")
-    if abs(value) > MAX_MANUAL_OFFSET_S:
+    if abs(value) > MAX_OFFSET_S:
         raise ServiceError(ADJUST_OUT_OF_RANGE.format(value=value), code="out_of_range")
     return value
 
@@ -125,7 +125,7 @@ def _manual_offset_s(request: HttpRequest) -> float | None:
 def run_offset_adjust(request: HttpRequest, run_id: int, video_id: int) -> JsonResponse:
     """Save (or clear) the user's correction of one video's offset; the estimate stays."""
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-    offset = get_object_or_404(selectors.offsets_for_run(run=run), video_id=video_id)
+    offset = selectors.offset_get_for_run(run=run, video_id=video_id)
     try:
         offset = services.offset_adjust(offset=offset, manual_offset_s=_manual_offset_s(request))
     except ServiceError as exc:  # a bad value, or the reference (its offset is always 0)
