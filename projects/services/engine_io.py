@@ -42,9 +42,7 @@ def link_videos(videos: Sequence[Video], folder: str | os.PathLike[str]) -> dict
     return links
 
 
-def progress_writer(
-    model: type[models.Model], pk: int, *, running: str = "running"
-) -> Callable[[str, float], None]:
+def progress_writer(model: type[models.Model], pk: int) -> Callable[[str, float], None]:
     """A progress callback writing ``stage``/``progress`` to the row, at most every 0.5 s.
 
     The engine calls it in our own thread, so it may use the ORM; it raises
@@ -57,7 +55,7 @@ def progress_writer(
         if stage == last["stage"] and now - last["t"] < _PROGRESS_EVERY_S and fraction < 1:
             return
         last.update(t=now, stage=stage)
-        updated = model._default_manager.filter(pk=pk, status=running).update(
+        updated = model._default_manager.filter(pk=pk, status="running").update(
             stage=stage, progress=round(fraction, 4)
         )
         if not updated:

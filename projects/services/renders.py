@@ -99,9 +99,9 @@ def render_execute(*, render_id: int) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="render-") as tmp:
             links = link_videos([o.video for o in offsets], tmp)
-            by_id = {o.video_id: o for o in offsets}
+            ids = {o.video_id for o in offsets}
             placed = {links[int(k)].name: v for k, v in render.placed_offsets.items()
-                      if int(k) in by_id}  # fmt: skip
+                      if int(k) in ids}  # fmt: skip
             # Encoding takes minutes: no transaction is open here.
             result = render_synced(
                 _sync_result(render.run, offsets, links), folder, mode=render.mode,
@@ -109,27 +109,9 @@ def render_execute(*, render_id: int) -> None:
                 progress=progress_writer(Render, render_id), placed_offsets_s=placed,
             )  # fmt: skip
             video_of = {str(links[o.video_id]): o.video_id for o in offsets}
-    except Cancelled:
+    except Exception as exc:  # cancelled or failed: none of its files are kept
         shutil.rmtree(folder, ignore_errors=True)
-        logger.info("render %s cancelled", render_id)
-        return
-    except syncengine.SyncEngineError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        _fail(render_id, started, code=exc.code, message=_render_message(exc))
-        logger.info("render %s failed: %s", render_id, exc.message)
-        return
-    except OSError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        if exc.errno != errno.ENOSPC:
-            logger.exception("render %s failed unexpectedly", render_id)
-            _fail(render_id, started, code="internal", message=errors.GENERIC_FAILURE)
-            return
-        _fail(render_id, started, code="disk_full", message=errors.RENDER_DISK_FULL)
-        return
-    except Exception:
-        shutil.rmtree(folder, ignore_errors=True)
-        logger.exception("render %s failed unexpectedly", render_id)
-        _fail(render_id, started, code="internal", message=errors.GENERIC_FAILURE)
+        _record_failure(render_id, started, exc)
         return
     media_root = Path(settings.MEDIA_ROOT)
     with transaction.atomic():
@@ -154,6 +136,20 @@ def render_execute(*, render_id: int) -> None:
         return
     logger.info("render %s done: %d files, max residual %s s", render_id, len(result.files),
                 result.max_residual_s)  # fmt: skip
+
+
+def _record_failure(render_id: int, started: float, exc: Exception) -> None:
+    """Say on the row why the render stopped (a cancelled row already says so)."""
+    if isinstance(exc, Cancelled):
+        logger.info("render %s cancelled", render_id)
+    elif isinstance(exc, syncengine.SyncEngineError):
+        _fail(render_id, started, code=exc.code, message=_render_message(exc))
+        logger.info("render %s failed: %s", render_id, exc.message)
+    elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        _fail(render_id, started, code="disk_full", message=errors.RENDER_DISK_FULL)
+    else:
+        logger.error("render %s failed unexpectedly", render_id, exc_info=exc)
+        _fail(render_id, started, code="internal", message=errors.GENERIC_FAILURE)
 
 
 def _render_message(exc: syncengine.SyncEngineError) -> str:
