@@ -49,13 +49,6 @@ class ApiTestCase(BaseTestCase):
 
     # --- data ----------------------------------------------------------------------------
 
-    def project_with(self, *names: str, owner: Any = None, name: str = "Wedding") -> Project:
-        project = services.project_create(owner=owner or self.owner, name=name)
-        with self.captureOnCommitCallbacks(execute=True):
-            for clip in names:
-                services.video_add(project=project, upload=self.upload(self.clips[clip]))
-        return project
-
     def synced_run(self, *names: str, method: str = "audio") -> tuple[Project, SyncRun]:
         project = self.project_with(*(names or ("a", "b_late", "c_early")))
         with self.captureOnCommitCallbacks(execute=True):

@@ -5,10 +5,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
+
+from projects import services
+from projects.models import Project, SyncRun
 
 
 class BaseTestCase(TestCase):
@@ -40,3 +44,21 @@ class BaseTestCase(TestCase):
     @staticmethod
     def upload(path: Path, name: str | None = None) -> SimpleUploadedFile:
         return SimpleUploadedFile(name or path.name, path.read_bytes())
+
+    # Data through the services; ``self.clips`` is set by the test module's fixture.
+
+    def project_with(self, *names: str, owner: Any = None, name: str = "Wedding") -> Project:
+        """A project holding the named clips, their previews made."""
+        project = services.project_create(owner=owner or self.owner, name=name)
+        with self.captureOnCommitCallbacks(execute=True):
+            for clip in names:
+                services.video_add(project=project, upload=self.upload(self.clips[clip]))
+        return project
+
+    def run_synced(self, project: Project, *, method: str = "audio") -> SyncRun:
+        """A finished sync run of the project (the task runs when its transaction commits)."""
+        with self.captureOnCommitCallbacks(execute=True):
+            run = services.sync_run_start(project=project, method=method, max_offset_s=20.0)
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.DONE, run.error_message
+        return run

@@ -26,14 +26,8 @@ def _clips(request, clips) -> None:
 @pytest.mark.usefixtures("_clips")
 class PlayerTests(BaseTestCase):
     def _synced_run(self, *names: str) -> tuple[Project, SyncRun]:
-        project = services.project_create(owner=self.owner, name="Concert")
-        with self.captureOnCommitCallbacks(execute=True):
-            for name in names or ("a", "b_late", "c_early"):
-                services.video_add(project=project, upload=self.upload(self.clips[name]))
-        with self.captureOnCommitCallbacks(execute=True):
-            run = services.sync_run_start(project=project, method="audio", max_offset_s=20)
-        run.refresh_from_db()
-        assert run.status == SyncRun.Status.DONE, run.error_message
+        project = self.project_with(*(names or ("a", "b_late", "c_early")), name="Concert")
+        run = self.run_synced(project)
         self.client.force_login(self.owner)
         return project, run
 

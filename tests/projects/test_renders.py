@@ -19,6 +19,7 @@ from projects.services.renders import render_folder
 from tests.projects.base import BaseTestCase
 
 FRAME_S = 1 / 25  # one frame of the slowest camera (c_early)
+CLIPS = ("a", "b_late", "c_early")
 
 
 @pytest.fixture(autouse=True)
@@ -29,15 +30,7 @@ def _clips(request, clips) -> None:
 
 class RenderCase(BaseTestCase):
     def synced_run(self, *names: str, owner=None) -> SyncRun:
-        project = services.project_create(owner=owner or self.owner, name="Wedding")
-        with self.captureOnCommitCallbacks(execute=True):
-            for name in names or ("a", "b_late", "c_early"):
-                services.video_add(project=project, upload=self.upload(self.clips[name]))
-        with self.captureOnCommitCallbacks(execute=True):
-            run = services.sync_run_start(project=project, method="audio", max_offset_s=20.0)
-        run.refresh_from_db()
-        assert run.status == SyncRun.Status.DONE, run.error_message
-        return run
+        return self.run_synced(self.project_with(*(names or CLIPS), owner=owner))
 
     def rendered(self, run: SyncRun, **options) -> Render:
         with self.captureOnCommitCallbacks(execute=True):

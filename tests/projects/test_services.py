@@ -21,15 +21,8 @@ def _clips(request, clips) -> None:
 
 @pytest.mark.usefixtures("_clips")
 class ServiceTests(BaseTestCase):
-    def _project_with(self, *names: str):
-        project = services.project_create(owner=self.owner, name="Wedding")
-        with self.captureOnCommitCallbacks(execute=True):
-            for name in names:
-                services.video_add(project=project, upload=self.upload(self.clips[name]))
-        return project
-
     def test_it_adds_probes_and_previews_videos(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         a, b = project.videos.all()
         assert (a.position, b.position) == (0, 1)
         assert b.original_name == "b_late.mov" and b.sample_rate_hz == 44100 and b.has_audio
@@ -37,7 +30,7 @@ class ServiceTests(BaseTestCase):
         assert a.status == Video.Status.READY and a.proxy.name.endswith(".mp4") and a.poster
 
     def test_it_rejects_a_corrupt_upload_and_keeps_the_rest(self) -> None:
-        project = self._project_with("a")
+        project = self.project_with("a")
         with pytest.raises(ServiceError, match="'notes.mp4' is not a video or audio file"):
             services.video_add(project=project, upload=self.upload(self.clips["not_media"]))
         assert [v.original_name for v in project.videos.all()] == ["a.mp4"]
@@ -50,7 +43,7 @@ class ServiceTests(BaseTestCase):
         assert info.value.code == "upload_too_large" and not project.videos.exists()
 
     def test_a_sync_run_stores_offsets_and_confidence(self) -> None:
-        project = self._project_with("a", "b_late", "c_early")
+        project = self.project_with("a", "b_late", "c_early")
         with self.captureOnCommitCallbacks(execute=True):
             run = services.sync_run_start(project=project, method="audio", max_offset_s=20.0)
         run.refresh_from_db()
@@ -63,7 +56,7 @@ class ServiceTests(BaseTestCase):
         assert run.elapsed_s > 0 and run.peak_memory_mb > 0
 
     def test_a_run_with_an_unusable_clip_fails_with_the_engines_message(self) -> None:
-        project = self._project_with("a", "noaudio")
+        project = self.project_with("a", "noaudio")
         with self.captureOnCommitCallbacks(execute=True):
             run = services.sync_run_start(project=project, method="audio")
         run.refresh_from_db()
@@ -72,14 +65,14 @@ class ServiceTests(BaseTestCase):
         assert errors.ENGINE_HINTS["no_audio_stream"] in run.error_message
 
     def test_a_redelivered_task_does_nothing(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         with self.captureOnCommitCallbacks(execute=True):
             run = services.sync_run_start(project=project, method="audio")
         services.sync_run_execute(run_id=run.pk)  # second delivery
         assert run.offsets.count() == 2
 
     def test_the_hook_fails_a_run_whose_worker_died(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project)  # not executed: no on_commit run
         SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.RUNNING)
         from projects.tasks import sync_run_done_hook
@@ -89,16 +82,16 @@ class ServiceTests(BaseTestCase):
         assert run.status == SyncRun.Status.FAILED and run.error_message == errors.WORKER_LOST
 
     def test_it_refuses_a_second_active_run_and_a_project_with_one_video(self) -> None:
-        project = self._project_with("a")
+        project = self.project_with("a")
         with pytest.raises(ServiceError, match=errors.NEED_TWO_VIDEOS):
             services.sync_run_start(project=project)
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         services.sync_run_start(project=project)
         with pytest.raises(ServiceError, match="already running"):
             services.sync_run_start(project=project)
 
     def test_cancel_stops_a_queued_run(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project)
         assert services.sync_run_cancel(run=run)
         services.sync_run_execute(run_id=run.pk)
@@ -106,7 +99,7 @@ class ServiceTests(BaseTestCase):
         assert run.status == SyncRun.Status.CANCELLED and not run.offsets.exists()
 
     def test_a_manual_adjustment_keeps_the_estimate(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         with self.captureOnCommitCallbacks(execute=True):
             run = services.sync_run_start(project=project, method="audio")
         offset = run.offsets.get(video__original_name="b_late.mov")
@@ -118,7 +111,7 @@ class ServiceTests(BaseTestCase):
     def test_other_users_get_404(self) -> None:
         from django.http import Http404
 
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         with pytest.raises(Http404):
             selectors.project_get_for_user(user=self.outsider, project_id=project.pk)
         assert list(selectors.project_list_for_user(user=self.outsider)) == []

@@ -33,15 +33,8 @@ def _media_files(root: str) -> list[Path]:
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 @pytest.mark.usefixtures("_clips")
 class ViewTests(BaseTestCase):
-    def _project_with(self, *names: str, owner=None) -> Project:
-        project = services.project_create(owner=owner or self.owner, name="Wedding")
-        with self.captureOnCommitCallbacks(execute=True):
-            for name in names:
-                services.video_add(project=project, upload=self.upload(self.clips[name]))
-        return project
-
     def _synced_project(self) -> tuple[Project, SyncRun]:
-        project = self._project_with("a", "b_late", "c_early")
+        project = self.project_with("a", "b_late", "c_early")
         self.client.force_login(self.owner)
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(
@@ -122,7 +115,7 @@ class ViewTests(BaseTestCase):
         assert run.status == SyncRun.Status.DONE and project.runs.count() == 1
 
     def test_the_project_list_shows_only_mine_in_constant_queries(self) -> None:
-        self._project_with(owner=self.outsider)
+        self.project_with(owner=self.outsider)
         self.client.force_login(self.owner)
         services.project_create(owner=self.owner, name="Concert")
         with self.assertNumQueries(3):  # session, user, projects with their video counts
@@ -197,7 +190,7 @@ class ViewTests(BaseTestCase):
         self.assertContains(response, reverse("video-media", args=[video.pk, "poster"]))
 
     def test_a_corrupt_or_non_media_upload_is_refused_and_nothing_is_stored(self) -> None:
-        project = self._project_with("a")
+        project = self.project_with("a")
         self.client.force_login(self.owner)
         before = _media_files(self.media_root)
         for name in ("not_media", "truncated"):
@@ -229,7 +222,7 @@ class ViewTests(BaseTestCase):
         assert not project.videos.exists()
 
     def test_the_owner_removes_a_video(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         self.client.force_login(self.owner)
         video = project.videos.get(original_name="a.mp4")
         response = self.client.post(reverse("video-delete", args=[video.pk]))
@@ -266,7 +259,7 @@ class ViewTests(BaseTestCase):
                             f"Run {run.pk}")  # fmt: skip
 
     def test_an_unrelated_clip_is_reported_as_not_synced(self) -> None:
-        project = self._project_with("a", "b_late", "unrelated")
+        project = self.project_with("a", "b_late", "unrelated")
         self.client.force_login(self.owner)
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(
@@ -279,8 +272,8 @@ class ViewTests(BaseTestCase):
         assert run.max_offset_s is None  # empty field: the whole overlap
 
     def test_starting_a_run_reports_what_is_wrong(self) -> None:
-        project = self._project_with("a")
-        other = self._project_with("b_late", owner=self.outsider)
+        project = self.project_with("a")
+        other = self.project_with("b_late", owner=self.outsider)
         self.client.force_login(self.owner)
         url = reverse("run-start", args=[project.pk])
         response = self.client.post(url, {"method": "audio", "reference": project.videos.get().pk})
@@ -293,7 +286,7 @@ class ViewTests(BaseTestCase):
         assert not SyncRun.objects.exists()
 
     def test_a_queued_run_polls_as_unfinished_and_can_be_cancelled(self) -> None:
-        project = self._project_with("a", "b_late")
+        project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project, method="audio")  # not executed
         self.client.force_login(self.owner)
         status = self.client.get(reverse("run-status", args=[run.pk])).json()
@@ -310,7 +303,7 @@ class ViewTests(BaseTestCase):
         self.assertContains(response, "nothing to cancel")
 
     def test_a_failed_run_shows_the_engines_message(self) -> None:
-        project = self._project_with("a", "noaudio")
+        project = self.project_with("a", "noaudio")
         self.client.force_login(self.owner)
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(
@@ -344,7 +337,7 @@ class ViewTests(BaseTestCase):
     # --- media with Range ----------------------------------------------------------------
 
     def test_media_is_served_with_byte_ranges(self) -> None:
-        project = self._project_with("a")
+        project = self.project_with("a")
         self.client.force_login(self.owner)
         video = project.videos.get()
         data = Path(video.proxy.path).read_bytes()
