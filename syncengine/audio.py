@@ -255,7 +255,7 @@ def estimate_audio_lag(
     reference: AudioTrack | PreparedAudio,
     other: AudioTrack | PreparedAudio,
     *,
-    max_lag_s: float | None = 20.0,
+    max_lag_s: float | None = None,
     min_overlap_s: float | None = None,
     estimate_drift: bool = True,
 ) -> LagEstimate:

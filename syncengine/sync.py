@@ -40,9 +40,11 @@ from syncengine.types import (
     VideoOffset,
 )
 
-__all__ = ["AGREEMENT_S", "METHODS", "estimate_offsets"]
+__all__ = ["AGREEMENT_S", "DEFAULT_MAX_LAG_S", "METHODS", "estimate_offsets"]
 
 METHODS = ("audio", "visual", "auto")
+#: Largest offset searched by default: None, every lag with enough overlap (coarse-to-fine).
+DEFAULT_MAX_LAG_S: float | None = None
 AGREEMENT_S = 0.1  # audio and visual within this are "the same answer"
 ANALYSIS_RATE_HZ = 8000
 MOTION_RATE_HZ = 100.0
@@ -89,13 +91,14 @@ def _pair_lags(
     return dict(sorted(out.items()))
 
 
-def _raise_first_if(strict: bool, errors: Sequence[Exception | None]) -> None:
-    """A single-method run cannot use a clip that lacks its signal: say which and why.
+def _raise_unless_two_usable(strict: bool, errors: Sequence[Exception | None]) -> None:
+    """A single-method run needs two clips with its signal; one bad clip never sinks the rest.
 
-    With "auto" such a clip falls back on the other method, or is reported as not synced
-    with both reasons.
+    With fewer than two usable clips nothing can be synced, so the first clip's reason is
+    raised. Otherwise each unusable clip is reported as not synced with its reason (its error's
+    message in the notes), and with "auto" it falls back on the other method.
     """
-    if strict:
+    if strict and sum(e is None for e in errors) < 2:
         for err in errors:
             if err is not None:
                 raise err
@@ -142,7 +145,7 @@ def estimate_offsets(
     *,
     method: str = "auto",
     reference: str | int | None = None,
-    max_lag_s: float | None = 20.0,
+    max_lag_s: float | None = DEFAULT_MAX_LAG_S,
     ffmpeg_bin: str | None = None,
     progress: ProgressCallback | None = None,
     workers: int = 2,
@@ -158,7 +161,8 @@ def estimate_offsets(
     reference : str, int or None
         File name, path or index of the reference (default: the first file).
     max_lag_s : float or None
-        Largest offset searched between two clips, seconds; ``None`` searches the whole overlap.
+        Largest offset searched between two clips, seconds; ``None`` (the default) searches
+        every lag where the clips overlap enough.
     progress : callable, optional
         ``progress(stage, fraction)``, see :mod:`syncengine.progress`.
 
@@ -173,7 +177,8 @@ def estimate_offsets(
     UnreadableMedia, UnsupportedMedia
         A file is not media we can read (always fatal).
     NoAudioStream, SilentAudio, NoVideoStream, StaticPicture, ClipTooShort
-        With ``method="audio"`` or ``"visual"``, a file cannot be analysed by that method.
+        With ``method="audio"`` or ``"visual"``, fewer than two files can be analysed by that
+        method (a single such file is reported as not synced, with its reason, instead).
     ParameterError
         Bad arguments.
     """
@@ -210,7 +215,7 @@ def estimate_offsets(
             infos, sample_rate_hz=ANALYSIS_RATE_HZ, ffmpeg_bin=ffmpeg_bin, progress=tracker,
             workers=workers,
         )
-        _raise_first_if(method == "audio", audio.errors)
+        _raise_unless_two_usable(method == "audio", audio.errors)
         a_lags = _pair_lags(
             audio.features, estimate_audio_lag, max_lag_s=max_lag_s,
             progress=tracker.item_callback("correlating_audio", 0, 1), workers=workers,
@@ -221,7 +226,7 @@ def estimate_offsets(
         from syncengine.motion import estimate_visual_lag
 
         motion = extract_motion(infos, rate_hz=MOTION_RATE_HZ, progress=tracker, workers=workers)
-        _raise_first_if(method == "visual", motion.errors)
+        _raise_unless_two_usable(method == "visual", motion.errors)
         v_lags = _pair_lags(
             motion.features, estimate_visual_lag, max_lag_s=max_lag_s,
             progress=tracker.item_callback("correlating_motion", 0, 1), workers=workers,

@@ -80,6 +80,21 @@ def test_a_single_method_run_explains_what_it_cannot_use(clips, name, method, er
         estimate_offsets([clips["a"], clips[name]], method=method)
 
 
+@pytest.mark.parametrize(
+    ("name", "method", "reason"),
+    [("noaudio", "audio", "has no audio track"), ("silent", "audio", "silent audio track"),
+     ("static", "visual", "still picture")],
+)  # fmt: skip
+def test_one_clip_without_the_signal_never_sinks_the_run(clips, name, method, reason) -> None:
+    """Three clips, one unusable by the method: it is reported with its reason, the rest synced."""
+    result = estimate_offsets([clips["a"], clips["c_early"], clips[name]], method=method)
+    bad = result.video(clips[name].name)
+    assert not bad.synced and bad.offset_s is None
+    assert any(reason in note for note in bad.notes), bad.notes
+    tol_s = AUDIO_TOL_S if method == "audio" else 1 / 60
+    _check(result, clips, ["a", "c_early"], tol_s=tol_s)
+
+
 def test_bad_arguments_are_refused(clips) -> None:
     with pytest.raises(ParameterError, match="method must be one of"):
         estimate_offsets([clips["a"], clips["b_late"]], method="magic")
