@@ -32,7 +32,13 @@ import numpy as np
 import scipy.ndimage
 from numpy.typing import NDArray
 
-from syncengine.confidence import ambiguity_factor, confidence_from_stats, peak_statistics
+from syncengine.confidence import (
+    ambiguity_ratio,
+    calibrated_confidence,
+    confidence_from_stats,
+    pair_features,
+    peak_statistics,
+)
 from syncengine.errors import ClipTooShort, ParameterError, SilentAudio
 from syncengine.types import AudioTrack, Curve, LagEstimate
 from syncengine.xcorr import correlate_window, refine_peak
@@ -96,6 +102,11 @@ def prepare_audio(track: AudioTrack, *, filename: str = "clip") -> PreparedAudio
         raise ParameterError(f"analysis rate {rate} Hz is not a multiple of {COARSE_RATE_HZ} Hz")
     return PreparedAudio(track=track, coarse=_decimate(track.samples, rate // COARSE_RATE_HZ))
 _EXCLUSION_S = 0.0025
+#: Half-width of the peak's main lobe for confidence: a room's early reflections (5-30 ms, up
+#: to ~50 ms in a hall) make side peaks of the true match, not competitors.
+LOBE_S = 0.05
+#: Repeats nearer than this to the peak do not count as ambiguity (a beat is >= 0.2 s).
+_AMBIGUITY_S = 0.1
 
 
 def check_audio(track: AudioTrack, *, filename: str = "clip") -> None:
@@ -309,12 +320,14 @@ def estimate_audio_lag(
         min_overlap_s=min_overlap_s,
     )
     curve, plain, exclusion = _coarse_curve(ref_c, oth_c, lo=lo, hi=hi)
-    stats = peak_statistics(curve, exclusion=exclusion)
-    confidence = confidence_from_stats(stats) * ambiguity_factor(
-        plain, index=stats.index, exclusion=max(exclusion, int(0.05 * COARSE_RATE_HZ))
-    )
+    stats = peak_statistics(curve, exclusion=max(exclusion, int(LOBE_S * COARSE_RATE_HZ)))
     coarse_lag = (lo + stats.index) * factor
     overlap_s = _overlap_s(coarse_lag / rate, ref_s, oth_s)
+    plain_ratio = ambiguity_ratio(
+        plain, index=stats.index, exclusion=max(exclusion, int(_AMBIGUITY_S * COARSE_RATE_HZ))
+    )
+    features = pair_features(stats, overlap_s=overlap_s, plain_ratio=plain_ratio)
+    confidence = calibrated_confidence("audio", features)
 
     # 2. Refinement around the coarse lag, in the middle of the overlap.
     ov_start = max(0, coarse_lag)
@@ -343,6 +356,7 @@ def estimate_audio_lag(
         overlap_s=overlap_s,
         drift_ppm=drift_ppm,
         curve=pool_curve(np.arange(lo, hi + 1) / COARSE_RATE_HZ, curve),
+        features=features,
     )
 
 

@@ -18,6 +18,16 @@ competing peak) and ``med`` the median of ``|c|``::
 Audio multiplies this by :func:`ambiguity_factor`, the same uniqueness measured on the
 unwhitened, overlap-normalised correlation, which sees repeats that whitening hides.
 
+Calibrated confidence
+---------------------
+A pair's reported confidence is :func:`calibrated_confidence`: the probability that the pair's
+lag is within one frame of the truth, from a logistic model of its peak features
+(:data:`FEATURES`, transformed by :func:`design_row`) fitted on labelled pairs of the *tuning*
+evaluation preset only. The fitted coefficients live in :mod:`syncengine.calibration_fit`,
+written by ``python -m evaluation.calibrate`` (which also prints the reliability table and the
+expected calibration error on the held-out preset). The hand formula above stays for the
+windows of the drift fit, where only a local peak is measured.
+
 ``Z0`` is where noise stops: for pure noise the two highest of ``L`` correlation values differ
 by a fraction of a sigma (gaps above 5 sigma essentially never happen; the worst unrelated
 motion curve we measured had 4.8), so unrelated clips score 0. ``uniqueness`` punishes
@@ -35,12 +45,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "FEATURES",
     "SYNCED_THRESHOLD",
     "PeakStats",
     "ambiguity_factor",
+    "ambiguity_ratio",
     "band",
+    "calibrated_confidence",
     "combine_independent",
     "confidence_from_stats",
+    "design_row",
+    "pair_features",
     "peak_statistics",
 ]
 
@@ -49,6 +64,9 @@ ZS = 6.0
 SYNCED_THRESHOLD = 0.2
 _BANDS = ((0.8, "excellent"), (0.5, "good"), (0.2, "fair"), (0.0, "poor"))
 _MAX_STAT_SAMPLES = 200_000
+#: Per-pair features the calibrated map reads; see :func:`pair_features`.
+FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s")
+_PLAIN_RATIO_CAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,57 @@ def confidence_from_stats(stats: PeakStats) -> float:
     sharpness = 1.0 - math.exp(-max(0.0, stats.margin_z - Z0) / ZS)
     uniqueness = min(1.0, max(0.0, 2.0 * (1.0 - stats.second / stats.peak)))
     return float(sharpness * uniqueness)
+
+
+def ambiguity_ratio(plain: NDArray[np.floating], *, index: int, exclusion: int) -> float:
+    """Best value of ``|plain|`` beyond ``exclusion`` samples of ``index`` over the value at the
+    peak (its lobe's maximum): about 1 or more when another lag (a loop's repeat, a song's next
+    chorus) matches as well as the peak, near 0 for a unique match. 0 when nothing lies outside.
+    """
+    mag = np.abs(np.asarray(plain, dtype=np.float32))
+    lo, hi = max(0, index - exclusion), min(mag.size, index + exclusion + 1)
+    at_peak = float(mag[lo:hi].max())
+    rest = np.concatenate([mag[:lo], mag[hi:]])
+    if rest.size == 0:
+        return 0.0
+    return float(rest.max()) / at_peak if at_peak > 0 else _PLAIN_RATIO_CAP
+
+
+def pair_features(stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.0
+                  ) -> dict[str, float]:  # fmt: skip
+    """The :data:`FEATURES` of one measured pair, as plain floats (stored with the pair)."""
+    return {
+        "margin_z": float(stats.margin_z),
+        "ratio": float(stats.second / stats.peak) if stats.peak > 0 else 1.0,
+        "plain_ratio": float(min(plain_ratio, _PLAIN_RATIO_CAP)),
+        "peak_z": float(stats.peak_z),
+        "overlap_s": float(overlap_s),
+    }
+
+
+def design_row(features: dict[str, float]) -> list[float]:
+    """The model's inputs from :func:`pair_features`: ``log1p(margin_z+)``, ``ratio``,
+    ``plain_ratio`` (capped at 2), ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s).
+    """
+    return [
+        math.log1p(max(0.0, features["margin_z"])),
+        min(1.0, max(0.0, features["ratio"])),
+        min(_PLAIN_RATIO_CAP, max(0.0, features["plain_ratio"])),
+        math.log1p(max(0.0, features["peak_z"])),
+        math.log(max(0.5, features["overlap_s"])),
+    ]
+
+
+def calibrated_confidence(method: str, features: dict[str, float]) -> float:
+    """P(lag within one frame of the truth | features), by the fitted model of ``method``."""
+    from syncengine.calibration_fit import MODELS
+
+    model = MODELS[method]
+    z = model["intercept"]
+    for x, w, mu, sd in zip(design_row(features), model["coef"], model["mean"], model["scale"],
+                            strict=True):  # fmt: skip
+        z += w * (x - mu) / sd
+    return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
 
 
 def ambiguity_factor(plain: NDArray[np.floating], *, index: int, exclusion: int) -> float:

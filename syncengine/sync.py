@@ -128,7 +128,8 @@ def _fuse(
 def _pairs_for(method: str, lags: dict[tuple[int, int], LagEstimate]) -> list[PairEstimate]:
     return [
         PairEstimate(i=i, j=j, lag_s=e.lag_s, confidence=e.confidence, method=method,
-                     peak_z=e.peak_z, margin_z=e.margin_z, overlap_s=e.overlap_s, curve=e.curve)
+                     peak_z=e.peak_z, margin_z=e.margin_z, overlap_s=e.overlap_s, curve=e.curve,
+                     features=dict(e.features))
         for (i, j), e in sorted(lags.items())
     ]  # fmt: skip
 

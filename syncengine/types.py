@@ -133,6 +133,8 @@ class LagEstimate:
     overlap_s: float
     drift_ppm: float | None = None
     curve: Curve | None = field(default=None, repr=False, compare=False)
+    #: The calibrated map's inputs (:func:`syncengine.confidence.pair_features`).
+    features: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class PairEstimate:
     margin_z: float = 0.0
     overlap_s: float = 0.0
     curve: Curve | None = field(default=None, repr=False, compare=False)
+    features: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,10 @@ class VideoOffset:
     residual_s: float | None = None
     duration_s: float = 0.0
     notes: tuple[str, ...] = ()
+    #: Largest disagreement around the loops of three clips through this one (A->B + B->C vs
+    #: A->C) among the pairs kept, seconds; None when no loop could be checked.
+    loop_residual_s: float | None = None
+    loops_closed: int = 0
 
 
 @dataclass(frozen=True)
