@@ -2,7 +2,8 @@
 
 Runs under the peers' interpreter (``.venv-peers``, see ``requirements-peers.txt``), whose numpy 1
 cannot share a venv with Syncsite's numpy 2, so this module imports only the standard library at
-the top and the tool inside :func:`run_tool`.
+the top and the tool inside :func:`run_tool`. The ``gcc-phat`` baseline
+(:mod:`evaluation.gcc_phat_peer`, numpy only) runs under Syncsite's own interpreter.
 
 Usage (internal)::
 
@@ -37,7 +38,7 @@ from typing import Any
 
 __all__ = ["TOOLS", "ffprobe_shim", "main", "run_tool"]
 
-TOOLS = ("syncstart", "audalign", "audalign-correlation", "audio-offset-finder")
+TOOLS = ("syncstart", "audalign", "audalign-correlation", "audio-offset-finder", "gcc-phat")
 _TIMEOUT_S = 600
 
 
@@ -96,6 +97,12 @@ def _audio_offset_finder(reference: str, other: str) -> tuple[dict[str, Any], fl
     return {"time_offset": float(result["time_offset"]), "standard_score": score}, score
 
 
+def _gcc_phat(reference: str, other: str) -> tuple[dict[str, Any], None]:
+    from evaluation.gcc_phat_peer import decode_mono, gcc_phat_offset_s
+
+    return {"offset_s": gcc_phat_offset_s(decode_mono(reference), decode_mono(other))}, None
+
+
 def run_tool(tool: str, reference: str, other: str) -> dict[str, Any]:
     """Import ``tool``, run it once on the pair and time the call (the import is not timed)."""
     calls = {
@@ -103,10 +110,12 @@ def run_tool(tool: str, reference: str, other: str) -> dict[str, Any]:
         "audalign": lambda: _audalign(reference, other, correlation=False),
         "audalign-correlation": lambda: _audalign(reference, other, correlation=True),
         "audio-offset-finder": lambda: _audio_offset_finder(reference, other),
+        "gcc-phat": lambda: _gcc_phat(reference, other),
     }
     if tool not in calls:
         raise ValueError(f"unknown tool {tool!r}; expected one of {TOOLS}")
-    module = {"audio-offset-finder": "audio_offset_finder"}.get(tool, tool.split("-")[0])
+    module = {"audio-offset-finder": "audio_offset_finder", "gcc-phat": "numpy"}.get(
+        tool, tool.split("-")[0])  # fmt: skip
     __import__(module)
     started = time.perf_counter()
     raw, score = calls[tool]()

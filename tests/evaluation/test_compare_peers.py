@@ -1,4 +1,5 @@
-"""compare_peers: sign conventions, scores and table of peers; one real peer run when installed."""
+"""compare_peers: sign conventions, scores, tables and verdicts; the GCC-PHAT baseline for real,
+Syncsite and a peer measured in one invocation, and the other peers when installed."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 
 from evaluation import compare_peers as cp
+from evaluation import offset_generation
+from evaluation.gcc_phat_peer import gcc_phat_offset_s
 from evaluation.report import format_table, markdown_table
 from evaluation.synth import CameraSpec, write_clips
 
@@ -29,6 +33,7 @@ def _installed(tool: str) -> bool:
         ("audalign-correlation", {"reference_shift_s": 2.4, "other_shift_s": 0.0}, -2.4),
         ("audio-offset-finder", {"time_offset": 1.248, "standard_score": 12.3}, 1.248),
         ("audio-offset-finder", {"time_offset": -2.4, "standard_score": 12.4}, -2.4),
+        ("gcc-phat", {"offset_s": -2.4}, -2.4),
     ],
 )
 def test_it_converts_each_tools_answer_to_our_sign_convention(tool, raw, expected_s):
@@ -146,11 +151,99 @@ def test_main_rescores_stored_calls_into_one_table_and_markdown(tmp_path, capsys
     argv = ["--preset", fixtures.PRESET, "--out", str(tmp_path), "--reuse", "--tools", "syncstart"]
     assert cp.main(argv) == 0
     out = capsys.readouterr().out
-    assert out.count("tool / method") == 1 and "Syncsite visual" in out
+    assert out.count("tool / method") == 2 and "Syncsite visual" in out  # overall and by tag
     md = (root / "peers.md").read_text()
-    assert md.startswith("Measured with `python -m evaluation.compare_peers --preset tiny`")
+    assert md.startswith("Measured with `python -m evaluation.compare_peers --preset tiny` "
+                         "(Syncsite 0.0.0-test, results.json of 2025-01-01T00:00:00; 2 peer")
     assert "| syncstart | 0.00 | 100.0 | 0.0 | n/a (1 wrong) |" in md
-    assert "| unsyncable | 100.000 (0%) | 20.000 (0%) | 100.000 (0%) | - |" in md
-    assert "| offset_range | 2.500 (0%) | 4.000 (0%) | 2.500 (0%) | 0.000 (0%) |" in md
+    # By hand from tests/evaluation/fixtures.py: audio places 3 of 4 syncable clips, 1 and 4 ms
+    # off (within a frame) and 100 ms off at confidence 0.6 (confidently wrong), refuses c003
+    # (25 %) and the unrelated clip; visual places the unrelated clip at 0.55.
+    assert "| all | Syncsite audio | 4+1 | 50.0 | 25.0 | 1 | 1/1 | 35.00 |" in md
+    assert "| all | Syncsite visual | 4+1 | 100.0 | 0.0 | 1 | 0/1 | 10.00 |" in md
+    assert "| unsyncable | syncstart | 0+1 | - | - | n/a (1) | 0/1 | - |" in md
+    assert "| offset_range | Syncsite auto | 2+0 | 100.0 | 0.0 | 0 | - | 2.50 |" in md
+    assert "- Syncsite audio: ahead of every peer on 1/2 tags (overall: behind)" in md
+    assert "behind on offset_range: syncstart (MAE 2.5 vs 0 ms)" in md
     stored = json.loads((root / "peers.json").read_text())
     assert stored["rows"]["Syncsite audio"]["mae_ms"] == pytest.approx(35.0)
+    assert stored["syncsite_source"] == "results.json of 2025-01-01T00:00:00"
+    assert stored["by_tag"]["no_audio"]["Syncsite visual"]["right_n"] == 1
+
+
+def _summary(right_pct, wrong_n, unrelated_pct, mae_ms):
+    return {"right_pct": right_pct, "wrong_n": wrong_n, "unrelated_refused_pct": unrelated_pct,
+            "mae_ms": mae_ms}  # fmt: skip
+
+
+def test_verdicts_rank_by_counts_then_by_mae():
+    nan = math.nan
+    by_tag = {
+        "all": {"S": _summary(90.0, 0, 100.0, 1.0), "p": _summary(80.0, 3, 0.0, 0.5),
+                "q": _summary(90.0, 0, 100.0, 2.0)},
+        "drift": {"S": _summary(50.0, 0, nan, 1.0), "p": _summary(100.0, 0, nan, 9.0),
+                  "q": _summary(50.0, 0, nan, 1.0)},
+        "loops": {"S": _summary(0.0, 0, nan, nan), "p": _summary(0.0, 1, nan, 3000.0)},
+        "same": {"S": _summary(100.0, 0, nan, 1.0), "q": _summary(100.0, 0, nan, 1.0)},
+        "lonely": {"S": _summary(100.0, 0, nan, 1.0)},  # no peer there: left out
+    }  # fmt: skip
+    got = cp.verdicts(by_tag, "S", ["p", "q"])
+    assert got == {
+        "all": ("ahead", []),  # p on counts, q (same counts) on MAE
+        "drift": ("behind", ["p (<=1 frame % 50 vs 100)"]),
+        "loops": ("ahead", []),  # refusing beats a wrong answer whatever its MAE
+        "same": ("tied", ["q (equal on every count)"]),
+    }
+    text = cp.verdict_text(by_tag, ["S"], ["p", "q"])
+    assert "- S: ahead of every peer on 1/3 tags (overall: ahead)" in text
+    assert "    behind on drift: p (<=1 frame % 50 vs 100)" in text
+
+
+@pytest.mark.parametrize("lag", [1234, -987, 0])
+def test_gcc_phat_finds_a_known_lag_in_our_convention(lag):
+    rng = np.random.default_rng(5)
+    world = rng.standard_normal(30_000).astype(np.float32)
+    ref = world[5000:21000]
+    other = world[5000 + lag : 17000 + lag]  # started lag samples after the reference
+    assert gcc_phat_offset_s(ref, other, rate_hz=8000) == pytest.approx(lag / 8000)
+    assert gcc_phat_offset_s(other, ref, rate_hz=8000) == pytest.approx(-lag / 8000)
+
+
+def test_the_gcc_phat_baseline_runs_in_our_venv_on_real_clips(late_pair):
+    assert cp.peer_python("gcc-phat", "/nonexistent/python") == sys.executable
+    assert cp.peer_available("gcc-phat", python=sys.executable) is None
+    got = cp.run_pair("gcc-phat", *late_pair, python=sys.executable, env=cp._child_env(None),
+                      timeout_s=120)  # fmt: skip
+    assert "error" not in got, got.get("error")
+    assert cp.to_reference_offset_s("gcc-phat", got["raw"]) == pytest.approx(1.25, abs=1 / 30)
+    assert got["score"] is None and 0 < got["call_s"] < got["process_s"]
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare_tiny")
+    originals = tmp_path_factory.mktemp("no_originals")
+    offset_generation.generate("tiny", out_dir=out, originals_dir=originals, cases=["unsyncable"],
+                               log=lambda _: None)  # fmt: skip
+    return out
+
+
+def test_main_measures_syncsite_and_a_peer_in_one_invocation(tiny_dataset, capsys):
+    argv = ["--preset", "tiny", "--out", str(tiny_dataset), "--methods", "audio",
+            "--tools", "gcc-phat"]  # fmt: skip
+    assert cp.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] c004_unsyncable" in out  # run_batch's progress line: Syncsite ran here
+    stored = json.loads((tiny_dataset / "tiny" / "peers.json").read_text())
+    assert stored["syncsite_source"] == "measured in this run"
+    results = json.loads((tiny_dataset / "tiny" / "results.json").read_text())
+    assert [r["method"] for r in results["runs"]] == ["audio"]
+    assert [c["tool"] for c in stored["calls"]] == ["gcc-phat", "gcc-phat"]
+    near, stranger = stored["calls"]
+    assert near["est_offset_s"] == pytest.approx(near["true_offset_s"], abs=1 / 30)
+    assert stranger["true_offset_s"] is None and stranger["est_offset_s"] is not None
+    row = stored["by_tag"]["unsyncable"]
+    assert row["gcc-phat"]["unrelated_refused_n"] == 0 and row["gcc-phat"]["wrong_n"] == 1
+    assert row["Syncsite audio"]["unrelated_refused_n"] == 1
+    assert row["Syncsite audio"]["right_n"] == 1 and row["Syncsite audio"]["wrong_n"] == 0
+    assert "- Syncsite audio: ahead of every peer on 1/1 tags (overall: ahead)" in out
