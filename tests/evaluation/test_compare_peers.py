@@ -247,3 +247,15 @@ def test_main_measures_syncsite_and_a_peer_in_one_invocation(tiny_dataset, capsy
     assert row["Syncsite audio"]["unrelated_refused_n"] == 1
     assert row["Syncsite audio"]["right_n"] == 1 and row["Syncsite audio"]["wrong_n"] == 0
     assert "- Syncsite audio: ahead of every peer on 1/1 tags (overall: ahead)" in out
+
+
+def test_it_takes_every_preset_of_evaluation_presets(tmp_path, capsys):
+    from evaluation.presets import PRESETS
+
+    for preset in PRESETS:  # tune / heldout included once presets.py defines them
+        with pytest.raises(SystemExit, match=f"{preset}/manifest.json not found; run python -m "
+                                             "evaluation.offset_generation first"):  # fmt: skip
+            cp.main(["--preset", preset, "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as stop:
+        cp.main(["--preset", "no-such-preset", "--out", str(tmp_path)])
+    assert stop.value.code == 2 and "invalid choice: 'no-such-preset'" in capsys.readouterr().err
