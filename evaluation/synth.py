@@ -17,8 +17,17 @@ Conventions
 - Camera effects act in world time at 48 kHz before the cut, with 0.5 s of world history so the
   reverb tail and filters are the same whatever the start. Lowpass is zero-phase and the reverb
   keeps its direct path at lag 0, so neither moves the true offset.
-- Everything is seeded: the world by ``seed``, camera noise and reverb by ``(seed, name)``.
-  ``"unrelated"`` audio or video comes from the world of another seed.
+- Everything is seeded: the world by ``seed + world_seed``, camera noise and reverb by
+  ``(seed + world_seed, name)``. ``"unrelated"`` audio or video comes from the world of another
+  seed; ``"shared_music"`` audio too, except that its song (a layered ``audio_kind`` with a
+  ``song_*`` layer, see :mod:`evaluation.synth_world`) is this world's, heard ``song_shift_s``
+  later: another recording that shares only the background music.
+- The harder microphone and picture fields (``world_seed`` ... ``blur_px``, see ``CameraSpec``)
+  are applied by :mod:`evaluation.synth_room` and :mod:`evaluation.synth_view`; at their defaults
+  a camera is rendered exactly as before they existed.
+- Microphone chain (world time, 48 kHz): room (``rt60_s``/``drr_db``, or the short ``reverb``),
+  lowpass, gain, band-pass (``band_hz``), wind and handling, AGC, clipping; then the cut and the
+  noise floor.
 """
 
 from __future__ import annotations
@@ -47,7 +56,10 @@ from evaluation.synth_audio import (
     fractional_advance,
     world_audio,
 )
-from evaluation.synth_video import render_float, scene_frame
+from evaluation.synth_room import agc, cheap_mic, clip, room_impulse_response, wind_and_handling
+from evaluation.synth_video import VIDEO_KINDS, render_float, scene_frame
+from evaluation.synth_view import view_frames
+from evaluation.synth_world import is_layered, layered_audio
 
 __all__ = [
     "WORLD_RATE_HZ",
@@ -82,11 +94,20 @@ class CameraSpec:
     """One camera's recording of the world (see the module Conventions for the time mapping).
 
     ``audio``: ``"world"``, ``"none"`` (no audio stream), ``"silent"`` (digital silence: all
-    microphone effects and noise are skipped) or ``"unrelated"``; ``video``: ``"blobs"``,
-    ``"static"``, ``"loop"`` or ``"unrelated"``.
+    microphone effects and noise are skipped), ``"unrelated"`` or ``"shared_music"`` (see the
+    module Conventions); ``video``: one of ``evaluation.synth_video.VIDEO_KINDS`` or
+    ``"unrelated"`` (the ``"blobs"`` scene of another seed). ``audio_kind`` is one of
+    ``AUDIO_KINDS`` or a layered kind of :mod:`evaluation.synth_world`.
     ``noise_db`` is the RMS of an added white noise floor in dBFS; ``crop`` is the kept fraction of
     the frame (to the nearest pixel), scaled back to ``width x height``; ``brightness`` is added as
     a fraction of full scale; ``drift_ppm`` > 0 means the camera clock runs fast.
+
+    Harder conditions (defaults: off): ``world_seed`` is added to the event seed; ``rt60_s`` and
+    ``drr_db`` a real room (``synth_room.room_impulse_response``); ``band_hz`` a cheap capsule's
+    band-pass; ``agc`` automatic gain control; ``clip_mode`` ("soft"/"hard") clipping after
+    ``drive_db``; ``wind_db`` wind gusts and ``handling`` handling noise. Picture
+    (``synth_view``): ``zoom`` (visible fraction of the scene height, with ``center``),
+    ``roll_deg``, ``shake``, ``rolling_shutter``, ``exposure_lag_s`` and ``blur_px``.
     """
 
     name: str
@@ -108,6 +129,23 @@ class CameraSpec:
     crop: float = 1.0
     brightness: float = 0.0
     drift_ppm: float = 0.0
+    world_seed: int = 0
+    song_shift_s: float = 0.0
+    rt60_s: float | None = None
+    drr_db: float = 3.0
+    band_hz: tuple[float, float] | None = None
+    agc: bool = False
+    clip_mode: str | None = None
+    drive_db: float = 0.0
+    wind_db: float | None = None
+    handling: bool = False
+    zoom: float = 1.0
+    center: tuple[float, float] = (0.5, 0.5)
+    roll_deg: float = 0.0
+    shake: float = 0.0
+    rolling_shutter: float = 0.0
+    exposure_lag_s: float = 0.0
+    blur_px: float = 0.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -119,14 +157,26 @@ class CameraSpec:
             "sample_rate_hz": isinstance(self.sample_rate_hz, int)
             and 8000 <= self.sample_rate_hz <= 96000,
             "channels": self.channels in (1, 2),
-            "audio": self.audio in ("world", "none", "silent", "unrelated"),
-            "video": self.video in ("blobs", "static", "loop", "unrelated"),
-            "audio_kind": self.audio_kind in AUDIO_KINDS,
+            "audio": self.audio in ("world", "none", "silent", "unrelated", "shared_music"),
+            "video": self.video in (*VIDEO_KINDS, "unrelated"),
+            "audio_kind": self.audio_kind in AUDIO_KINDS or is_layered(self.audio_kind),
             "container": self.container in ("mp4", "mov", "mkv"),
             "lowpass_hz": self.lowpass_hz is None or 0 < self.lowpass_hz < WORLD_RATE_HZ / 2,
             "crop": 0 < self.crop <= 1,
             "brightness": -1 <= self.brightness <= 1,
             "drift_ppm": abs(self.drift_ppm) < 10_000,
+            "world_seed": isinstance(self.world_seed, int) and self.world_seed >= 0,
+            "song_shift_s": self.song_shift_s == 0
+            or (self.audio == "shared_music" and "song_" in self.audio_kind),
+            "rt60_s": self.rt60_s is None or 0.05 <= self.rt60_s <= 5.0,
+            "band_hz": self.band_hz is None or 0 < self.band_hz[0] < self.band_hz[1] < 20000,
+            "clip_mode": self.clip_mode in (None, "soft", "hard"),
+            "zoom": 0.2 <= self.zoom <= 1,
+            "center": all(0 <= c <= 1 for c in self.center),
+            "shake": 0 <= self.shake <= 0.2,
+            "rolling_shutter": 0 <= self.rolling_shutter <= 1,
+            "exposure_lag_s": self.exposure_lag_s >= 0,
+            "blur_px": self.blur_px >= 0,
         }
         for field, ok in checks.items():
             if not ok:
@@ -136,6 +186,23 @@ class CameraSpec:
     def clock_scale(self) -> float:
         """World seconds per clip second: ``1 + drift_ppm * 1e-6``."""
         return 1.0 + self.drift_ppm * 1e-6
+
+    @property
+    def extended_picture(self) -> bool:
+        """True when a picture field of the harder conditions is set (``synth_view`` renders)."""
+        return (self.zoom, tuple(self.center), self.roll_deg, self.shake, self.rolling_shutter,
+                self.exposure_lag_s, self.blur_px) != (1.0, (0.5, 0.5), 0.0, 0.0, 0.0, 0.0,
+                                                       0.0)  # fmt: skip
+
+    @property
+    def extended(self) -> bool:
+        """True when this camera needs the harder synthesis (it cannot be cut from an original)."""
+        return (
+            self.extended_picture or is_layered(self.audio_kind) or self.video in ("stage", "party")
+            or self.audio == "shared_music" or self.world_seed != 0
+            or (self.rt60_s, self.band_hz, self.agc, self.clip_mode, self.wind_db, self.handling)
+            != (None, None, False, None, None, False)
+        )  # fmt: skip
 
     @property
     def n_frames(self) -> int:
@@ -157,28 +224,42 @@ def camera_audio(spec: CameraSpec, *, seed: int = 0) -> NDArray[np.float32] | No
         return None
     if spec.audio == "silent":
         return np.zeros((n_out, spec.channels), dtype=np.float32)
-    world_seed = seed + (_UNRELATED_SEED_OFFSET if spec.audio == "unrelated" else 0)
+    seed += spec.world_seed
+    stranger = spec.audio in ("unrelated", "shared_music")
+    world_seed = seed + (_UNRELATED_SEED_OFFSET if stranger else 0)
     # World 48 kHz samples per output sample; Fraction keeps 44.1 kHz exact (160/147).
     step = Fraction(WORLD_RATE_HZ, rate) * (1 + Fraction(spec.drift_ppm) / 1_000_000)
     step = step.limit_denominator(10_000)
     preroll = 0 if step == 1 else math.ceil(_RESAMPLE_PREROLL_S * rate)
     first_pos = spec.start_s * WORLD_RATE_HZ - preroll * float(step)  # world samples, fractional
-    pre = round(_PRE_MARGIN_S * WORLD_RATE_HZ)
+    pre_s = _PRE_MARGIN_S if spec.rt60_s is None else max(_PRE_MARGIN_S, 1.05 * spec.rt60_s + 0.1)
+    pre = round(pre_s * WORLD_RATE_HZ)
     first_world = math.floor(first_pos) - pre
     post = round(_POST_MARGIN_S * WORLD_RATE_HZ)
     n_world = pre + math.ceil((preroll + n_out) * float(step)) + post
-    x = world_audio(
-        start_s=first_world / WORLD_RATE_HZ,
-        duration_s=n_world / WORLD_RATE_HZ,
-        seed=world_seed,
-        kind=spec.audio_kind,
-    ).astype(np.float64)
+    if is_layered(spec.audio_kind):
+        x = layered_audio(spec.audio_kind, start_s=first_world / WORLD_RATE_HZ,
+                          duration_s=n_world / WORLD_RATE_HZ, seed=world_seed,
+                          song_seed=seed if spec.audio == "shared_music" else world_seed,
+                          song_shift_s=spec.song_shift_s)  # fmt: skip
+    else:
+        x = world_audio(
+            start_s=first_world / WORLD_RATE_HZ,
+            duration_s=n_world / WORLD_RATE_HZ,
+            seed=world_seed,
+            kind=spec.audio_kind,
+        ).astype(np.float64)
+    if spec.rt60_s is not None:
+        ir = room_impulse_response(rt60_s=spec.rt60_s, drr_db=spec.drr_db,
+                                   seed=(seed, _name_key(spec.name)))  # fmt: skip
+        x = signal.oaconvolve(x, ir)[: x.size]
     x = apply_microphone(
         x,
         gain_db=spec.gain_db,
         lowpass_hz=spec.lowpass_hz,
         reverb_seed=(seed, _name_key(spec.name)) if spec.reverb else None,
     )
+    x = _capsule(x, spec, seed=seed)
     x = fractional_advance(x, frac=first_pos - math.floor(first_pos))[pre:]
     if step != 1:
         x = signal.resample_poly(x, step.denominator, step.numerator)
@@ -190,10 +271,35 @@ def camera_audio(spec: CameraSpec, *, seed: int = 0) -> NDArray[np.float32] | No
     return np.clip(out, -1.0, 1.0).astype(np.float32)
 
 
+def _capsule(x: NDArray[np.float64], spec: CameraSpec, *, seed: int) -> NDArray[np.float64]:
+    """The cheap-microphone part of the chain: band-pass, wind and handling, AGC, clipping."""
+    if spec.band_hz is not None:
+        x = cheap_mic(x, band_hz=spec.band_hz)
+    if spec.wind_db is not None or spec.handling:
+        x = x + wind_and_handling(x.size, wind_db=spec.wind_db, handling=spec.handling,
+                                  seed=(seed, _name_key(spec.name)))  # fmt: skip
+    if spec.agc:
+        x = agc(x)
+    if spec.clip_mode is not None:
+        x = clip(x, drive_db=spec.drive_db, mode=spec.clip_mode)
+    return x
+
+
 def camera_frames(spec: CameraSpec, *, seed: int = 0) -> Iterator[NDArray[np.uint8]]:
     """The camera's RGB frames ``[shape=(height, width, 3)]``, lazily, ``spec.n_frames`` of them."""
     kind = "blobs" if spec.video == "unrelated" else spec.video
+    seed += spec.world_seed
     scene_seed = seed + (_UNRELATED_SEED_OFFSET if spec.video == "unrelated" else 0)
+    if spec.extended_picture:
+        yield from view_frames(
+            start_s=spec.start_s, n_frames=spec.n_frames, fps=spec.fps,
+            clock_scale=spec.clock_scale, width=spec.width, height=spec.height, seed=scene_seed,
+            kind=kind, zoom=spec.zoom, center=tuple(spec.center), roll_deg=spec.roll_deg,
+            shake=spec.shake, rolling_shutter=spec.rolling_shutter,
+            exposure_lag_s=spec.exposure_lag_s, blur_px=spec.blur_px,
+            brightness=spec.brightness, camera_seed=(seed, _name_key(spec.name)),
+        )  # fmt: skip
+        return
     # Crop = render the scene larger and keep the centre: a zoomed view with no resampling blur.
     full_w = max(spec.width, 2 * round(spec.width / spec.crop / 2))
     full_h = max(spec.height, 2 * round(spec.height / spec.crop / 2))
