@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
 from projects.models import Project, SyncRun
+from syncengine.sync import DEFAULT_MAX_LAG_S
 
 __all__ = ["ProjectForm", "RenderForm", "SignupForm", "SyncRunForm", "VideoUploadForm"]
 
@@ -43,7 +43,8 @@ class SyncRunForm(forms.Form):
     max_offset_s = forms.FloatField(
         label="Maximum offset (s)", required=False, min_value=0.1,
         widget=forms.NumberInput(attrs={"step": "0.1", "placeholder": "whole overlap"}),
-        help_text="How far apart the cameras may have started. Empty: search the whole overlap.",
+        help_text="Empty (the default): search the whole overlap. A number narrows the search "
+                  "to cameras started at most that many seconds apart.",
     )  # fmt: skip
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
@@ -52,7 +53,7 @@ class SyncRunForm(forms.Form):
         self.fields["reference"].queryset = videos
         # The first uploaded video is the default reference (videos are ordered by position).
         self.fields["reference"].initial = next(iter(videos), None)
-        self.fields["max_offset_s"].initial = settings.SYNC_MAX_LAG_S
+        self.fields["max_offset_s"].initial = DEFAULT_MAX_LAG_S  # the engine's: the whole overlap
 
 
 class RenderForm(forms.Form):

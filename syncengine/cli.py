@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from syncengine.errors import RenderError, SyncEngineError
-from syncengine.sync import METHODS, estimate_offsets
+from syncengine.sync import DEFAULT_MAX_LAG_S, METHODS, estimate_offsets
 from syncengine.types import RenderResult, SyncResult
 
 EXIT_OK, EXIT_UNSYNCED, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
@@ -92,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--method", choices=METHODS, default="auto")
     common.add_argument("--reference", help="file whose timeline is the reference (default: first)")
     common.add_argument(
-        "--max-offset", type=_max_offset, default=20.0, metavar="S|none",
-        help="largest offset searched in seconds, or 'none' for the whole overlap",
+        "--max-offset", type=_max_offset, default=DEFAULT_MAX_LAG_S, metavar="S|none",
+        help="largest offset searched in seconds, to narrow the search, or 'none'; "
+             "default: the whole overlap",
     )  # fmt: skip
     common.add_argument("--quiet", action="store_true", help="no progress bar")
     sync = sub.add_parser("sync", parents=[common], help="print offsets and confidence")

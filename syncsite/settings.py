@@ -12,7 +12,6 @@ from django.core.exceptions import ImproperlyConfigured
 from syncsite.env import (
     database_from_url,
     env_bool,
-    env_float,
     env_int,
     env_str,
     local_secret_key,
@@ -105,7 +104,6 @@ MEDIA_URL = "media/"
 # Engine knobs: services read these and pass them to syncengine as arguments.
 # FFMPEG_BIN empty means "the static ffmpeg from the imageio-ffmpeg wheel".
 FFMPEG_BIN = env_str("FFMPEG_BIN", "")
-SYNC_MAX_LAG_S = env_float("SYNC_MAX_LAG_S", 20.0)
 SYNC_TASK_TIMEOUT_S = env_int("SYNC_TASK_TIMEOUT_S", 3 * 3600)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024**3)
 PROXY_MAX_HEIGHT = env_int("PROXY_MAX_HEIGHT", 720)

@@ -20,6 +20,7 @@ from projects.models import SyncRun, VideoOffset
 from projects.services import ServiceError
 from projects.services.runs import MAX_OFFSET_S
 from projects.views import present
+from syncengine.sync import DEFAULT_MAX_LAG_S
 
 __all__ = [
     "ALREADY_FINISHED",
@@ -124,8 +125,9 @@ class RunStartApi(APIView):
             help_text="offsets are measured on this video's timeline; default: the first upload",
         )  # fmt: skip
         max_offset_s = serializers.FloatField(
-            required=False, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_S,
-            help_text="how far apart the cameras may have started; null: the whole overlap",
+            default=DEFAULT_MAX_LAG_S, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_S,
+            help_text="narrows the search to cameras started at most this many seconds apart; "
+                      "null or omitted (the default): the whole overlap",
         )  # fmt: skip
 
     @extend_schema(
@@ -148,7 +150,7 @@ class RunStartApi(APIView):
                                    fields={"reference_video_id": [message]})  # fmt: skip
         run = services.sync_run_start(
             project=project, method=data["method"], reference=reference,
-            max_offset_s=data.get("max_offset_s"), request_id=getattr(request, "request_id", ""),
+            max_offset_s=data["max_offset_s"], request_id=getattr(request, "request_id", ""),
         )  # fmt: skip
         run.refresh_from_db()  # with Q_SYNC the run has already finished
         data = RunOutputSerializer(run, context={"request": request}).data

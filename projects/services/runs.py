@@ -26,6 +26,7 @@ from projects.services.engine_io import (
 )
 from projects.services.errors import ServiceError
 from projects.tasks import enqueue
+from syncengine.sync import DEFAULT_MAX_LAG_S
 
 logger = logging.getLogger(__name__)
 # The largest offset the portal and the API accept, as a search limit or a manual adjustment.
@@ -37,10 +38,13 @@ def sync_run_start(
     project: Project,
     method: str = SyncRun.Method.AUTO,
     reference: Video | None = None,
-    max_offset_s: float | None = None,
+    max_offset_s: float | None = DEFAULT_MAX_LAG_S,
     request_id: str = "",
 ) -> SyncRun:
-    """Queue a sync run for the project's videos; the work happens in a worker."""
+    """Queue a sync run for the project's videos; the work happens in a worker.
+
+    ``max_offset_s`` narrows the search; the default (the engine's) is the whole overlap.
+    """
     if project.videos.count() < 2:
         raise ServiceError(errors.NEED_TWO_VIDEOS, code="need_two_videos")
     if reference is not None and reference.project_id != project.pk:

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from syncengine.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNSYNCED, main
+from syncengine.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNSYNCED, _parser, main
+from syncengine.sync import DEFAULT_MAX_LAG_S
 
 
 def test_json_output_has_the_seed_mapping_and_details(clips, capsys) -> None:
@@ -53,6 +54,14 @@ def test_max_offset_none_searches_the_whole_overlap(clips, capsys) -> None:
     assert code == EXIT_OK
     offsets = json.loads(capsys.readouterr().out)["offsets"]
     assert offsets["chain3.mp4"] == pytest.approx(14.5, abs=0.001)
+
+
+def test_max_offset_defaults_to_the_engines_whole_overlap(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["sync", "--help"])
+    assert "default: the whole overlap" in " ".join(capsys.readouterr().out.split())
+    assert _parser().parse_args(["sync", "a.mp4", "b.mp4"]).max_offset is DEFAULT_MAX_LAG_S
+    assert _parser().parse_args(["sync", "a.mp4", "b.mp4", "--max-offset", "7"]).max_offset == 7
 
 
 def test_module_entry_point_runs(clips) -> None:
