@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "DESIGN",
     "FEATURES",
     "SYNCED_THRESHOLD",
     "PeakStats",
@@ -66,6 +67,8 @@ _BANDS = ((0.8, "excellent"), (0.5, "good"), (0.2, "fair"), (0.0, "poor"))
 _MAX_STAT_SAMPLES = 200_000
 #: Per-pair features the calibrated map reads; see :func:`pair_features`.
 FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s")
+#: Names of :func:`design_row`'s columns, the calibrated model's inputs.
+DESIGN = ("log_margin_z", "ratio", "plain_ratio", "log_peak_z", "log_overlap_s")
 _PLAIN_RATIO_CAP = 2.0
 
 
@@ -175,8 +178,8 @@ def calibrated_confidence(method: str, features: dict[str, float]) -> float:
     from syncengine.calibration_fit import MODELS
 
     model = MODELS[method]
-    z = model["intercept"]
-    for x, w, mu, sd in zip(design_row(features), model["coef"], model["mean"], model["scale"],
+    z = model.intercept
+    for x, w, mu, sd in zip(design_row(features), model.coef, model.mean, model.scale,
                             strict=True):  # fmt: skip
         z += w * (x - mu) / sd
     return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
