@@ -146,7 +146,8 @@ def _audio_codec(plan: ClipPlan) -> list[str]:
 
 def _video_codec(plan: ClipPlan) -> list[str]:
     fps = plan.spec.fps
-    return ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+    crf = [] if plan.crf is None else ["-crf", str(plan.crf)]
+    return ["-c:v", "libx264", "-preset", "ultrafast", *crf, "-pix_fmt", "yuv420p",
             "-g", str(max(1, round(2 * fps))), "-r", _fps_arg(fps)]  # fmt: skip
 
 
@@ -207,7 +208,7 @@ def cut_argv(
         v_in = "[vl]"
     graph.append(v_in + ",".join(_video_filters(plan, cut=True, seed=seed)) + "[v]")
     maps = ["-map", "[v]"]
-    if plan.has_audio:
+    if plan.has_track:
         graph += _audio_graph(plan, source, base_s=base_s, seed=seed)
         maps += ["-map", "[a]", *_audio_codec(plan)]
     inputs = ["-ss", f"{ss:.6f}", "-i", str(source.path)]
@@ -220,12 +221,13 @@ def cut_argv(
 def post_argv(plan: ClipPlan, src: Path, dst: Path, *, ffmpeg_bin: str, seed: int) -> list[str]:
     """ffmpeg argv that adds ``plan``'s lossy audio and picture effects to a rendered clip.
 
-    The picture is copied when ``plan`` has no picture effect; the audio, when there is some, is
-    re-encoded with ``plan.audio_codec`` at ``plan.audio_bitrate_kbps``.
+    The picture is copied when ``plan`` has no picture effect and no ``crf``; the audio, when
+    there is some, is re-encoded with ``plan.audio_codec`` at ``plan.audio_bitrate_kbps``.
     """
     vf = _video_filters(plan, cut=False, seed=seed)
-    video = ["-vf", ",".join(vf), *_video_codec(plan)] if len(vf) > 1 else ["-c:v", "copy"]
-    audio = _audio_codec(plan) if plan.has_audio else []
+    reencode = len(vf) > 1 or plan.crf is not None
+    video = ["-vf", ",".join(vf), *_video_codec(plan)] if reencode else ["-c:v", "copy"]
+    audio = _audio_codec(plan) if plan.has_track else []
     return [ffmpeg_bin, "-nostdin", "-v", "error", "-y", "-i", str(src), "-map", "0", *video,
             *audio, str(dst)]  # fmt: skip
 

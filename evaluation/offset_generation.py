@@ -2,8 +2,9 @@
 
 Usage::
 
-    python -m evaluation.offset_generation [--preset small|full] [--out evaluation/output]
-        [--seed 0] [--originals evaluation/originals] [--cases ID_OR_TAG,...]
+    python -m evaluation.offset_generation [--preset small|full|tune|heldout]
+        [--out evaluation/output] [--seed 0] [--originals evaluation/originals]
+        [--cases ID_OR_TAG,...]
 
 With videos in the originals folder, each case is cut from one of them with ffmpeg (accurate
 ``-ss`` seek, re-encoded) and each camera's room, microphone and viewpoint are ffmpeg filters
@@ -20,7 +21,11 @@ Conventions
 - From an original, world time ``w`` of a case is source time ``base_s + w``. A case longer than
   every original is shrunk (its start times and durations scaled together); one that would leave a
   clip under 3 s is skipped and listed under ``skipped`` in the manifest. Speech and unsyncable
-  clips are always synthesised: the originals may all be cameras of one event.
+  clips are always synthesised: the originals may all be cameras of one event. So are cases that
+  use the harder conditions of the ``tune`` and ``heldout`` presets (layered sound, real rooms,
+  cheap mics, viewpoints, shake...), which ffmpeg filters on an original cannot reproduce.
+- ``has_audio`` is False for a clip without an audio stream and for one whose stream is digital
+  silence (a muted camera): neither has sound to sync on.
 - ``picture_offset_s`` is the true offset as the picture carries it. Synthetic clips are rendered
   at their exact frame times, so it equals ``true_offset_s``; a clip cut from a source shows the
   source frame nearest to each of its frame times, so its picture can be off by up to half a
@@ -118,6 +123,8 @@ def _fit(case: CasePlan, sources: Sequence[Source], *, seed: int) -> _Job | None
 
 
 def _job(case: CasePlan, sources: Sequence[Source], *, espeak: bool, seed: int) -> _Job | None:
+    if any(c.spec.extended for c in case.clips):  # the tune/heldout conditions are synthetic
+        return _Job(case, None)
     if any(c.spec.audio_kind == "speech" for c in case.clips):
         return _Job(case, None, base_s=_MARGIN_S - _span_s(case)[0], speech=espeak)
     return _fit(case, sources, seed=seed) if sources else _Job(case, None)
@@ -126,7 +133,7 @@ def _job(case: CasePlan, sources: Sequence[Source], *, espeak: bool, seed: int) 
 def _code_hash() -> str:
     """sha256 of the modules that decide a clip's bytes: editing one regenerates every case."""
     names = ("degrade.py", "offset_generation.py", "speech.py", "synth.py", "synth_audio.py",
-             "synth_video.py")  # fmt: skip
+             "synth_video.py", "synth_room.py", "synth_view.py", "synth_world.py")  # fmt: skip
     return hashlib.sha256(b"".join((_HERE / n).read_bytes() for n in names)).hexdigest()
 
 
@@ -219,7 +226,7 @@ def generate(
 
     Parameters
     ----------
-    preset : {"tiny", "small", "full"}
+    preset : {"tiny", "small", "full", "tune", "heldout"}
         Which cases (see :mod:`evaluation.presets`).
     out_dir : Path
         Output root; the preset's folder is created inside it.

@@ -20,6 +20,7 @@ Conventions
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -27,11 +28,15 @@ import numpy as np
 
 from evaluation.synth import CameraSpec
 
-__all__ = ["PRESETS", "TAGS", "CasePlan", "ClipPlan", "Look", "preset_cases"]
+__all__ = ["HARD_TAGS", "PRESETS", "TAGS", "CasePlan", "ClipPlan", "Look", "preset_cases"]
 
+HARD_TAGS = ("song", "crowd", "traffic", "reverb", "distant_mic", "cheap_mic", "clipping", "agc",
+             "low_bitrate", "wind", "action_cam", "muted", "shared_music", "portrait", "shake",
+             "rolling_shutter", "auto_exposure", "light_switch", "blur", "sensor_noise",
+             "low_quality", "long_ref", "long_offset", "edge_offset", "many_cameras")  # fmt: skip
 TAGS = ("offset_range", "subframe", "partial_overlap", "durations", "fps_mix", "rate_mix",
         "channels", "room_mic", "viewpoint", "no_audio", "near_silence", "repetitive", "drift",
-        "unsyncable", "speech", "field")  # fmt: skip
+        "unsyncable", "speech", "field", *HARD_TAGS)  # fmt: skip
 NTSC_FPS = 30000 / 1001
 _PPM_STEP = 1e6 / 48000  # one sample per second at 48 kHz, in ppm
 _MAX_OFFSET_S = 19.8
@@ -44,7 +49,8 @@ class ClipPlan:
     ``audio_codec`` ("aac" or "mp3") at ``audio_bitrate_kbps``; ``scale`` < 1 shrinks the picture
     by that factor and back (a softer lens or lower-resolution sensor); ``video_noise`` is ffmpeg's
     ``noise`` strength (0-100, temporal); ``perspective`` narrows the top edge by that fraction of
-    the width on each side (a camera looking up at the scene).
+    the width on each side (a camera looking up at the scene); ``crf`` re-encodes the picture
+    with libx264 at that constant rate factor (high = blocky, as after an upload).
     """
 
     spec: CameraSpec
@@ -53,25 +59,33 @@ class ClipPlan:
     scale: float = 1.0
     video_noise: int = 0
     perspective: float = 0.0
+    crf: int | None = None
 
     @property
     def syncable(self) -> bool:
-        return self.spec.audio != "unrelated" and self.spec.video != "unrelated"
+        stranger = self.spec.audio in ("unrelated", "shared_music")
+        return not stranger and self.spec.video != "unrelated"
+
+    @property
+    def has_track(self) -> bool:
+        """True when the file has an audio stream (possibly digital silence)."""
+        return self.spec.audio != "none"
 
     @property
     def has_audio(self) -> bool:
-        return self.spec.audio != "none"
+        """True when the clip has sound to sync on: an audio stream that is not digital silence."""
+        return self.spec.audio not in ("none", "silent")
 
     @property
     def distinct_motion(self) -> bool:
         """True when the picture alone can place this clip (non-repeating, shared motion)."""
-        return self.spec.video == "blobs"
+        return self.spec.video in ("blobs", "stage", "party")
 
     @property
     def post_processed(self) -> bool:
         """True when a synthetic clip needs an ffmpeg pass after ``evaluation.synth``."""
         return (self.audio_codec, self.audio_bitrate_kbps, self.scale, self.video_noise,
-                self.perspective) != ("aac", 128, 1.0, 0, 0.0)  # fmt: skip
+                self.perspective, self.crf) != ("aac", 128, 1.0, 0, 0.0, None)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -273,6 +287,350 @@ def _field(rng: _Rng, look: Look) -> _Case:
     return ("field",), clips
 
 
+# Hard presets (tune, heldout) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    """What differs between the tune and heldout worlds (see the module docstring)."""
+
+    song: str
+    crowd: str
+    traffic: str
+    scene: str
+    rt60_s: tuple[float, float]
+    drr_db: tuple[float, float]  # an ordinary room microphone
+    far_drr_db: tuple[float, float]  # a distant microphone
+    zoom: tuple[float, float]
+    roll_deg: tuple[float, float]
+    shake: tuple[float, float]
+    kbps: tuple[int, ...]
+    crf: tuple[int, int]
+    exposure_lag_s: tuple[float, float]
+    blur_px: tuple[float, float]
+    wind_db: tuple[float, float]
+    drift_steps: tuple[int, int]  # drift in whole _PPM_STEPs (20.8 ppm)
+
+    @property
+    def event(self) -> str:
+        return f"{self.song}+{self.crowd}+cheers"
+
+
+_TUNE = _Style(song="song_a", crowd="crowd", traffic="traffic", scene="stage",
+               rt60_s=(0.3, 0.8), drr_db=(0.0, 6.0), far_drr_db=(-6.0, -2.0),
+               zoom=(0.7, 0.95), roll_deg=(1.0, 3.0), shake=(0.008, 0.02), kbps=(48, 64),
+               crf=(32, 37), exposure_lag_s=(0.3, 0.8), blur_px=(0.8, 1.5),
+               wind_db=(-26.0, -18.0), drift_steps=(6, 10))  # fmt: skip
+_HELDOUT = _Style(song="song_b", crowd="crowd_b", traffic="traffic_b", scene="party",
+                  rt60_s=(0.7, 1.3), drr_db=(-3.0, 3.0), far_drr_db=(-10.0, -6.0),
+                  zoom=(0.5, 0.8), roll_deg=(3.0, 6.0), shake=(0.015, 0.035), kbps=(32, 40),
+                  crf=(38, 44), exposure_lag_s=(0.8, 1.5), blur_px=(1.5, 2.5),
+                  wind_db=(-18.0, -10.0), drift_steps=(11, 14))  # fmt: skip
+_PORTRAIT = {"width": 180, "height": 320}
+
+
+def _u(rng: _Rng, r: tuple[float, float], nd: int = 2) -> float:
+    return round(float(rng.uniform(*r)), nd)
+
+
+def _hc(look: Look, st: _Style, start_s: float, duration_s: float, **kw: object) -> CameraSpec:
+    """A camera of the hard presets: the style's scene and event sound unless ``kw`` says else."""
+    return look.cam(start_s, duration_s, **({"video": st.scene, "audio_kind": st.event} | kw))
+
+
+def _around(rng: _Rng, d: float, frac: float = 0.35) -> float:
+    """An offset within +-``frac`` of ``d``, at least 1 s from 0."""
+    return round(float(rng.choice([-1, 1]) * rng.uniform(1.0, max(frac * d, 1.5))), 3)
+
+
+def _room(rng: _Rng, st: _Style, *, far: bool = False) -> dict[str, object]:
+    """A room microphone (``far``: a distant one, the direct path well below the reverb)."""
+    lo, hi = st.rt60_s
+    if far:
+        return dict(rt60_s=_u(rng, ((lo + hi) / 2, hi)), drr_db=_u(rng, st.far_drr_db, 1),
+                    gain_db=_u(rng, (-16.0, -10.0), 1), lowpass_hz=float(round(rng.uniform(
+                        3000, 5000))), noise_db=_u(rng, (-52.0, -46.0), 1))  # fmt: skip
+    return dict(rt60_s=_u(rng, st.rt60_s), drr_db=_u(rng, st.drr_db, 1),
+                noise_db=_u(rng, (-60.0, -50.0), 1))  # fmt: skip
+
+
+def _view(rng: _Rng, st: _Style, *, portrait: bool = False) -> dict[str, object]:
+    """Another viewpoint: zoomed in off-centre (the view stays inside the scene) and rolled."""
+    zoom = _u(rng, st.zoom)
+    half_w = zoom * (0.5 * 180 / 320 * 0.75 if portrait else 0.5)
+    cx = _u(rng, (half_w + 0.02, 1 - half_w - 0.02), 3) if half_w < 0.48 else 0.5
+    cy = _u(rng, (zoom / 2 + 0.01, 1 - zoom / 2 - 0.01), 3) if zoom < 0.96 else 0.5
+    roll = _u(rng, st.roll_deg, 1) * float(rng.choice([-1, 1]))
+    return dict(zoom=zoom, center=(cx, cy), roll_deg=roll) | (_PORTRAIT if portrait else {})
+
+
+def _h_song(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """The song alone: sections repeat note for note, so only small variations and the picture
+    tell one chorus from the next."""
+    d = rng.uniform(*look.clip_s)
+    kw = {"audio_kind": st.song}
+    return ("song",), [
+        ClipPlan(_hc(look, st, 0.0, d, noise_db=-60.0, **kw)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, **_room(rng, st))),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **kw), audio_bitrate_kbps=64),
+    ]
+
+
+def _h_song_static(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """The song over a still picture: nothing but the song's small variations can place it."""
+    d = rng.uniform(*look.clip_s)
+    kw = {"audio_kind": st.song, "video": "static"}
+    return ("song", "repetitive"), _plans(_hc(look, st, 0.0, d, **kw),
+                                          _hc(look, st, _around(rng, d), d, **kw))  # fmt: skip
+
+
+def _h_crowd(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    kw = {"audio_kind": st.crowd}
+    return ("crowd",), [ClipPlan(_hc(look, st, 0.0, d, **kw)),
+                        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, **_room(rng, st))),
+                        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, gain_db=-6.0,
+                                     noise_db=-50.0), audio_codec="mp3",
+                                 audio_bitrate_kbps=int(rng.choice(st.kbps)))]  # fmt: skip
+
+
+def _h_traffic(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    kw = {"audio_kind": st.traffic}
+    return ("traffic",), [ClipPlan(_hc(look, st, 0.0, d, **kw)),
+                          ClipPlan(_hc(look, st, _around(rng, d), d, **kw, noise_db=-45.0)),
+                          ClipPlan(_hc(look, st, _around(rng, d), d, **kw,
+                                       wind_db=_u(rng, st.wind_db, 1)))]  # fmt: skip
+
+
+def _h_reverb(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    return ("reverb",), _plans(_hc(look, st, 0.0, d, noise_db=-60.0),
+                               *(_hc(look, st, _around(rng, d), d, **_room(rng, st))
+                                 for _ in range(2)))  # fmt: skip
+
+
+def _h_distant(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    far = [ClipPlan(_hc(look, st, _around(rng, d), d, **_room(rng, st, far=True)),
+                    audio_bitrate_kbps=int(rng.choice(st.kbps))) for _ in range(2)]  # fmt: skip
+    return ("distant_mic", "reverb"), [ClipPlan(_hc(look, st, 0.0, d, noise_db=-60.0)), *far]
+
+
+def _h_cheap(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    soft = _hc(look, st, _around(rng, d), d, band_hz=(300.0, 3400.0), clip_mode="soft",
+               drive_db=_u(rng, (12.0, 18.0), 1), noise_db=-50.0)  # fmt: skip
+    hard = _hc(look, st, _around(rng, d), d, band_hz=(float(round(rng.uniform(250, 400))),
+               float(round(rng.uniform(3000, 3800)))), agc=True, clip_mode="hard",
+               drive_db=_u(rng, (2.0, 6.0), 1))  # fmt: skip
+    pumped = _hc(look, st, _around(rng, d), d, agc=True, noise_db=-48.0)
+    return ("cheap_mic", "clipping", "agc"), [
+        ClipPlan(_hc(look, st, 0.0, d)), ClipPlan(soft, audio_bitrate_kbps=64),
+        ClipPlan(hard, audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps))),
+        ClipPlan(pumped, audio_bitrate_kbps=64),
+    ]  # fmt: skip
+
+
+def _h_codec(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    a = _hc(look, st, _around(rng, d), d)
+    b = _hc(look, st, _around(rng, d), d, sample_rate_hz=44100, **_room(rng, st))
+    c = _hc(look, st, _around(rng, d), d, channels=2)
+    return ("low_bitrate",), [ClipPlan(_hc(look, st, 0.0, d)),
+                              ClipPlan(a, audio_codec="mp3", audio_bitrate_kbps=32),
+                              ClipPlan(b, audio_codec="aac", audio_bitrate_kbps=32),
+                              ClipPlan(c, audio_codec="mp3",
+                                       audio_bitrate_kbps=int(rng.choice(st.kbps)))]  # fmt: skip
+
+
+def _h_wind(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """Action cameras: wind gusts, handling knocks, hard clipping, shake, a wide view."""
+    d = rng.uniform(*look.clip_s)
+    action = _hc(look, st, _around(rng, d), d, wind_db=_u(rng, st.wind_db, 1), handling=True,
+                 clip_mode="hard", drive_db=_u(rng, (6.0, 12.0), 1),
+                 shake=_u(rng, st.shake, 3) * 1.5, fps=60.0)  # fmt: skip
+    bar = _hc(look, st, _around(rng, d), d, wind_db=_u(rng, st.wind_db, 1) + 4.0,
+              clip_mode="hard", drive_db=6.0, shake=_u(rng, st.shake, 3))  # fmt: skip
+    return ("wind", "action_cam", "shake", "clipping"), [
+        ClipPlan(_hc(look, st, 0.0, d)), ClipPlan(action, audio_bitrate_kbps=64),
+        ClipPlan(bar, audio_bitrate_kbps=int(rng.choice(st.kbps)))]  # fmt: skip
+
+
+def _h_muted(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    return ("muted", "no_audio"), _plans(
+        _hc(look, st, 0.0, d),
+        _hc(look, st, _around(rng, d), d, audio="none"),
+        _hc(look, st, _around(rng, d), d, audio="silent"),
+        _hc(look, st, _around(rng, d), d),
+    )
+
+
+def _h_shared_music(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """Two strangers beside three syncable cameras: one shares only the song (heard at another
+    moment of it, over another crowd and scene), one shares nothing."""
+    d = rng.uniform(*look.clip_s)
+    shift = round(float(rng.uniform(20.0, 50.0)) * float(rng.choice([-1, 1])), 3)
+    stranger = _hc(look, st, _around(rng, d), d, audio="shared_music", video="unrelated",
+                   song_shift_s=shift, **_room(rng, st))  # fmt: skip
+    nobody = _hc(look, st, _around(rng, d), d, audio="unrelated", video="unrelated")
+    return ("shared_music", "unsyncable", "many_cameras"), [
+        ClipPlan(_hc(look, st, 0.0, d)), ClipPlan(_hc(look, st, _around(rng, d), d)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **_room(rng, st))),
+        ClipPlan(stranger, audio_bitrate_kbps=64), ClipPlan(nobody)]  # fmt: skip
+
+
+def _h_viewpoint(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    return ("viewpoint", "portrait"), [
+        ClipPlan(_hc(look, st, 0.0, d)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **_view(rng, st))),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **_view(rng, st)),
+                 perspective=_u(rng, (0.06, 0.14), 3)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **_view(rng, st, portrait=True))),
+    ]  # fmt: skip
+
+
+def _h_shake(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    return ("shake", "rolling_shutter"), _plans(
+        _hc(look, st, 0.0, d),
+        *(_hc(look, st, _around(rng, d), d, shake=_u(rng, st.shake, 3),
+              rolling_shutter=_u(rng, (0.5, 0.9)), **_view(rng, st)) for _ in range(2)),
+    )  # fmt: skip
+
+
+def _h_exposure(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    return ("auto_exposure", "light_switch"), _plans(
+        _hc(look, st, 0.0, d, exposure_lag_s=_u(rng, st.exposure_lag_s)),
+        *(_hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, st.exposure_lag_s))
+          for _ in range(2)),
+    )  # fmt: skip
+
+
+def _h_quality(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    return ("blur", "sensor_noise", "low_quality"), [
+        ClipPlan(_hc(look, st, 0.0, d)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, blur_px=_u(rng, st.blur_px)),
+                 video_noise=int(rng.integers(10, 20)), crf=int(rng.integers(*st.crf))),
+        ClipPlan(_hc(look, st, _around(rng, d), d, blur_px=_u(rng, st.blur_px)), scale=0.5,
+                 crf=int(rng.integers(*st.crf))),
+    ]  # fmt: skip
+
+
+def _h_long_ref(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """Short phone clips inside a 90 s reference, up to 75 s into it."""
+    ref = _hc(look, st, 0.0, 90.0, noise_db=-60.0)
+    starts = (rng.uniform(3, 12), rng.uniform(32, 45), rng.uniform(62, 73))
+    others = [ClipPlan(_hc(look, st, round(float(t), 3), 15.0, **_room(rng, st)),
+                       audio_bitrate_kbps=int(rng.choice(st.kbps))) for t in starts]  # fmt: skip
+    return ("long_ref", "long_offset"), [ClipPlan(ref), *others]
+
+
+def _h_edge(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """Offsets of 19-20 s with ~30 % overlap: the edge of the old +-20 s search."""
+    late, early = _u(rng, (19.0, 20.0), 3), -_u(rng, (19.0, 20.0), 3)
+    d = round(late / 0.7, 3)
+    return ("edge_offset", "partial_overlap"), _plans(
+        _hc(look, st, 0.0, d), _hc(look, st, late, d),
+        _hc(look, st, early, round(-early / 0.7, 3), **_room(rng, st)))  # fmt: skip
+
+
+def _h_far(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """Offsets of 30-40 s with 10-15 s in common."""
+    late = _u(rng, (30.0, 34.0), 3)
+    early = -_u(rng, (30.0, 34.0), 3)
+    return ("long_offset",), _plans(
+        _hc(look, st, 0.0, 45.0), _hc(look, st, late, 25.0, **_room(rng, st)),
+        _hc(look, st, early, round(-early + _u(rng, (10.0, 14.0)), 3)))  # fmt: skip
+
+
+def _h_drift(rng: _Rng, look: Look, st: _Style) -> _Case:
+    take_s = rng.uniform(*look.drift_take_s)
+    fast, slow = (int(rng.integers(st.drift_steps[0], st.drift_steps[1] + 1)) for _ in range(2))
+    a = _hc(look, st, _around(rng, 20.0), take_s, drift_ppm=round(fast * _PPM_STEP, 6))
+    b = _hc(look, st, _around(rng, 20.0), 0.5 * take_s, drift_ppm=round(-slow * _PPM_STEP, 6),
+            **_room(rng, st))  # fmt: skip
+    return ("drift",), _plans(_hc(look, st, 0.0, take_s), a, b)
+
+
+def _h_unrelated(rng: _Rng, look: Look, st: _Style) -> _Case:
+    d = rng.uniform(*look.clip_s)
+    stranger = _hc(look, st, 0.0, d, audio="unrelated", video="unrelated")
+    return ("unsyncable",), _plans(_hc(look, st, 0.0, d), _hc(look, st, _around(rng, d), d),
+                                   stranger)  # fmt: skip
+
+
+def _h_field_many(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """Six cameras of one event that differ in everything at once."""
+    d = rng.uniform(*look.clip_s)
+    o = [_around(rng, d, 0.45) for _ in range(5)]
+    kb = int(rng.choice(st.kbps))
+    return ("field", "many_cameras"), [
+        ClipPlan(_hc(look, st, 0.0, d, noise_db=-60.0)),
+        ClipPlan(_hc(look, st, o[0], d, **_view(rng, st, portrait=True), agc=True,
+                     shake=_u(rng, st.shake, 3), exposure_lag_s=_u(rng, st.exposure_lag_s),
+                     band_hz=(300.0, 3400.0), fps=NTSC_FPS, **_room(rng, st)),
+                 audio_bitrate_kbps=kb, crf=int(rng.integers(*st.crf))),
+        ClipPlan(_hc(look, st, o[1], 0.8 * d, **_view(rng, st), **_room(rng, st, far=True),
+                     fps=25.0, sample_rate_hz=44100), audio_codec="mp3", audio_bitrate_kbps=kb,
+                 perspective=_u(rng, (0.05, 0.1), 3), video_noise=int(rng.integers(5, 12))),
+        ClipPlan(_hc(look, st, o[2], d, wind_db=_u(rng, st.wind_db, 1), handling=True,
+                     clip_mode="hard", drive_db=6.0, shake=1.5 * _u(rng, st.shake, 3),
+                     rolling_shutter=0.8, fps=60.0), audio_bitrate_kbps=64),
+        ClipPlan(_hc(look, st, o[3], 0.7 * d, blur_px=_u(rng, st.blur_px), clip_mode="soft",
+                     drive_db=14.0, **_room(rng, st)),
+                 crf=int(rng.integers(*st.crf)), scale=0.6, audio_bitrate_kbps=kb),
+        ClipPlan(_hc(look, st, o[4], d, audio="none", **_view(rng, st))),
+    ]  # fmt: skip
+
+
+def _h_field_night(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """A night event: lights switch, exposure lags, rooms ring, one stranger shares the song."""
+    d = rng.uniform(*look.clip_s)
+    lag = st.exposure_lag_s
+    stranger = _hc(look, st, _around(rng, d), d, audio="shared_music", video="unrelated",
+                   song_shift_s=_u(rng, (25.0, 45.0), 3), agc=True)  # fmt: skip
+    return ("field", "shared_music", "auto_exposure", "reverb"), [
+        ClipPlan(_hc(look, st, 0.0, d, exposure_lag_s=_u(rng, lag), **_room(rng, st))),
+        ClipPlan(_hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, lag), agc=True,
+                     **_view(rng, st), **_room(rng, st, far=True)), audio_bitrate_kbps=48,
+                 video_noise=int(rng.integers(12, 22))),
+        ClipPlan(_hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, lag),
+                     shake=_u(rng, st.shake, 3), **_view(rng, st, portrait=True),
+                     band_hz=(300.0, 3400.0), clip_mode="soft", drive_db=10.0),
+                 audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps)),
+                 crf=int(rng.integers(*st.crf))),
+        ClipPlan(stranger, audio_bitrate_kbps=64),
+    ]  # fmt: skip
+
+
+def _h_field_street(rng: _Rng, look: Look, st: _Style) -> _Case:
+    """A street event: traffic and a crowd over music from a bar, offsets of 20-40 s."""
+    kind = f"{st.traffic}+{st.crowd}+{st.song}"
+    d = rng.uniform(35.0, 45.0)
+    late, early = _u(rng, (21.0, 28.0), 3), -_u(rng, (18.0, 25.0), 3)
+    return ("field", "traffic", "long_offset"), [
+        ClipPlan(_hc(look, st, 0.0, d, audio_kind=kind)),
+        ClipPlan(_hc(look, st, late, 25.0, audio_kind=kind, wind_db=_u(rng, st.wind_db, 1),
+                     shake=_u(rng, st.shake, 3), **_view(rng, st)),
+                 audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps))),
+        ClipPlan(_hc(look, st, early, 35.0, audio_kind=kind, **_room(rng, st, far=True),
+                     **_view(rng, st, portrait=True)), crf=int(rng.integers(*st.crf))),
+        ClipPlan(_hc(look, st, _around(rng, d), 20.0, audio_kind=kind, audio="unrelated",
+                     video="unrelated")),
+    ]  # fmt: skip
+
+
+_HARD = (_h_song, _h_song_static, _h_crowd, _h_traffic, _h_reverb, _h_distant, _h_cheap,
+         _h_codec, _h_wind, _h_muted, _h_shared_music, _h_viewpoint, _h_shake, _h_exposure,
+         _h_quality, _h_long_ref, _h_edge, _h_far, _h_drift, _h_unrelated, _h_field_many,
+         _h_field_night, _h_field_street)  # fmt: skip
+
+
 _ONE_EACH = (_offset_range, _subframe, _partial_overlap, _durations, _fps_mix, _rate_mix,
              _channels, _room_mic, _viewpoint, _no_audio, _near_silence, _repetitive_sound,
              _repetitive_all, _drift, _unsyncable, _speech)  # fmt: skip
@@ -281,6 +639,7 @@ _FULL_COUNTS = ((_offset_range, 8), (_subframe, 4), (_partial_overlap, 4), (_dur
                 (_no_audio, 2), (_near_silence, 3), (_repetitive_sound, 2), (_repetitive_all, 2),
                 (_drift, 2), (_unsyncable, 3), (_speech, 4), (_field, 4))  # fmt: skip
 _TINY = (_subframe, _room_mic, _no_audio, _unsyncable)
+_HARD_LOOK = Look(320, 240, (15.0, 25.0), (100.0, 120.0))
 _PRESETS: dict[str, tuple[Look, tuple[_Builder, ...]]] = {
     "tiny": (Look(160, 120, (6.0, 8.0), (20.0, 20.0)), _TINY),
     "small": (Look(160, 120, (8.0, 12.0), (60.0, 66.0)), _ONE_EACH),
@@ -288,12 +647,17 @@ _PRESETS: dict[str, tuple[Look, tuple[_Builder, ...]]] = {
         Look(320, 240, (20.0, 45.0), (300.0, 420.0)),
         tuple(b for b, count in _FULL_COUNTS for _ in range(count)),
     ),
+    "tune": (_HARD_LOOK, tuple(functools.partial(b, st=_TUNE) for b in _HARD)),
+    "heldout": (_HARD_LOOK, tuple(functools.partial(b, st=_HELDOUT) for b in _HARD)),
 }
+# The hard presets draw their cases from their own random streams and worlds: case n of "tune"
+# uses np.random.default_rng([seed, 7001, n]) and world seed 10000 + n, "heldout" 9002 and 20000.
+_HARD_STREAMS = {"tune": (7001, 10_000), "heldout": (9002, 20_000)}
 PRESETS = tuple(_PRESETS)
 
 
 def preset_cases(preset: str, *, seed: int = 0) -> tuple[CasePlan, ...]:
-    """The cases of ``preset`` ("tiny", "small" or "full") for world ``seed``.
+    """The cases of ``preset`` ("tiny", "small", "full", "tune" or "heldout") for world ``seed``.
 
     Returns
     -------
@@ -311,10 +675,14 @@ def preset_cases(preset: str, *, seed: int = 0) -> tuple[CasePlan, ...]:
         raise ValueError(f"seed must be >= 0, got {seed}")
     look, builders = _PRESETS[preset]
     cases = []
+    stream, world = _HARD_STREAMS.get(preset, (None, 0))
     for number, build in enumerate(builders, start=1):
-        tags, clips = build(np.random.default_rng([seed, number]), look)
+        entropy = [seed, number] if stream is None else [seed, stream, number]
+        tags, clips = build(np.random.default_rng(entropy), look)
+        world_seed = {"world_seed": world + number} if stream is not None else {}
         named = tuple(
-            replace(c, spec=replace(c.spec, name=f"cam{k}")) for k, c in enumerate(clips, start=1)
+            replace(c, spec=replace(c.spec, name=f"cam{k}", **world_seed))
+            for k, c in enumerate(clips, start=1)
         )
         cases.append(CasePlan(number=number, tags=tags, clips=named))
     return tuple(cases)
