@@ -15,6 +15,18 @@ not connected to the reference by the remaining pairs are left unplaced (``NaN``
 A placed video's confidence is that of its most reliable chain to the reference (the best path's
 weakest pair); its residual is the RMS disagreement of the pairs that touch it (0 when no pair is
 redundant, i.e. there is nothing to disagree with).
+
+Loops (``loops=True``)
+----------------------
+With three or more videos, pairs that close a loop (``A->B + B->C = A->C`` within twice the
+largest tolerance of the three) are independent evidence that each is right: two wrong peaks
+almost never agree. Before thresholding, each pair's confidence ``c`` becomes
+``1 - (1 - c) * prod(1 - c1 * c2)`` over the loops it closes, ``c1, c2`` the other two pairs'
+confidences, so a pair of weak but consistent evidence can pass and pairs of a loop that only
+repetition makes consistent (all weak) gain little. After the solve, a video's
+``loop_residual`` is the largest closure error of the kept loops through it, and ``disputed`` the
+confidence of the strongest pair through it that was voted out for disagreeing by more than
+``dispute_s``: the caller lowers that video's confidence and says so, never averaging.
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ from numpy.typing import NDArray
 from syncengine.confidence import SYNCED_THRESHOLD
 from syncengine.errors import ParameterError
 
-__all__ = ["Pair", "Solution", "solve"]
+__all__ = ["Pair", "Solution", "loop_support", "solve"]
 
 Pair = tuple[int, int, float, float]  # (i, j, value_j_minus_i, confidence)
 
@@ -41,9 +53,49 @@ class Solution:
     residual: NDArray[np.float64]  # [shape=(n,)], NaN where unplaced
     inliers: tuple[Pair, ...]
     outliers: tuple[Pair, ...]
+    loop_residual: NDArray[np.float64] | None = None  # [shape=(n,)], NaN where no loop
+    loops: NDArray[np.int64] | None = None  # [shape=(n,)], kept loops through each video
+    disputed: NDArray[np.float64] | None = None  # [shape=(n,)], 0 where nothing disagreed
 
     def placed(self, k: int) -> bool:
         return bool(np.isfinite(self.values[k]))
+
+
+def _triangles(pairs: Sequence[Pair]) -> list[tuple[tuple[int, int, int], float]]:
+    """Every loop of three pairs: (their indices in ``pairs``, closure error ab + bc - ac)."""
+    key = {}
+    for e, (i, j, _, _) in enumerate(pairs):
+        key[(min(i, j), max(i, j))] = e
+
+    def value(a: int, b: int) -> float:  # offset_b - offset_a
+        i, j, v, _ = pairs[key[(min(a, b), max(a, b))]]
+        return v if (i, j) == (a, b) else -v
+
+    nodes = sorted({k for i, j, _, _ in pairs for k in (i, j)})
+    out = []
+    for x, a in enumerate(nodes):
+        for y in range(x + 1, len(nodes)):
+            b = nodes[y]
+            if (a, b) not in key:
+                continue
+            for c in nodes[y + 1 :]:
+                if (a, c) in key and (b, c) in key:
+                    closure = value(a, b) + value(b, c) - value(a, c)
+                    out.append(((key[(a, b)], key[(b, c)], key[(a, c)]), closure))
+    return out
+
+
+def loop_support(pairs: Sequence[Pair], limits: Sequence[float]) -> list[float]:
+    """Each pair's confidence raised by the loops of three it closes (see the module docstring)."""
+    miss = [1.0 - min(1.0, max(0.0, p[3])) for p in pairs]
+    for (e1, e2, e3), closure in _triangles(pairs):
+        if abs(closure) > 2 * max(limits[e1], limits[e2], limits[e3]):
+            continue
+        c = [pairs[e][3] for e in (e1, e2, e3)]
+        for k, e in enumerate((e1, e2, e3)):
+            others = c[(k + 1) % 3] * c[(k + 2) % 3]
+            miss[e] *= 1.0 - min(1.0, max(0.0, others))
+    return [1.0 - m for m in miss]
 
 
 def _reachable(n: int, pairs: Sequence[Pair], reference: int) -> set[int]:
@@ -114,6 +166,8 @@ def solve(
     outlier_s: float | Sequence[float] = 0.1,
     min_confidence: float = SYNCED_THRESHOLD,
     precision: Sequence[float] | None = None,
+    loops: bool = False,
+    dispute_s: float = 0.04,
 ) -> Solution:
     """Solve offsets of ``n`` videos from pairwise measurements.
 
@@ -133,6 +187,10 @@ def solve(
         Per pair, a relative inverse variance multiplying its confidence in the least-squares
         weight (e.g. 1 for an audio lag, 0.0025 for a 20x less precise visual lag), so a coarse
         measurement cannot pull a clip that a precise one already placed. Default: all 1.
+    loops : bool
+        Use loops of three pairs as evidence (see the module docstring).
+    dispute_s : float
+        A voted-out pair that disagrees by more than this disputes the videos it touches.
 
     Returns
     -------
@@ -149,6 +207,9 @@ def solve(
     limits = [outlier_s] * len(pairs) if isinstance(outlier_s, int | float) else list(outlier_s)
     if len(limits) != len(pairs):
         raise ParameterError(f"{len(limits)} outlier limits for {len(pairs)} pairs")
+    if loops:
+        support = loop_support(pairs, limits)
+        pairs = [(i, j, v, c) for (i, j, v, _), c in zip(pairs, support, strict=True)]
     keep = [e for e, p in enumerate(pairs) if p[3] >= min_confidence]
     kept, kept_w = [pairs[e] for e in keep], [weights[e] for e in keep]
     kept_lim = [limits[e] for e in keep]
@@ -172,10 +233,25 @@ def solve(
         residual[k] = float(np.sqrt(np.mean(np.square(r)))) if r else 0.0
     confidence = _widest_paths(n, kept, reference)
     confidence[~np.isfinite(values)] = 0.0
+    loop_residual = np.full(n, np.nan)
+    loop_count = np.zeros(n, dtype=np.int64)
+    for tri, closure in _triangles(kept):
+        for k in {v for e in tri for v in kept[e][:2]}:
+            loop_count[k] += 1
+            loop_residual[k] = np.nanmax([loop_residual[k], abs(closure)])
+    disputed = np.zeros(n)
+    for i, j, v, c in outliers:
+        if np.isfinite(values[i]) and np.isfinite(values[j]) and abs(values[j] - values[i] - v) \
+                > dispute_s:
+            for k in (i, j):
+                disputed[k] = max(disputed[k], c)
     return Solution(
         values=values,
         confidence=np.clip(confidence, 0.0, 1.0),
         residual=residual,
         inliers=tuple(kept),
         outliers=tuple(outliers),
+        loop_residual=loop_residual,
+        loops=loop_count,
+        disputed=disputed,
     )

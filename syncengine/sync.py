@@ -138,7 +138,8 @@ def _solve(n: int, pairs: Sequence[PairEstimate], ref: int) -> align.Solution:
     tuples = [(p.i, p.j, p.lag_s, p.confidence) for p in pairs]
     precision = [_PRECISION[p.method] for p in pairs]
     limits = [_OUTLIER_S[p.method] for p in pairs]
-    return align.solve(n, tuples, reference=ref, outlier_s=limits, precision=precision)
+    return align.solve(n, tuples, reference=ref, outlier_s=limits, precision=precision,
+                       loops=True)
 
 
 def estimate_offsets(
@@ -295,15 +296,23 @@ def _video_offset(
     if diff is not None and diff > AGREEMENT_S:
         notes.append(f"sound and picture disagree by {diff:.3f} s; check this clip in the player")
     conf = conf or 0.0
+    disputed = float(main.disputed[k]) if main.disputed is not None else 0.0
+    if disputed > 0 and not is_ref:
+        conf *= 1.0 - disputed  # contradicting evidence is never averaged away
+        notes.append("its pairs with the other clips disagree by more than a frame; check this "
+                     "clip in the player")  # fmt: skip
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
     if not synced:
         notes.append("no reliable match with the other clips: not synced")
     drift_ppm, _ = _value(drift, k)
     residual = float(main.residual[k]) if np.isfinite(main.residual[k]) else None
+    loop = main.loop_residual[k] if main.loop_residual is not None else np.nan
     return VideoOffset(
         filename=info.filename, path=info.path, offset_s=offset if synced else None,
         confidence=conf, band=band(conf), synced=synced, is_reference=is_ref,
         audio_offset_s=a_off, audio_confidence=a_conf, visual_offset_s=v_off,
         visual_confidence=v_conf, audio_video_diff_s=diff, drift_ppm=drift_ppm,
         residual_s=residual, duration_s=info.duration_s, notes=tuple(notes),
+        loop_residual_s=float(loop) if np.isfinite(loop) and offset is not None else None,
+        loops_closed=int(main.loops[k]) if main.loops is not None and offset is not None else 0,
     )  # fmt: skip

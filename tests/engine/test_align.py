@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from syncengine.align import solve
+from syncengine.align import loop_support, solve
 from syncengine.errors import ParameterError
 
 TRUE = [0.0, 1.5, -2.0, 3.25, 0.75]
@@ -70,3 +70,34 @@ def test_a_pair_outside_the_reference_component_does_not_break_the_solve() -> No
     sol = solve(5, pairs, outlier_s=0.04)
     assert sol.values[1] == pytest.approx(1.5) and sol.values[4] == pytest.approx(0.75)
     assert np.isnan(sol.values[2]) and np.isnan(sol.values[3]) and sol.outliers == ()
+
+
+def test_loops_that_close_raise_each_pair_by_the_others_evidence() -> None:
+    closing = [(0, 1, 1.0, 0.5), (1, 2, 2.0, 0.5), (0, 2, 3.001, 0.5)]
+    # each pair: 1 - (1 - 0.5) * (1 - 0.5 * 0.5) = 0.625, by hand
+    assert loop_support(closing, [0.005] * 3) == pytest.approx([0.625] * 3)
+    broken = [(0, 1, 1.0, 0.5), (1, 2, 2.0, 0.5), (0, 2, 3.5, 0.5)]
+    assert loop_support(broken, [0.005] * 3) == pytest.approx([0.5] * 3)
+    # orientation: (2, 1) measures offset_1 - offset_2 = -2.0
+    flipped = [(0, 1, 1.0, 0.2), (2, 1, -2.0, 0.9), (0, 2, 3.0, 0.9)]
+    assert loop_support(flipped, [0.005] * 3)[0] == pytest.approx(1 - 0.8 * (1 - 0.81))
+
+
+def test_a_weak_pair_confirmed_by_a_loop_places_its_clip() -> None:
+    pairs = [(0, 1, 1.0, 0.15), (1, 2, 2.0, 0.9), (0, 2, 3.0, 0.9)]
+    plain = solve(3, pairs, outlier_s=0.005)
+    looped = solve(3, pairs, outlier_s=0.005, loops=True)
+    assert plain.values[1] == pytest.approx(1.0) and looped.values[1] == pytest.approx(1.0)
+    assert looped.loops.tolist() == [1, 1, 1] and looped.loop_residual[1] == pytest.approx(0.0)
+    # the weak pair now closes the loop: 1 - 0.85 * (1 - 0.81) = 0.8385
+    assert looped.inliers[0][3] == pytest.approx(0.8385)
+    assert looped.disputed.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_pairs_that_contradict_around_a_loop_dispute_the_clips_they_touch() -> None:
+    pairs = [(0, 1, 1.0, 0.9), (1, 2, 2.0, 0.9), (0, 2, 3.5, 0.6), (0, 3, 0.5, 0.9),
+             (3, 2, 2.5, 0.9)]  # fmt: skip
+    sol = solve(4, pairs, outlier_s=0.005, loops=True)
+    assert [p[:3] for p in sol.outliers] == [(0, 2, 3.5)]
+    assert sol.values[2] == pytest.approx(3.0)
+    assert sol.disputed[2] == pytest.approx(0.6) and sol.disputed[1] == 0.0
