@@ -76,6 +76,9 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
         allow_null=True, help_text="the manual offset when set, else the estimate"
     )
     warnings = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField(
+        help_text="why the engine could not place this video (its first note); null when synced"
+    )
 
     class Meta:
         model = VideoOffset
@@ -83,13 +86,17 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
             "video_id", "video_name", "is_reference", "synced", "offset_s", "confidence",
             "band", "audio_offset_s", "audio_confidence", "visual_offset_s",
             "visual_confidence", "audio_video_diff_s", "drift_ppm", "residual_s", "notes",
-            "warnings", "manual_offset_s", "manual_updated_at", "effective_offset_s",
+            "warnings", "reason", "manual_offset_s", "manual_updated_at", "effective_offset_s",
         ]  # fmt: skip
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, offset: VideoOffset) -> list[str]:
         return present.offset_rows([offset])[0].warnings
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reason(self, offset: VideoOffset) -> str | None:
+        return present.not_synced_reason(offset)
 
 
 class ResultsOutputSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ __all__ = [
     "DISAGREEMENT_S",
     "LOW_CONFIDENCE",
     "OffsetRow",
+    "not_synced_reason",
     "offset_rows",
     "player_json",
     "player_video_json",
@@ -96,6 +97,18 @@ class OffsetRow:
     disagree: bool
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+def not_synced_reason(o: VideoOffset) -> str | None:
+    """Why the engine could not place this clip (``None`` when it did).
+
+    The engine's notes on a clip list its most specific reason first (an error such as "no
+    audio track" before its closing "not synced" note), so the first note is the reason.
+    """
+    if o.synced:
+        return None
+    return str(o.notes[0]) if o.notes else "no reliable match with the other clips"
 
 
 def _disagree(o: VideoOffset) -> bool:
@@ -135,6 +148,7 @@ def offset_rows(offsets: list[VideoOffset]) -> list[OffsetRow]:
             disagree=_disagree(o),
             warnings=_warnings(o),
             notes=[str(n) for n in o.notes],
+            reason=not_synced_reason(o),
         )
         for o in offsets
     ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from projects import errors, services
 from projects.api.runs import ALREADY_FINISHED
 from projects.models import SyncRun
-from projects.views.present import SIGN_CONVENTION
+from projects.views.present import SIGN_CONVENTION, WARN_NOT_SYNCED
 from tests.api.base import ApiTestCase
 
 
@@ -120,6 +120,38 @@ class RunApiTests(ApiTestCase):
         assert body["status"] == "failed" and body["error_code"] == "no_audio_stream"
         assert "'noaudio.mp4' has no audio track" in body["error_message"]
         assert errors.ENGINE_HINTS["no_audio_stream"] in body["error_message"]
+
+    def test_a_clip_without_sound_is_not_synced_with_its_reason_and_the_others_are(self) -> None:
+        project, run = self.synced_run("a", "b_late", "noaudio", method="audio")
+        results = self.call("GET", reverse("api-run-results", args=[run.pk])).json()
+        assert results["run"]["status"] == "done" and results["run"]["error_code"] == ""
+        by_name = {o["video_name"]: o for o in results["offsets"]}
+        assert by_name["a.mp4"]["effective_offset_s"] == 0.0
+        assert by_name["b_late.mov"]["effective_offset_s"] == pytest.approx(1.25, abs=0.005)
+        for name in ("a.mp4", "b_late.mov"):
+            assert by_name[name]["synced"] and by_name[name]["reason"] is None
+        lonely = by_name["noaudio.mp4"]
+        assert lonely["synced"] is False and lonely["band"] == "poor"
+        assert lonely["offset_s"] is None and lonely["effective_offset_s"] is None
+        assert lonely["audio_offset_s"] is None and lonely["visual_offset_s"] is None
+        assert lonely["reason"].startswith("'noaudio.mp4' has no audio track")
+        assert lonely["reason"] in lonely["notes"] and WARN_NOT_SYNCED in lonely["warnings"]
+
+    def test_with_auto_a_clip_without_sound_gets_a_result_and_if_placed_within_a_frame(
+        self,
+    ) -> None:
+        project, run = self.synced_run("a", "b_late", "noaudio", method="auto")
+        results = self.call("GET", reverse("api-run-results", args=[run.pk])).json()
+        by_name = {o["video_name"]: o for o in results["offsets"]}
+        assert set(by_name) == {"a.mp4", "b_late.mov", "noaudio.mp4"}
+        lonely = by_name["noaudio.mp4"]
+        assert lonely["audio_offset_s"] is None  # no sound to measure
+        if lonely["synced"]:  # from the picture alone
+            frame_s = 1 / project.videos.get(original_name="noaudio.mp4").fps
+            assert abs(lonely["offset_s"] - self.clips.truth_s("noaudio")) <= frame_s
+            assert lonely["reason"] is None
+        else:
+            assert lonely["offset_s"] is None and lonely["reason"]
 
     def test_another_user_or_anonymous_cannot_see_or_start_runs(self) -> None:
         project = self.project_with("a", "b_late")

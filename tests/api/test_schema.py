@@ -54,6 +54,17 @@ class SchemaTests(TestCase):
         listing = paths["/api/v1/projects/"]["get"]
         assert [p["name"] for p in listing["parameters"]] == ["page", "page_size"]
 
+    def test_runs_search_the_whole_overlap_by_default_and_results_say_why_a_clip_failed(
+        self,
+    ) -> None:
+        schemas = self.schema()["components"]["schemas"]
+        start = schemas["RunStartInputRequest"]
+        assert "max_offset_s" not in start.get("required", [])
+        assert start["properties"]["max_offset_s"]["nullable"] is True
+        assert "the whole overlap" in start["properties"]["max_offset_s"]["description"]
+        reason = schemas["OffsetOutput"]["properties"]["reason"]
+        assert reason["type"] == "string" and reason["nullable"] is True
+
     def test_the_docs_page_uses_local_assets_only(self) -> None:
         page = self.client.get(reverse("api-docs"))
         assert page.status_code == 200

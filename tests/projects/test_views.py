@@ -317,6 +317,34 @@ class ViewTests(BaseTestCase):
         self.assertContains(page, "&#x27;noaudio.mp4&#x27; has no audio track")
         self.assertContains(page, errors.ENGINE_HINTS["no_audio_stream"].replace("'", "&#x27;"))
 
+    def test_a_clip_without_sound_is_not_synced_with_its_reason_and_the_others_are(self) -> None:
+        project = self.project_with("a", "b_late", "noaudio")
+        self.client.force_login(self.owner)
+        with self.captureOnCommitCallbacks(execute=True):
+            data = {"method": "audio", "reference": project.videos.first().pk}
+            self.client.post(reverse("run-start", args=[project.pk]), data)
+        run = project.runs.get()
+        assert run.status == SyncRun.Status.DONE, run.error_message
+        results = self.client.get(reverse("run-results", args=[run.pk])).json()
+        by_name = {o["name"]: o for o in results["offsets"]}
+        assert by_name["a.mp4"]["synced"] and by_name["a.mp4"]["offset_s"] == 0.0
+        assert by_name["b_late.mov"]["synced"]
+        assert by_name["b_late.mov"]["offset_s"] == pytest.approx(1.25, abs=0.005)
+        lonely = by_name["noaudio.mp4"]
+        assert not lonely["synced"] and lonely["offset_s"] is None
+        assert "audio" in lonely["reason"] and lonely["reason"] == lonely["notes"][0]
+        assert by_name["a.mp4"]["reason"] is None and by_name["b_late.mov"]["reason"] is None
+
+        html = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
+        row, notes = html.split('data-video-name="noaudio.mp4"')[1].split("</tr>")[:2]
+        assert '<span class="bad">no</span>' in row and "<td class=\"num offset\">—" in row
+        assert "<strong>Not synced:</strong> &#x27;noaudio.mp4&#x27; has no audio track" in notes
+        assert present.WARN_NOT_SYNCED in notes
+        for name in ("a.mp4", "b_late.mov"):
+            row = html.split(f'data-video-name="{name}"')[1].split("</tr>")[0]
+            assert '<span class="ok">yes</span>' in row
+        assert "Not synced:" not in html.split('data-video-name="noaudio.mp4"')[0]
+
     def test_debug_plots_are_shown_and_stay_inside_media_root(self) -> None:
         project, run = self._synced_project()
         self._urls(project, run)  # writes plots/pair_0_1.png and lists it on the run
