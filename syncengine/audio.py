@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 import scipy.ndimage
 from numpy.typing import NDArray
 
@@ -41,7 +42,7 @@ from syncengine.confidence import (
 )
 from syncengine.errors import ClipTooShort, ParameterError, SilentAudio
 from syncengine.types import AudioTrack, Curve, LagEstimate
-from syncengine.xcorr import correlate_window, refine_peak
+from syncengine.xcorr import correlate_window, refine_peak, whiten_spectrum
 
 __all__ = ["CURVE_POINTS", "PreparedAudio", "check_audio", "estimate_audio_lag", "pool_curve",
            "prepare_audio"]  # fmt: skip
@@ -49,6 +50,13 @@ __all__ = ["CURVE_POINTS", "PreparedAudio", "check_audio", "estimate_audio_lag",
 CURVE_POINTS = 2000  # most points kept of a debug curve (LagEstimate.curve, SyncResult.motion)
 
 COARSE_RATE_HZ = 4000
+#: Lags within +-NEAR_S are searched at COARSE_RATE_HZ; beyond, a scout curve at SCOUT_RATE_HZ
+#: over every lag names SCOUT_CANDIDATES places, each searched at COARSE_RATE_HZ +-CANDIDATE_S.
+NEAR_S = 10.0
+SCOUT_RATE_HZ = 500
+SCOUT_CHUNK_S = 24.0
+SCOUT_CANDIDATES = 4
+CANDIDATE_S = 0.5
 REFINE_WINDOW_S = 15.0
 CHUNK_S = 10.0
 DRIFT_BUDGET_PPM = 300.0
@@ -63,10 +71,11 @@ _DECIMATOR_TAPS = 31  # per unit of decimation factor, each side
 
 @dataclass(frozen=True)
 class PreparedAudio:
-    """A checked track and its copy at ``COARSE_RATE_HZ``, made once per video."""
+    """A checked track and its copies at ``COARSE_RATE_HZ`` and ``SCOUT_RATE_HZ``, made once."""
 
     track: AudioTrack
     coarse: NDArray[np.float32]
+    scout: NDArray[np.float32] | None = None
 
 
 def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
@@ -100,7 +109,22 @@ def prepare_audio(track: AudioTrack, *, filename: str = "clip") -> PreparedAudio
     rate = track.sample_rate_hz
     if rate % COARSE_RATE_HZ:
         raise ParameterError(f"analysis rate {rate} Hz is not a multiple of {COARSE_RATE_HZ} Hz")
-    return PreparedAudio(track=track, coarse=_decimate(track.samples, rate // COARSE_RATE_HZ))
+    coarse = _decimate(track.samples, rate // COARSE_RATE_HZ)
+    return PreparedAudio(track=track, coarse=coarse, scout=_envelope(coarse))
+
+
+def _envelope(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Log energy of the pre-emphasised signal per ``1 / SCOUT_RATE_HZ`` frame, mean removed.
+
+    An envelope, not a low-passed signal: a cheap microphone's 300 Hz high-pass leaves nothing
+    below 250 Hz, but every band's onsets and pauses show in its energy.
+    """
+    step = COARSE_RATE_HZ // SCOUT_RATE_HZ
+    n = (x.size - 1) // step
+    d = np.diff(x)[: n * step].reshape(n, step)
+    energy = np.einsum("ij,ij->i", d, d) / step
+    env = np.log(energy + 1e-10 + 1e-4 * float(np.median(energy))).astype(np.float32)
+    return env - np.float32(env.mean()) if env.size else env
 _EXCLUSION_S = 0.0025
 #: Half-width of the peak's main lobe for confidence: a room's early reflections (5-30 ms, up
 #: to ~50 ms in a hall) make side peaks of the true match, not competitors.
@@ -153,11 +177,12 @@ def _lag_window(
 
 
 def _coarse_curve(
-    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lo: int, hi: int
+    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lo: int, hi: int,
+    rate_hz: int = COARSE_RATE_HZ, chunk_s: float = CHUNK_S,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], int]:
-    """|GCC-PHAT| at ``COARSE_RATE_HZ`` for lags ``lo..hi``, tolerant of clock drift.
+    """|GCC-PHAT| at ``rate_hz`` for lags ``lo..hi``, tolerant of clock drift.
 
-    A long ``oth`` is cut into ``CHUNK_S`` chunks, each correlated against the part of ``ref``
+    A long ``oth`` is cut into ``chunk_s`` chunks, each correlated against the part of ``ref``
     it can reach; each chunk's curve is max-pooled over the lag spread that a ``DRIFT_BUDGET_PPM``
     clock drift could cause at its distance from the middle, then the curves are summed. Without
     this a 100 ppm drift smears a 10-minute peak over 60 ms and it drowns in noise.
@@ -165,11 +190,11 @@ def _coarse_curve(
     Returns the GCC-PHAT curve, the unwhitened overlap-normalised curve (for the ambiguity
     check), and the half-width (samples) of the peak's lobe that drift may widen it to.
     """
-    band = (_BAND[0] / (COARSE_RATE_HZ / 2), _BAND[1])
-    chunk = int(CHUNK_S * COARSE_RATE_HZ)
+    band = (_BAND[0] / (rate_hz / 2), _BAND[1])
+    chunk = int(chunk_s * rate_hz)
     budget = DRIFT_BUDGET_PPM * 1e-6
-    base = max(2, int(_EXCLUSION_S * COARSE_RATE_HZ))
-    plain_band = (_PLAIN_LOW_HZ / (COARSE_RATE_HZ / 2), _BAND[1])
+    base = max(2, int(_EXCLUSION_S * rate_hz))
+    plain_band = (min(_PLAIN_LOW_HZ / (rate_hz / 2), 0.5), _BAND[1])
     if oth.size <= 2 * chunk:
         corr = correlate_window(
             ref, oth, min_lag=lo, max_lag=hi, band_fraction=band, plain_band_fraction=plain_band
@@ -184,7 +209,7 @@ def _coarse_curve(
         u = k * chunk
         piece = oth[u : (u + chunk if k < n_chunks - 1 else oth.size)]
         r0, r1 = max(0, lo + u), min(ref.size, hi + u + piece.size)
-        if r1 - r0 < COARSE_RATE_HZ:
+        if r1 - r0 < rate_hz:
             continue
         corr = correlate_window(
             ref[r0:r1], piece, min_lag=lo + u - r0, max_lag=hi + u - r0, band_fraction=band,
@@ -199,6 +224,79 @@ def _coarse_curve(
         acc[corr.lags + r0 - u - lo] += vals
         acc_plain[corr.lags + r0 - u - lo] += plain
     return acc, acc_plain, base + int(budget * (mid + chunk))
+
+
+def _scout_curve(
+    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lo: int, hi: int
+) -> NDArray[np.float32]:
+    """|GCC-PHAT| of two scout envelopes over lags ``lo..hi``, chunk by chunk of ``oth`` (drift).
+
+    Every chunk can reach the whole of ``ref``, so ``ref``'s spectrum is computed once.
+    """
+    chunk = int(SCOUT_CHUNK_S * SCOUT_RATE_HZ)
+    n_chunks = max(1, oth.size // chunk)
+    longest = oth.size - (n_chunks - 1) * chunk
+    nfft = scipy.fft.next_fast_len(ref.size + longest, real=True)
+    ref_spec = scipy.fft.rfft(ref, nfft)
+    lags = np.arange(lo, hi + 1)
+    acc = np.zeros(lags.size, dtype=np.float32)
+    budget = DRIFT_BUDGET_PPM * 1e-6
+    for k in range(n_chunks):
+        u = k * chunk
+        piece = oth[u : (u + chunk if k < n_chunks - 1 else oth.size)]
+        cross = whiten_spectrum(ref_spec * np.conj(scipy.fft.rfft(piece, nfft)), beta=1.0)
+        full = np.abs(scipy.fft.irfft(cross, nfft)).astype(np.float32)
+        vals = full[(lags + u) % nfft]  # chunk at u: lag L of the clip is lag L + u of the chunk
+        spread = int(budget * abs(u + piece.size / 2 - oth.size / 2))
+        if spread:
+            vals = scipy.ndimage.maximum_filter1d(vals, 2 * spread + 1)
+        acc += vals
+    return acc
+
+
+def _search(
+    ref: PreparedAudio, oth: PreparedAudio, *, lo: int, hi: int
+) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float32], int]:
+    """The coarse curve over lags ``lo..hi`` (coarse samples), coarse-to-fine when wide.
+
+    Lags within ``NEAR_S`` are all measured at ``COARSE_RATE_HZ``. When the window reaches
+    further, a scout curve at ``SCOUT_RATE_HZ`` covers every lag and its ``SCOUT_CANDIDATES``
+    best peaks outside the near window are measured at ``COARSE_RATE_HZ`` too, so the whole
+    overlap costs little more than the near window while a far peak or a far repeat (the next
+    chorus) still reaches the statistics. Returns (lags, curve, plain, lobe half-width): the
+    measured pieces in lag order, separated by zeros, so every statistic sees one curve.
+    """
+    near = int(NEAR_S * COARSE_RATE_HZ)
+    n_lo, n_hi = max(lo, -near), min(hi, near)
+    if ref.scout is None or oth.scout is None or (n_lo == lo and n_hi == hi):
+        curve, plain, exclusion = _coarse_curve(ref.coarse, oth.coarse, lo=lo, hi=hi)
+        return np.arange(lo, hi + 1), curve, plain, exclusion
+    step = COARSE_RATE_HZ // SCOUT_RATE_HZ
+    s_lo, s_hi = -(-lo // step), hi // step
+    scout = _scout_curve(ref.scout, oth.scout, lo=s_lo, hi=s_hi)
+    s_lags = np.arange(s_lo, s_hi + 1) * step
+    half = int(CANDIDATE_S * COARSE_RATE_HZ)
+    scout[(s_lags >= n_lo - half) & (s_lags <= n_hi + half)] = 0.0  # measured finely anyway
+    spans = [(n_lo, n_hi)] if n_lo <= n_hi else []
+    for _ in range(SCOUT_CANDIDATES):
+        k = int(np.argmax(scout))
+        if scout[k] <= 0:
+            break
+        c = int(s_lags[k])
+        spans.append((max(lo, c - half), min(hi, c + half)))
+        scout[np.abs(s_lags - c) <= 4 * half] = 0.0
+    spans.sort()
+    pieces, lags_out, exclusion = [], [], 0
+    gap = np.zeros(1, dtype=np.float32)
+    for a, b in spans:
+        curve, plain, exclusion = _coarse_curve(ref.coarse, oth.coarse, lo=a, hi=b)
+        pieces.append((curve, plain))
+        lags_out.append(np.arange(a, b + 1))
+    # One zero between pieces, at the lag just past each piece, keeps lobes from joining.
+    curve = np.concatenate([x for c, _ in pieces for x in (c, gap)])[:-1]
+    plain = np.concatenate([x for _, p in pieces for x in (p, gap)])[:-1]
+    lags = np.concatenate([x for lg in lags_out for x in (lg, lg[-1:] + 1)])[:-1]
+    return lags, curve, plain, exclusion
 
 
 def pool_curve(
@@ -319,9 +417,9 @@ def estimate_audio_lag(
         ref_c.size, oth_c.size, rate_hz=COARSE_RATE_HZ, max_lag_s=max_lag_s,
         min_overlap_s=min_overlap_s,
     )
-    curve, plain, exclusion = _coarse_curve(ref_c, oth_c, lo=lo, hi=hi)
+    lags, curve, plain, exclusion = _search(reference, other, lo=lo, hi=hi)
     stats = peak_statistics(curve, exclusion=max(exclusion, int(LOBE_S * COARSE_RATE_HZ)))
-    coarse_lag = (lo + stats.index) * factor
+    coarse_lag = int(lags[stats.index]) * factor
     overlap_s = _overlap_s(coarse_lag / rate, ref_s, oth_s)
     plain_ratio = ambiguity_ratio(
         plain, index=stats.index, exclusion=max(exclusion, int(_AMBIGUITY_S * COARSE_RATE_HZ))
@@ -355,7 +453,7 @@ def estimate_audio_lag(
         margin_z=stats.margin_z,
         overlap_s=overlap_s,
         drift_ppm=drift_ppm,
-        curve=pool_curve(np.arange(lo, hi + 1) / COARSE_RATE_HZ, curve),
+        curve=pool_curve(lags / COARSE_RATE_HZ, curve),
         features=features,
     )
 
