@@ -327,6 +327,10 @@ def tag_table_rows(by_tag: dict[str, dict[str, dict[str, Any]]]) -> list[list[st
     return rows
 
 
+def _ms(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def _compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[str, str]:
     """("ahead" | "tied" | "behind", why) of one row against a peer's on the same tag."""
     worse, better = [], []
@@ -342,7 +346,7 @@ def _compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[str, str]:
         return "ahead", ", ".join(better)
     a, b = ours["mae_ms"], peer["mae_ms"]
     if np.isfinite(a) and np.isfinite(b) and a != b:
-        return ("ahead" if a < b else "behind"), f"MAE {a:.3g} vs {b:.3g} ms"
+        return ("ahead" if a < b else "behind"), f"MAE {_ms(a)} vs {_ms(b)} ms"
     return "tied", "equal on every count"
 
 
@@ -430,6 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         records = [c for c in stored["calls"] if c["tool"] in tools
                    and _selected({"id": c["case_id"], "tags": c["tags"]}, wanted)]  # fmt: skip
         status = {t: stored["rows"].get(t, {}).get("unavailable") for t in tools}
+        if stored.get("results_created") == results.get("created") and "syncsite_source" in stored:
+            source = stored["syncsite_source"]  # the same Syncsite runs as when the peers ran
     else:
         status = {t: peer_available(t, python=peer_python(t, args.peers_python)) for t in tools}
         records = run_peers(manifest, root, tools=[t for t in tools if status[t] is None],
@@ -451,7 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nBy tag:\n{format_table(TAG_HEADER, tag_cells)}\n\n{verdict}")
     (root / "peers.json").write_text(json.dumps(json_ready(
         {"preset": args.preset, "engine_version": results.get("engine_version"),
-         "syncsite_source": source, "peers_python": args.peers_python, "rows": rows,
+         "syncsite_source": source, "results_created": results.get("created"),
+         "peers_python": args.peers_python, "rows": rows,
          "by_tag": by_tag, "calls": records}), indent=1) + "\n")  # fmt: skip
     (root / "peers.md").write_text(
         f"Measured with `python -m evaluation.compare_peers --preset {args.preset}` "

@@ -247,6 +247,9 @@ def test_main_measures_syncsite_and_a_peer_in_one_invocation(tiny_dataset, capsy
     assert row["Syncsite audio"]["unrelated_refused_n"] == 1
     assert row["Syncsite audio"]["right_n"] == 1 and row["Syncsite audio"]["wrong_n"] == 0
     assert "- Syncsite audio: ahead of every peer on 1/1 tags (overall: ahead)" in out
+    assert cp.main([*argv, "--reuse"]) == 0  # re-scoring keeps "measured in one run"
+    md = (tiny_dataset / "tiny" / "peers.md").read_text()
+    assert ", measured in this run; 2 peer calls)." in md.splitlines()[0]
 
 
 def test_it_takes_every_preset_of_evaluation_presets(tmp_path, capsys):
