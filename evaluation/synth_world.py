@@ -14,9 +14,10 @@ Conventions
   world time ``t + song_shift_s``; every other layer uses ``seed``. So a recording of another
   event (another ``seed``) can share the song, heard at another moment (``song_shift_s``).
 - A song is a sequence of sections (intro, verse, chorus, ...) of whole bars at a fixed tempo; each
-  section *type* has one note pattern that every occurrence plays note for note, with small
-  per-bar variation (velocity, +-4 ms timing, a few dropped notes) seeded by the absolute bar, so
-  the second chorus is a near copy of the first. The whole song loops after ``song_length_s``.
+  section *type* has one note pattern that every occurrence plays note for note, on the same
+  sample grid (a produced track: no timing jitter), with small per-bar variation (+-10 % note
+  velocity, 4 % of notes dropped) seeded by the absolute bar, so the second chorus is a near copy
+  of the first. The whole song loops after ``song_length_s``.
 - Output is mono float64, not clipped (``evaluation.synth`` clips after the microphone).
 """
 
@@ -35,6 +36,7 @@ __all__ = ["LAYERS", "SongLayout", "is_layered", "layered_audio", "song_layout"]
 _RATE = 48000
 _INDEX_BIAS = 1 << 40
 _ROOM_TONE_STD = 0.002
+_DROP_P = 0.04  # share of a song's notes that a bar leaves out
 _Event = tuple[int, NDArray[np.float64]]  # (absolute onset sample, samples)
 
 
@@ -241,19 +243,17 @@ def _song_bar(song_seed: int, style: str, bar_abs: int) -> list[_Event]:
     events: list[_Event] = []
     gains = {"lead": 0.16, "chords": 0.06, "bass": 0.13}
     for part, k, beat, semi, length in _section_pattern(song_seed, style, section, bars):
-        if k != bar or var.random() < 0.04:
+        if k != bar or var.random() < _DROP_P:
             continue
         instrument = {"lead": st.lead, "chords": st.chords, "bass": st.bass}[part]
         f_hz = st.root_hz * 2.0 ** (semi / 12.0)
         note = _cached_note(instrument, round(f_hz, 3), round(length * lay.beat_s, 4))
-        jitter = int(var.integers(-190, 191))  # +-4 ms of human timing
-        events.append((bar0 + round(beat * beat_n) + jitter,
-                       gains[part] * var.uniform(0.8, 1.2) * note))  # fmt: skip
+        events.append((bar0 + round(beat * beat_n), gains[part] * var.uniform(0.9, 1.1) * note))
     drums = [] if section in ("intro", "c") and bar % 2 else st.drums
     for name, positions in drums:
         for pos in positions:
             hit = _cached_drum(name, song_seed)
-            events.append((bar0 + round(pos * beat_n), 0.22 * var.uniform(0.75, 1.15) * hit))
+            events.append((bar0 + round(pos * beat_n), 0.22 * var.uniform(0.9, 1.1) * hit))
     return events
 
 
