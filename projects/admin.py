@@ -61,7 +61,7 @@ class VideoOffsetInline(_ReadOnlyInline, admin.TabularInline):
     model = VideoOffset
     fields = ("video", "is_reference", "synced", "offset_s", "manual_offset_s", "confidence",
               "band", "audio_offset_s", "visual_offset_s", "audio_video_diff_s", "drift_ppm",
-              "residual_s")  # fmt: skip
+              "residual_s", "loop_residual_s", "loops_closed")  # fmt: skip
 
 
 class RenderOutputInline(_ReadOnlyInline, admin.TabularInline):

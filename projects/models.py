@@ -137,6 +137,14 @@ class VideoOffset(models.Model):
     audio_video_diff_s = models.FloatField(null=True, blank=True)
     drift_ppm = models.FloatField(null=True, blank=True)
     residual_s = models.FloatField(null=True, blank=True)
+    loop_residual_s = models.FloatField(
+        null=True, blank=True,
+        help_text="largest disagreement around the loops of three clips through this one, "
+                  "seconds; empty: no loop could be checked",
+    )  # fmt: skip
+    loops_closed = models.PositiveIntegerField(
+        default=0, help_text="loops of three clips through this one that were checked"
+    )
     notes = models.JSONField(default=list, blank=True)
     # The user's correction is kept apart from the estimate, which stays on record.
     manual_offset_s = models.FloatField(null=True, blank=True)

@@ -85,8 +85,9 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
         fields = [
             "video_id", "video_name", "is_reference", "synced", "offset_s", "confidence",
             "band", "audio_offset_s", "audio_confidence", "visual_offset_s",
-            "visual_confidence", "audio_video_diff_s", "drift_ppm", "residual_s", "notes",
-            "warnings", "reason", "manual_offset_s", "manual_updated_at", "effective_offset_s",
+            "visual_confidence", "audio_video_diff_s", "drift_ppm", "residual_s",
+            "loop_residual_s", "loops_closed", "notes", "warnings", "reason", "manual_offset_s",
+            "manual_updated_at", "effective_offset_s",
         ]  # fmt: skip
         read_only_fields = fields
 

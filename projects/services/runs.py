@@ -166,7 +166,8 @@ def sync_run_execute(*, run_id: int) -> None:
                 is_reference=v.is_reference, audio_offset_s=v.audio_offset_s,
                 audio_confidence=v.audio_confidence, visual_offset_s=v.visual_offset_s,
                 visual_confidence=v.visual_confidence, audio_video_diff_s=v.audio_video_diff_s,
-                drift_ppm=v.drift_ppm, residual_s=v.residual_s, notes=list(v.notes),
+                drift_ppm=v.drift_ppm, residual_s=v.residual_s,
+                loop_residual_s=v.loop_residual_s, loops_closed=v.loops_closed, notes=list(v.notes),
             )
             for v in result.videos
         ])  # fmt: skip

@@ -93,6 +93,9 @@ class OffsetRow:
     audio_visual_diff: str
     drift_ppm: str
     residual: str
+    loop_residual_s: float | None
+    loop_residual: str
+    loops_closed: int
     low_confidence: bool
     disagree: bool
     warnings: list[str] = field(default_factory=list)
@@ -144,6 +147,9 @@ def offset_rows(offsets: list[VideoOffset]) -> list[OffsetRow]:
             audio_visual_diff=_seconds(o.audio_video_diff_s, signed=False),
             drift_ppm="—" if o.drift_ppm is None else f"{o.drift_ppm:+.1f}",
             residual=_seconds(o.residual_s, signed=False, digits=4),
+            loop_residual_s=o.loop_residual_s,
+            loop_residual=_seconds(o.loop_residual_s, signed=False, digits=4),
+            loops_closed=o.loops_closed,
             low_confidence=o.confidence < LOW_CONFIDENCE,
             disagree=_disagree(o),
             warnings=_warnings(o),

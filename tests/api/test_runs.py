@@ -153,6 +153,24 @@ class RunApiTests(ApiTestCase):
         else:
             assert lonely["offset_s"] is None and lonely["reason"]
 
+    def test_each_clip_reports_its_loop_residual_in_the_api_and_on_the_run_page(self) -> None:
+        self.client.force_login(self.owner)
+        for names, loops in ((("a", "b_late", "c_early"), 1), (("a", "b_late"), 0)):
+            project, run = self.synced_run(*names)
+            results = self.call("GET", reverse("api-run-results", args=[run.pk])).json()
+            html = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
+            for o in results["offsets"]:
+                stored = run.offsets.get(video_id=o["video_id"])
+                assert o["loops_closed"] == stored.loops_closed == loops, o
+                assert o["loop_residual_s"] == stored.loop_residual_s
+                row = html.split(f'data-video-name="{o["video_name"]}"')[1].split("</tr>")[0]
+                cell = row.split('class="num loop-residual"')[1].split("</td>")[0]
+                if loops:  # one triangle: a->b + b->c against a->c, well within a frame
+                    assert 0 <= o["loop_residual_s"] < 1 / 30, o
+                    assert cell == f' title="1 loop checked">{o["loop_residual_s"]:.4f}', cell
+                else:  # two clips close no loop
+                    assert o["loop_residual_s"] is None and cell == ">—", cell
+
     def test_another_user_or_anonymous_cannot_see_or_start_runs(self) -> None:
         project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project, method="audio")

@@ -64,6 +64,8 @@ class SchemaTests(TestCase):
         assert "the whole overlap" in start["properties"]["max_offset_s"]["description"]
         reason = schemas["OffsetOutput"]["properties"]["reason"]
         assert reason["type"] == "string" and reason["nullable"] is True
+        loop = schemas["OffsetOutput"]["properties"]["loop_residual_s"]
+        assert loop["type"] == "number" and loop["nullable"] is True and loop["description"]
 
     def test_the_docs_page_uses_local_assets_only(self) -> None:
         page = self.client.get(reverse("api-docs"))
