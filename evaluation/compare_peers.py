@@ -6,14 +6,15 @@ Usage::
     python -m evaluation.offset_generation --preset PRESET
     python -m evaluation.compare_peers [--preset PRESET] [--out evaluation/output]
         [--tools syncstart,audalign,...] [--methods audio,visual,auto] [--syncsite run|results]
-        [--cases ID_OR_TAG,...] [--timeout 300] [--reuse]
+        [--max-offset none] [--cases ID_OR_TAG,...] [--timeout 300] [--reuse]
 
 ``PRESET`` is any of :data:`evaluation.presets.PRESETS`. By default (``--syncsite run``) one
 invocation measures everything: Syncsite's methods first (:func:`evaluation.run_batch.run_batch`,
-which rewrites ``results.json``), then each peer (syncstart, audalign with its default
-fingerprinting and with correlation, audio-offset-finder, and plain whole-clip GCC-PHAT, the
-textbook baseline of :mod:`evaluation.gcc_phat_peer`) on every (reference, other) pair of every
-case of ``<out>/<preset>/manifest.json``, one child process per call
+which rewrites ``results.json``; over the engine's default search range, the whole overlap, as
+the peers search, unless ``--max-offset`` says otherwise), then each peer (syncstart, audalign
+with its default fingerprinting and with correlation, audio-offset-finder, and plain whole-clip
+GCC-PHAT, the textbook baseline of :mod:`evaluation.gcc_phat_peer`) on every (reference, other)
+pair of every case of ``<out>/<preset>/manifest.json``, one child process per call
 (:mod:`evaluation.peer_runner`, under the peers' interpreter; GCC-PHAT under ours).
 ``--syncsite results`` reads an existing ``results.json`` instead; ``--reuse`` runs nothing and
 re-scores ``results.json`` and the calls stored in ``peers.json``. Prints the overall table, the
@@ -75,6 +76,7 @@ from evaluation.report import (
 )
 from evaluation.run_batch import run_batch
 from syncengine.media import ffmpeg_executable
+from syncengine.sync import DEFAULT_MAX_LAG_S
 
 __all__ = ["CONFIDENT_SCORE", "OWN_VENV_TOOLS", "REPO", "TAG_HEADER", "peer_available",
            "peer_python", "peer_scores", "run_pair", "run_peers", "table_rows", "tag_scores",
@@ -85,6 +87,7 @@ CONFIDENT_SCORE = {"audio-offset-finder": 10.0}  # documented: "Scores >10 imply
 _MODULES = {"syncstart": "syncstart", "audalign": "audalign", "audalign-correlation": "audalign",
             "audio-offset-finder": "audio_offset_finder", "gcc-phat": "numpy"}  # fmt: skip
 OWN_VENV_TOOLS = frozenset({"gcc-phat"})  # numpy only: runs under Syncsite's interpreter
+_DEFAULT_MAX_OFFSET = "none" if DEFAULT_MAX_LAG_S is None else str(DEFAULT_MAX_LAG_S)
 HEADER = ["tool / method", "MAE ms", "<=1 frame %", "failed %", "confident-but-wrong",
           "wall s", "wall incl. start-up s", "peak MB"]  # fmt: skip
 
@@ -399,7 +402,8 @@ def _syncsite_runs(args: argparse.Namespace, methods: list[str],
             return {"runs": [], "engine_version": None}, "not run"
         results = load_json(root / "results.json")
         return results, f"results.json of {results.get('created', 'unknown date')}"
-    results = run_batch(args.preset, out_dir=args.out, methods=methods,
+    max_lag_s = None if args.max_offset.lower() == "none" else float(args.max_offset)
+    results = run_batch(args.preset, out_dir=args.out, methods=methods, max_lag_s=max_lag_s,
                         cases=sorted(wanted) if wanted else None)  # fmt: skip
     return results, "measured in this run"
 
@@ -414,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="Syncsite methods; '' for none (default: audio,visual,auto)")
     parser.add_argument("--syncsite", choices=("run", "results"), default="run",
                         help="run Syncsite now (default) or read results.json")
+    parser.add_argument("--max-offset", default=_DEFAULT_MAX_OFFSET,
+                        help="Syncsite's search range in seconds, or 'none' for the whole overlap "
+                        f"(default {_DEFAULT_MAX_OFFSET}: the engine's, as the peers search)")
     parser.add_argument("--cases", default=None, help="case ids or tags, comma-separated")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per peer call")
     parser.add_argument("--peers-python", default=_default_python())

@@ -238,6 +238,7 @@ def test_main_measures_syncsite_and_a_peer_in_one_invocation(tiny_dataset, capsy
     assert stored["syncsite_source"] == "measured in this run"
     results = json.loads((tiny_dataset / "tiny" / "results.json").read_text())
     assert [r["method"] for r in results["runs"]] == ["audio"]
+    assert results["max_offset_s"] is None  # the engine's default range: the whole overlap
     assert [c["tool"] for c in stored["calls"]] == ["gcc-phat", "gcc-phat"]
     near, stranger = stored["calls"]
     assert near["est_offset_s"] == pytest.approx(near["true_offset_s"], abs=1 / 30)
