@@ -125,7 +125,7 @@ def wind_and_handling(
     rng = np.random.default_rng([*seed, 606])
     out = np.zeros(n)
     if wind_db is not None:
-        sos = signal.butter(2, 300.0, btype="lowpass", fs=_RATE, output="sos")
+        sos = signal.butter(4, 300.0, btype="lowpass", fs=_RATE, output="sos")
         wind = signal.sosfilt(sos, rng.standard_normal(n))
         wind /= np.sqrt(np.mean(wind**2)) + 1e-12
         # Gusts: a smooth random envelope, 0 to 1, changing over ~0.5-2 s.
