@@ -38,7 +38,8 @@ Conventions
   ``unrelated refused`` is refused / unrelated clips; MAE is over placed syncable clips.
 - "Ahead" (:func:`verdicts`): on a tag, a method is behind a peer that has a higher
   ``<=1 frame % of syncable``, fewer confidently wrong or more unrelated clips refused; it is
-  ahead of a peer it beats on one of these, or ties on all three with a lower MAE.
+  ahead of a peer it beats on one of these, or ties on all three with an MAE lower by more than
+  :data:`MAE_TIE_MS` (0.1 ms); equal counts and MAEs within 0.1 ms are a tie.
 - ``call_s`` is the tool call after import; ``process_s`` the child's whole life (interpreter
   start-up and imports); ``peak_memory_mb`` the child's peak RSS, or its largest descendant's
   (``os.wait4`` rusage, i.e. ``RUSAGE_CHILDREN`` of that one child). Syncsite's time is
@@ -276,6 +277,7 @@ def table_rows(rows: dict[str, dict[str, Any]]) -> list[list[str]]:
 TAG_HEADER = ["tag", "tool / method", "clips", "<=1 frame % of syncable", "refused %",
               "confidently wrong", "unrelated refused", "MAE ms"]  # fmt: skip
 ALL_TAGS = "all"
+MAE_TIE_MS = 0.1  # MAEs closer than this (under 1 % of a 60 fps frame) are a tie
 
 
 def _tag_summary(s: dict[str, float], *, has_confidence: bool) -> dict[str, Any]:
@@ -348,7 +350,7 @@ def _compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[str, str]:
     if better:
         return "ahead", ", ".join(better)
     a, b = ours["mae_ms"], peer["mae_ms"]
-    if np.isfinite(a) and np.isfinite(b) and a != b:
+    if np.isfinite(a) and np.isfinite(b) and abs(a - b) > MAE_TIE_MS:
         return ("ahead" if a < b else "behind"), f"MAE {_ms(a)} vs {_ms(b)} ms"
     return "tied", "equal on every count"
 

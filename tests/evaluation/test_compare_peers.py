@@ -184,7 +184,7 @@ def test_verdicts_rank_by_counts_then_by_mae():
         "drift": {"S": _summary(50.0, 0, nan, 1.0), "p": _summary(100.0, 0, nan, 9.0),
                   "q": _summary(50.0, 0, nan, 1.0)},
         "loops": {"S": _summary(0.0, 0, nan, nan), "p": _summary(0.0, 1, nan, 3000.0)},
-        "same": {"S": _summary(100.0, 0, nan, 1.0), "q": _summary(100.0, 0, nan, 1.0)},
+        "same": {"S": _summary(100.0, 0, nan, 1.0), "q": _summary(100.0, 0, nan, 1.09)},
         "lonely": {"S": _summary(100.0, 0, nan, 1.0)},  # no peer there: left out
     }  # fmt: skip
     got = cp.verdicts(by_tag, "S", ["p", "q"])
