@@ -137,21 +137,37 @@ class LogisticModel:
         coef = np.asarray(self.coef) / np.asarray(self.scale)
         return coef, float(self.intercept - coef @ np.asarray(self.mean))
 
-    def to_source(self) -> str:
-        """Python source of this model (a ``LogisticModel(...)`` call of literals, exact floats)."""
+    def to_source(self, *, indent: int = 0, width: int = 100) -> str:
+        """Python source of this model: a ``LogisticModel(...)`` call of literals.
 
-        def floats(values: Sequence[float]) -> str:
-            return "(" + "".join(f"{float(v)!r}, " for v in values).rstrip() + ")"
+        Floats are written with ``repr`` (they read back exactly); every line starts with
+        ``indent`` spaces and tuples wrap so that no line is longer than ``width``.
+        """
+        pad = " " * indent
 
-        return (
-            "LogisticModel(\n"
-            f"    feature_names={tuple(self.feature_names)!r},\n"
-            f"    coef={floats(self.coef)},\n"
-            f"    intercept={float(self.intercept)!r},\n"
-            f"    mean={floats(self.mean)},\n"
-            f"    scale={floats(self.scale)},\n"
-            ")"
-        )
+        def field(name: str, values: Sequence[object]) -> list[str]:
+            items = [repr(v) for v in values]
+            one = f"{pad}    {name}=({', '.join(items)}{',' if len(items) == 1 else ''}),"
+            if len(one) <= width:
+                return [one]
+            lines, line = [f"{pad}    {name}=("], f"{pad}       "
+            for item in items:
+                if len(line) + len(item) + 2 > width and line.strip():
+                    lines.append(line.rstrip())
+                    line = f"{pad}       "
+                line += f" {item},"
+            return [*lines, line.rstrip(), f"{pad}    ),"]
+
+        floats = [float(v) for v in self.coef], [float(v) for v in self.mean]
+        return "\n".join([
+            "LogisticModel(",
+            *field("feature_names", [str(n) for n in self.feature_names]),
+            *field("coef", floats[0]),
+            f"{pad}    intercept={float(self.intercept)!r},",
+            *field("mean", floats[1]),
+            *field("scale", [float(v) for v in self.scale]),
+            f"{pad})",
+        ])  # fmt: skip
 
 
 def _objective(w: F64, z1: F64, y: F64, penalty: F64) -> float:

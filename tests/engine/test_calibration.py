@@ -171,6 +171,21 @@ def test_predict_one_and_to_source_round_trip() -> None:
         model.predict_one({"a": 1.0})
 
 
+def test_to_source_wraps_many_features_within_the_line_length() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((300, 8)) * np.arange(1, 9) + 1 / 3
+    y = (x[:, 0] + x[:, 3] + rng.standard_normal(300)) > 0
+    names = [f"log_feature_number_{k}" for k in range(8)]
+    model = fit_logistic(x, y, feature_names=names)
+    source = model.to_source(indent=4)
+    assert max(len(line) for line in source.splitlines()) <= 100
+    assert source.splitlines()[-1] == "    )" and "\n        coef=(\n" in source
+    assert eval(source, {"LogisticModel": LogisticModel}) == model
+    single = fit_logistic([[0.0], [1.0], [2.0]], [0, 1, 1], feature_names=["x"]).to_source()
+    assert "feature_names=('x',)," in single
+    assert eval(single, {"LogisticModel": LogisticModel}).feature_names == ("x",)
+
+
 def test_logistic_fit_rejects_bad_input() -> None:
     with pytest.raises(ParameterError, match="single class"):
         fit_logistic([[1.0], [2.0]], [1, 1], feature_names=["a"])
