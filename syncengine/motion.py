@@ -26,19 +26,18 @@ from scipy.ndimage import median_filter
 from syncengine.audio import pool_curve
 from syncengine.confidence import confidence_from_stats, peak_statistics
 from syncengine.errors import ClipTooShort, ParameterError, StaticPicture
+from syncengine.motion_consensus import consensus_curve, prepare_columns
+from syncengine.motion_frame import NOISE_LEVEL, FramePairMeter
 from syncengine.types import LagEstimate, MotionSeries
-from syncengine.xcorr import correlate_window, refine_peak
+from syncengine.xcorr import refine_peak
 
-__all__ = ["estimate_visual_lag", "motion_series", "prepare_motion"]
+__all__ = ["NOISE_LEVEL", "estimate_visual_lag", "motion_series", "prepare_motion"]
 
 MIN_FRAMES = 10
 MIN_DURATION_S = 1.0
 #: ``change`` between two frames (gray levels, 0-255) below which nothing moved; a still picture
 #: through H.264 measures < 0.05, the slowest synthetic scenes > 0.05 in 90 % of frame pairs.
 STATIC_LEVEL = 0.25
-#: Per-pixel change, in gray levels, below which a pixel counts as noise (sensor noise, and the
-#: re-quantisation of a whole picture at each keyframe, which would otherwise tick like a clock).
-NOISE_LEVEL = 2.0
 #: Whitening exponent of the correlation (0: plain, 1: GCC-PHAT); see estimate_visual_lag.
 BETA = 0.5
 _HIGHPASS_S = 0.5
@@ -47,6 +46,10 @@ _SCALE_FLOOR = 1e-3  # log units; only guards against a constant series
 _MIN_OVERLAP_S = 2.0
 _MIN_OVERLAP_FRACTION = 0.3
 _PROGRESS_STEP = 0.02
+#: Region pairs kept in the consensus (those with the highest peaks); None keeps them all.
+_TOP_PAIRS: int | None = 8
+#: Weights of the whole-frame and the brightness pairs against one region pair's.
+_EXTRA_WEIGHTS = (2.0, 2.0)
 
 
 def motion_series(
@@ -111,9 +114,10 @@ def motion_series(
     if duration_s is not None:
         _check_positive("duration_s", duration_s)
     times_s: list[float] = []
-    values: list[float] = []
+    rows: list[NDArray[np.float32]] = []  # per frame pair: [local + |m|, m, cells...] per second
     peak_change = 0.0
     prev: NDArray[np.float32] | None = None
+    meter: FramePairMeter | None = None
     prev_t = -math.inf
     next_report = 0.0
     for t_s, gray in frames:
@@ -129,29 +133,26 @@ def motion_series(
         if prev is not None:
             if cur.shape != prev.shape:
                 raise ParameterError(f"frame size changed from {prev.shape} to {cur.shape}")
-            change = _frame_change(prev, cur)
+            if meter is None:
+                meter = FramePairMeter(cur.shape)
+            local, mean_change, cells = meter.measure(prev, cur)
+            change = local + abs(mean_change)
             peak_change = max(peak_change, change)
             times_s.append(0.5 * (prev_t + t_s))
-            values.append(change / (t_s - prev_t))
+            row = np.empty(2 + cells.size, dtype=np.float32)
+            row[0], row[1], row[2:] = change, mean_change, cells
+            rows.append(row / np.float32(t_s - prev_t))
         prev, prev_t = cur, t_s
         if progress is not None and duration_s is not None and t_s / duration_s >= next_report:
             progress(min(1.0, t_s / duration_s))
             next_report = t_s / duration_s + _PROGRESS_STEP
-    return _finish(times_s, values, peak_change, rate_hz=rate_hz, filename=filename,
+    return _finish(times_s, rows, peak_change, rate_hz=rate_hz, filename=filename,
                    progress=progress if duration_s is not None else None)  # fmt: skip
-
-
-def _frame_change(prev: NDArray[np.float32], cur: NDArray[np.float32]) -> float:
-    """Local motion plus global brightness change between two frames, gray levels."""
-    diff = cur - prev
-    shift = float(diff.mean())
-    local = np.abs(diff - shift) - NOISE_LEVEL
-    return float(np.maximum(local, 0.0).mean()) + abs(shift)
 
 
 def _finish(
     times_s: list[float],
-    values: list[float],
+    rows: list[NDArray[np.float32]],
     peak_change: float,
     *,
     rate_hz: float,
@@ -178,15 +179,20 @@ def _finish(
         )  # fmt: skip
     n_grid = max(1, math.floor(mid[-1] * rate_hz) + 1)
     grid_s = np.arange(n_grid, dtype=np.float64) / rate_hz
-    resampled = np.interp(grid_s, mid, np.asarray(values, dtype=np.float64))
+    table = np.stack(rows)
+    resampled = np.empty((n_grid, table.shape[1]), dtype=np.float32)
+    for k in range(table.shape[1]):
+        resampled[:, k] = np.interp(grid_s, mid, table[:, k])
     if progress is not None:
         progress(1.0)
     return MotionSeries(
-        values=resampled.astype(np.float32),
+        values=np.ascontiguousarray(resampled[:, 0]),
         rate_hz=float(rate_hz),
         start_s=0.0,
         fps=1.0 / frame_dt_s,
         frame_count=n_frames,
+        regions=np.ascontiguousarray(resampled[:, 2:]),
+        brightness=np.ascontiguousarray(resampled[:, 1]),
     )
 
 
@@ -326,12 +332,34 @@ def _lag_curve(
             f"for clips of {n / rate_hz:.2f} s and {m / rate_hz:.2f} s"
         )
     slow_fps = min(reference.fps, other.fps)
-    corr = correlate_window(a, b, min_lag=lo, max_lag=hi, beta=BETA,
-                            band_fraction=(0.0, min(1.0, slow_fps / rate_hz)))  # fmt: skip
-    overlap = (np.minimum(m, n - corr.lags) - np.maximum(0, -corr.lags)).astype(np.float64)
-    values = corr.values.astype(np.float64) / overlap
+    lags = np.arange(lo, hi + 1, dtype=np.int64)
+    band = min(1.0, slow_fps / rate_hz)
+    if reference.regions is None or other.regions is None:  # series without regions: one pair
+        values, _ = consensus_curve(a[:, None], b[:, None], lags=lags, beta=BETA,
+                                    band_fraction=band)  # fmt: skip
+    else:
+        cells_a, extra_a = _columns(reference, a)
+        cells_b, extra_b = _columns(other, b)
+        extra = [(x, y, w) for x, y, w in zip(extra_a, extra_b, _EXTRA_WEIGHTS, strict=False)]
+        values, _ = consensus_curve(cells_a, cells_b, lags=lags, beta=BETA, band_fraction=band,
+                                    extra=extra, top=_TOP_PAIRS)  # fmt: skip
+    overlap = (np.minimum(m, n - lags) - np.maximum(0, -lags)).astype(np.float64)
     exclusion = max(1, round(rate_hz / slow_fps))
-    return corr.lags, values, overlap, exclusion
+    return lags, values, overlap, exclusion
+
+
+def _columns(series: MotionSeries, whole: NDArray[np.float32]
+             ) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:  # fmt: skip
+    """Prepared region columns [shape=(n, k)] and the 1-D series (whole frame, brightness)."""
+    rate_hz = series.rate_hz
+    extra = [whole]
+    assert series.regions is not None
+    cells = prepare_columns(series.regions, rate_hz=rate_hz, highpass_s=_HIGHPASS_S)
+    if series.brightness is not None:
+        bright = prepare_columns(series.brightness[:, None], rate_hz=rate_hz,
+                                 highpass_s=_HIGHPASS_S, signed=True)  # fmt: skip
+        extra.append(bright[:, 0])
+    return cells, extra
 
 
 def _is_real(value: object) -> bool:

@@ -104,13 +104,22 @@ class AudioTrack:
 
 @dataclass(frozen=True)
 class MotionSeries:
-    """Motion energy on a uniform grid: ``values[k]`` is at file time ``start_s + k / rate_hz``."""
+    """Motion energy on a uniform grid: ``values[k]`` is at file time ``start_s + k / rate_hz``.
+
+    ``values`` is the whole picture's motion (for plots and the single-curve fallback);
+    ``regions`` [shape=(len(values), n_regions)], when present, holds the motion of each cell
+    of a grid over the frame with the camera's own shake removed, and ``brightness``
+    [shape=(len(values),)] the signed change of the frame's mean level per second (light
+    switches, flashes). Both are on the same grid as ``values``.
+    """
 
     values: NDArray[np.float32] = field(repr=False)
     rate_hz: float
     start_s: float
     fps: float
     frame_count: int
+    regions: NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+    brightness: NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
 
     @property
     def duration_s(self) -> float:
