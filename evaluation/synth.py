@@ -107,7 +107,8 @@ class CameraSpec:
     band-pass; ``agc`` automatic gain control; ``clip_mode`` ("soft"/"hard") clipping after
     ``drive_db``; ``wind_db`` wind gusts and ``handling`` handling noise. Picture
     (``synth_view``): ``zoom`` (visible fraction of the scene height, with ``center``),
-    ``roll_deg``, ``shake``, ``rolling_shutter``, ``exposure_lag_s`` and ``blur_px``.
+    ``roll_deg``, ``shake``, ``rolling_shutter``, ``exposure_lag_s`` and ``blur_px``;
+    ``unrelated_scene`` is the scene kind that ``video="unrelated"`` shows (another seed's).
     """
 
     name: str
@@ -146,6 +147,7 @@ class CameraSpec:
     rolling_shutter: float = 0.0
     exposure_lag_s: float = 0.0
     blur_px: float = 0.0
+    unrelated_scene: str = "blobs"
 
     def __post_init__(self) -> None:
         checks = {
@@ -177,6 +179,7 @@ class CameraSpec:
             "rolling_shutter": 0 <= self.rolling_shutter <= 1,
             "exposure_lag_s": self.exposure_lag_s >= 0,
             "blur_px": self.blur_px >= 0,
+            "unrelated_scene": self.unrelated_scene in VIDEO_KINDS,
         }
         for field, ok in checks.items():
             if not ok:
@@ -200,6 +203,7 @@ class CameraSpec:
         return (
             self.extended_picture or is_layered(self.audio_kind) or self.video in ("stage", "party")
             or self.audio == "shared_music" or self.world_seed != 0
+            or self.unrelated_scene != "blobs"
             or (self.rt60_s, self.band_hz, self.agc, self.clip_mode, self.wind_db, self.handling)
             != (None, None, False, None, None, False)
         )  # fmt: skip
@@ -287,7 +291,7 @@ def _capsule(x: NDArray[np.float64], spec: CameraSpec, *, seed: int) -> NDArray[
 
 def camera_frames(spec: CameraSpec, *, seed: int = 0) -> Iterator[NDArray[np.uint8]]:
     """The camera's RGB frames ``[shape=(height, width, 3)]``, lazily, ``spec.n_frames`` of them."""
-    kind = "blobs" if spec.video == "unrelated" else spec.video
+    kind = spec.unrelated_scene if spec.video == "unrelated" else spec.video
     seed += spec.world_seed
     scene_seed = seed + (_UNRELATED_SEED_OFFSET if spec.video == "unrelated" else 0)
     if spec.extended_picture:

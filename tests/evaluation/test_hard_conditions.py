@@ -337,6 +337,9 @@ def test_manifest_flags_of_muted_no_audio_and_stranger_clips(hard):
     strangers = [c for c in entry if c["true_offset_s"] is None]
     assert len(strangers) >= 1 and not any(c["syncable"] or c["distinct_motion"]
                                            for c in strangers)  # fmt: skip
+    # A stranger shows another party (another world's scene of the same kind), not old blobs.
+    scenes = {c.spec.unrelated_scene for c in shared.clips if c.spec.video == "unrelated"}
+    assert scenes == {"party"}
     views = next(c for c in hard["heldout"] if "viewpoint" in c.tags)
     assert all(c["distinct_motion"] for c in _entry(_Job(views, None), "hash")["clips"])
 
