@@ -11,6 +11,10 @@ every clip once through the engine (:mod:`syncengine.features`), and measures la
 - every pair of clips of one case, whole, and ``--windows`` more per pair with the second clip
   (sometimes both) cut to a random window of 15-100 % of its length, so short clips, small
   overlaps and pieces that miss the other clip entirely are all represented;
+- with probability ``REVERB_FRACTION``, both pieces of an audio pair are heard again through
+  rooms of their own (a random impulse response: RT60 0.4-1.5 s, discrete early reflections
+  5-40 ms, direct-to-reverberant ratio -10..+6 dB, direct path at lag 0), so the fit sees as
+  many halls and distant microphones as a real shoot has, not only the preset's rooms;
 - the windows that miss the other clip entirely share nothing and are negatives, with the
   preset's unrelated clips. (Clips of different cases are not used as negatives: every case of a
   preset is cut from one seeded world, so they may really share sound.)
@@ -59,6 +63,7 @@ AUDIO_RATE_HZ = 8000
 MOTION_RATE_HZ = 100.0
 L2 = 1e-2
 _MIN_WINDOW_S = 3.0
+REVERB_FRACTION = 0.4
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,24 @@ def _cut_motion(series: MotionSeries, t0_s: float, t1_s: float) -> MotionSeries:
     return replace(series, **cut)
 
 
+def _room(track: AudioTrack, rng: np.random.Generator) -> AudioTrack:
+    """``track`` heard through a random room (see the module docstring); the truth stays."""
+    from scipy import signal
+
+    rate = track.sample_rate_hz
+    rt60 = rng.uniform(0.4, 1.5)
+    t = np.arange(int(1.2 * rt60 * rate)) / rate
+    tail = rng.standard_normal(t.size) * np.exp(-t * 6.9 / rt60) * (t > 0.004)
+    tail *= np.sqrt(10 ** (-rng.uniform(-6.0, 10.0) / 10) / np.sum(tail**2))
+    ir = tail
+    ir[0] = 1.0
+    for delay_s in rng.uniform(0.005, 0.04, size=int(rng.integers(2, 7))):
+        ir[int(delay_s * rate)] += rng.uniform(0.2, 0.8) * rng.choice([-1.0, 1.0])
+    wet = signal.oaconvolve(track.samples.astype(np.float64), ir)[: track.samples.size]
+    wet *= np.std(track.samples) / (np.std(wet) + 1e-12)
+    return AudioTrack(wet.astype(np.float32), rate)
+
+
 def _truth(a: _Clip, b: _Clip, *, picture: bool, a0_s: float, b0_s: float) -> float | None:
     """Where ``b`` cut at ``b0_s`` starts on ``a`` cut at ``a0_s``'s timeline (clip clocks)."""
     ta, tb = (a.picture_truth_s, b.picture_truth_s) if picture else (a.truth_s, b.truth_s)
@@ -170,6 +193,8 @@ def _jobs(cases: list[list[_Clip]], *, windows: int, rng: np.random.Generator,
         for i in range(len(clips)):
             for j in range(i + 1, len(clips)):
                 a, b = clips[i], clips[j]
+                if a.truth_s is None and b.truth_s is None:
+                    continue  # two strangers may share their own world: no truth to score
                 jobs.append((a, b, (0.0, length(a)), (0.0, length(b)), "whole"))
                 for _ in range(windows):
                     wa = window(a) if rng.random() < 0.3 else (0.0, length(a))
@@ -195,8 +220,12 @@ def collect_pairs(root: Path, *, methods: Sequence[str] = ("audio", "visual"), w
             try:
                 if method == "audio":
                     assert a.audio is not None and b.audio is not None
+                    pa, pb = _cut_audio(a.audio, a0, a1), _cut_audio(b.audio, b0, b1)
+                    room = np.random.default_rng([seed, int(1e3 * (a0 + b0 + a1)), len(a.name)])
+                    if room.random() < REVERB_FRACTION:
+                        pa, pb = _room(pa, room), _room(pb, room)
                     e = estimate_audio_lag(
-                        _cut_audio(a.audio, a0, a1), _cut_audio(b.audio, b0, b1),
+                        pa, pb,
                         max_lag_s=None, estimate_drift=kind == "whole",
                     )  # fmt: skip
                 else:
@@ -265,19 +294,42 @@ def _pct(x: float) -> str:
     return "-" if math.isnan(x) else f"{100 * x:.1f} %"
 
 
+def _model_source(model: LogisticModel) -> str:
+    """``LogisticModel(...)`` source with 9 significant digits, lines within 100 columns."""
+
+    def tup(values: Sequence[float] | Sequence[str], fmt: str) -> str:
+        items = [format(v, fmt) if not isinstance(v, str) else repr(v) for v in values]
+        lines, line = [], ""
+        for item in items:
+            if len(line) + len(item) > 80:
+                lines.append(line.rstrip())
+                line = ""
+            line += item + ", "
+        lines.append(line.rstrip())
+        return "(\n" + "".join(f"            {x}\n" for x in lines) + "        )"
+
+    return (
+        "LogisticModel(\n"
+        f"        feature_names={tup(model.feature_names, '')},\n"
+        f"        coef={tup(model.coef, '.9g')},\n"
+        f"        intercept={model.intercept:.9g},\n"
+        f"        mean={tup(model.mean, '.9g')},\n"
+        f"        scale={tup(model.scale, '.9g')},\n"
+        "    )"
+    )
+
+
 def write_fit(models: dict[str, LogisticModel], *, command: str, path: Path = FIT_PATH) -> None:
     """Rewrite :mod:`syncengine.calibration_fit` with ``models`` (kept methods stay)."""
     from syncengine.calibration_fit import MODELS
 
     merged = dict(MODELS) | models
-    body = "".join(
-        f"    {method!r}: " + merged[method].to_source().replace("\n", "\n    ") + ",\n"
-        for method in sorted(merged)
-    )
+    body = "".join(f"    {m!r}: {_model_source(merged[m])},\n" for m in sorted(merged))
     path.write_text(
         '"""Fitted calibration of pair confidence: written by ``python -m evaluation.calibrate``.\n'
         "\n"
-        f"Do not edit by hand: refit with ``{command}``.\n"
+        "Do not edit by hand; refit with::\n\n"
+        f"    {command}\n\n"
         "Each model maps :func:`syncengine.confidence.design_row` of a pair's features to\n"
         "P(the pair's lag is within one frame of the truth), fitted on the tuning preset only.\n"
         '"""\n\n'

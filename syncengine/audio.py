@@ -57,6 +57,8 @@ SCOUT_RATE_HZ = 500
 SCOUT_CHUNK_S = 24.0
 SCOUT_CANDIDATES = 4
 CANDIDATE_S = 0.5
+COHERENCE_WINDOWS = 7
+COHERENCE_WINDOW_S = 2.0
 REFINE_WINDOW_S = 15.0
 CHUNK_S = 10.0
 DRIFT_BUDGET_PPM = 300.0
@@ -360,6 +362,45 @@ def _refine(
     return float(k + start - b0), confidence_from_stats(stats)
 
 
+def _coherence(
+    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lag_s: float, drift_ppm: float | None,
+    rate: int,
+) -> float:
+    """How much of the sound agrees at the lag: median over short windows of the PHAT peak.
+
+    In ``COHERENCE_WINDOWS`` windows of ``COHERENCE_WINDOW_S`` spread over the overlap, the
+    GCC-PHAT value at the best lag within +-5 ms of the expected one (offset plus drift), divided
+    by its value for identical signals: the band-averaged cosine of the phase difference, 1 when
+    everything in the band matches, ~0.01-0.05 for unrelated sound. A clip that shares only the
+    background music (the same song at another moment) matches on the music's bins alone and
+    scores far lower than a camera hearing the same room.
+    """
+    lag0 = lag_s * rate
+    scale = 1.0 + (drift_ppm or 0.0) * 1e-6
+    win = int(COHERENCE_WINDOW_S * rate)
+    pad = int(0.005 * rate)
+    u0, u1 = max(0.0, -lag0), min(oth.size, (ref.size - lag0) / scale)  # other's own samples
+    if u1 - u0 < win + 2 * pad:
+        return 0.0
+    band = (_BAND[0] / (rate / 2), _BAND[1])
+    values = []
+    for u in np.linspace(u0 + pad, u1 - win - pad, COHERENCE_WINDOWS):
+        b0 = int(u)
+        a0 = int(round(lag0 + u * scale)) - pad
+        seg_r = ref[max(0, a0) : a0 + win + 2 * pad]
+        seg_o = oth[b0 : b0 + win]
+        if seg_r.size < win or seg_o.size < win:
+            continue
+        shift = a0 - max(0, a0)
+        corr = correlate_window(seg_r, seg_o, min_lag=shift, max_lag=shift + 2 * pad,
+                                band_fraction=band)  # fmt: skip
+        nfft = scipy.fft.next_fast_len(seg_r.size + seg_o.size, real=True)
+        n_bins = nfft // 2 + 1
+        kept = int(np.ceil(band[1] * n_bins)) - int(band[0] * n_bins)
+        values.append(float(np.max(np.abs(corr.values))) * nfft / (2.0 * kept))
+    return float(np.median(values)) if values else 0.0
+
+
 def estimate_audio_lag(
     reference: AudioTrack | PreparedAudio,
     other: AudioTrack | PreparedAudio,
@@ -425,7 +466,7 @@ def estimate_audio_lag(
         plain, index=stats.index, exclusion=max(exclusion, int(_AMBIGUITY_S * COARSE_RATE_HZ))
     )
     features = pair_features(stats, overlap_s=overlap_s, plain_ratio=plain_ratio)
-    confidence = calibrated_confidence("audio", features)
+    provisional = confidence_from_stats(stats)  # gates the drift fit only
 
     # 2. Refinement around the coarse lag, in the middle of the overlap.
     ov_start = max(0, coarse_lag)
@@ -442,10 +483,12 @@ def estimate_audio_lag(
 
     # 3. Drift from windows along the overlap.
     drift_ppm = None
-    if estimate_drift and overlap_s >= DRIFT_MIN_OVERLAP_S and confidence > 0:
+    if estimate_drift and overlap_s >= DRIFT_MIN_OVERLAP_S and provisional > 0:
         fit = _fit_drift(ref, oth, lag=round(lag_fine), ov_start=ov_start, ov_len=ov_len, rate=rate)
         if fit is not None:
             lag_s, drift_ppm = fit
+    features["coherence"] = _coherence(ref, oth, lag_s=lag_s, drift_ppm=drift_ppm, rate=rate)
+    confidence = calibrated_confidence("audio", features)
     return LagEstimate(
         lag_s=lag_s,
         confidence=confidence,

@@ -66,9 +66,9 @@ SYNCED_THRESHOLD = 0.2
 _BANDS = ((0.8, "excellent"), (0.5, "good"), (0.2, "fair"), (0.0, "poor"))
 _MAX_STAT_SAMPLES = 200_000
 #: Per-pair features the calibrated map reads; see :func:`pair_features`.
-FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s")
+FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s", "coherence")
 #: Names of :func:`design_row`'s columns, the calibrated model's inputs.
-DESIGN = ("log_margin_z", "ratio", "plain_ratio", "log_peak_z", "log_overlap_s")
+DESIGN = ("log_margin_z", "ratio", "plain_ratio", "log_peak_z", "log_overlap_s", "log_coherence")
 _PLAIN_RATIO_CAP = 2.0
 
 
@@ -148,10 +148,15 @@ def ambiguity_ratio(plain: NDArray[np.floating], *, index: int, exclusion: int) 
     return float(rest.max()) / at_peak if at_peak > 0 else _PLAIN_RATIO_CAP
 
 
-def pair_features(stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.0
-                  ) -> dict[str, float]:  # fmt: skip
-    """The :data:`FEATURES` of one measured pair, as plain floats (stored with the pair)."""
+def pair_features(stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.0,
+                  coherence: float = 0.0) -> dict[str, float]:  # fmt: skip
+    """The :data:`FEATURES` of one measured pair, as plain floats (stored with the pair).
+
+    ``coherence`` (0-1) is how much of the signal agrees at the lag where the method can say
+    (audio: the band-averaged PHAT peak of short windows); 0 where it cannot.
+    """
     return {
+        "coherence": float(coherence),
         "margin_z": float(stats.margin_z),
         "ratio": float(stats.second / stats.peak) if stats.peak > 0 else 1.0,
         "plain_ratio": float(min(plain_ratio, _PLAIN_RATIO_CAP)),
@@ -162,7 +167,8 @@ def pair_features(stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.
 
 def design_row(features: dict[str, float]) -> list[float]:
     """The model's inputs from :func:`pair_features`: ``log1p(margin_z+)``, ``ratio``,
-    ``plain_ratio`` (capped at 2), ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s).
+    ``plain_ratio`` (capped at 2), ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s),
+    ``log(coherence + 0.01)``.
     """
     return [
         math.log1p(max(0.0, features["margin_z"])),
@@ -170,6 +176,7 @@ def design_row(features: dict[str, float]) -> list[float]:
         min(_PLAIN_RATIO_CAP, max(0.0, features["plain_ratio"])),
         math.log1p(max(0.0, features["peak_z"])),
         math.log(max(0.5, features["overlap_s"])),
+        math.log(max(0.0, features.get("coherence", 0.0)) + 0.01),
     ]
 
 
