@@ -10,6 +10,8 @@ zoomed, rolled or portrait view sees the same event in another cell, or across s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
@@ -23,7 +25,6 @@ _SCALE_FLOOR = 1e-3
 #: information (a cell that never sees anything move) and are left out.
 _DEAD_FRACTION = 1e-3
 _MAX_SIGMA_SAMPLES = 4096
-OVERLAP_POWER = 0.5
 
 
 def prepare_columns(
@@ -78,71 +79,82 @@ def consensus_curve(
     lags: NDArray[np.int64],
     beta: float,
     band_fraction: float,
-    extra: list[tuple[NDArray[np.float32], NDArray[np.float32], float]] = (),  # type: ignore[assignment]
+    extra: Sequence[tuple[NDArray[np.float32], NDArray[np.float32], float]] = (),
     top: int | None = None,
 ) -> tuple[NDArray[np.float64], dict[str, float]]:
     """Combine the correlations of every column of ``ref_cols`` with every column of ``other_cols``.
 
-    Each pair's curve (tempered-whitened correlation divided by the overlap at each lag) is put in
-    robust standard deviations of itself (``z = c / (1.4826 * MAD(c))``); the consensus is
-    ``sum(w * z) / sqrt(sum(w ** 2))`` over the kept pairs, so at the true lag the pairs that see
-    the same motion add up while elsewhere their unrelated peaks average out. ``top`` keeps only
-    the pairs with the highest peaks (all when None). ``extra`` adds ``(a, b, weight)`` pairs of
-    1-D series (the whole-frame and brightness series).
+    Each pair's curve (tempered-whitened correlation divided by ``sqrt(overlap)`` at each lag, so
+    that noise has one scale at every lag and a lag that shares little of the clips has less
+    evidence) is put in robust standard deviations of itself (``z = (c - med) / (1.4826 * MAD)``).
+    The consensus is ``sum(w * z) / sqrt(sum(w ** 2))`` over the ``top`` region pairs with the
+    highest peaks (all when None) and every ``extra`` pair ``(a, b, weight)`` of 1-D series (the
+    whole-frame and brightness series), so at the true lag the pairs that see the same motion add
+    up while elsewhere their unrelated peaks do not. Only ``top`` curves are held at a time.
 
     Returns
     -------
     (curve, info)
-        ``curve`` [shape=(len(lags),)] float64; ``info`` holds ``pairs`` (pairs used) and
-        ``agreeing`` (pairs whose own peak, at least 4 robust sigmas, lies within 2 samples of
-        the consensus peak).
+        ``curve`` [shape=(len(lags),)] float64; ``info`` holds ``pairs`` (region pairs
+        correlated), ``kept`` (pairs summed) and ``agreeing`` (region pairs whose own peak, at
+        least 4 robust sigmas, lies within 2 samples of the consensus peak).
     """
     n, m = ref_cols.shape[0], other_cols.shape[0]
     nfft = scipy.fft.next_fast_len(n + m, real=True)
-    n_bins = nfft // 2 + 1
-    band = max(2, int(np.ceil(band_fraction * n_bins)))
+    band = max(2, int(np.ceil(band_fraction * (nfft // 2 + 1))))
     overlap = (np.minimum(m, n - lags) - np.maximum(0, -lags)).astype(np.float64)
-    norm = np.power(np.maximum(overlap, 1.0), OVERLAP_POWER).astype(np.float32)
+    norm = np.sqrt(np.maximum(overlap, 1.0)).astype(np.float32)
     step = max(1, lags.size // _MAX_SIGMA_SAMPLES)
     idx = lags % nfft
-    curves: list[NDArray[np.float32]] = []
-    weights: list[float] = []
 
-    def add(block: NDArray[np.float32], weight: float) -> None:
+    def zscores(block: NDArray[np.float32]) -> NDArray[np.float32]:
         block = block[:, idx] / norm
         sample = block[:, ::step]
         med = np.median(sample, axis=1, keepdims=True)
         sigma = 1.4826 * np.median(np.abs(sample - med), axis=1, keepdims=True) + 1e-12
-        z = (block - med) / sigma
-        curves.extend(z)
-        weights.extend([weight] * z.shape[0])
+        return ((block - med) / sigma).astype(np.float32)
 
+    total = np.zeros(lags.size, dtype=np.float64)
+    weight_sq = 0.0
+    kept: NDArray[np.float32] | None = None  # the best region pairs so far (when top is set)
+    peaks: list[NDArray[np.float32]] = []
+    where: list[NDArray[np.int64]] = []
     a = ref_cols[:, _live(ref_cols)]
     b = other_cols[:, _live(other_cols)]
     if a.shape[1] and b.shape[1]:
         fa = _spectra(a, nfft, beta, band)
         fb = np.conj(_spectra(b, nfft, beta, band))
         for i in range(fa.shape[1]):
-            cross = fa[:, i : i + 1] * fb
-            add(scipy.fft.irfft(cross, nfft, axis=0).T.astype(np.float32), 1.0)
-    n_extra = len(curves)
+            z = zscores(scipy.fft.irfft(fa[:, i : i + 1] * fb, nfft, axis=0).T)
+            peaks.append(z.max(axis=1))
+            where.append(np.argmax(z, axis=1))
+            if top is None:
+                total += z.sum(axis=0)
+                weight_sq += z.shape[0]
+                continue
+            kept = z if kept is None else np.concatenate([kept, z])
+            if kept.shape[0] > top:
+                kept = kept[np.argsort(kept.max(axis=1))[-top:]]
+        del fa, fb
+    if kept is not None:
+        total += kept.sum(axis=0)
+        weight_sq += kept.shape[0]
+    n_kept = int(weight_sq)
     for x, y, weight in extra:
         if not (_live(x[:, None])[0] and _live(y[:, None])[0]):
             continue
         fx = _spectra(x[:, None], nfft, beta, band)
         fy = np.conj(_spectra(y[:, None], nfft, beta, band))
-        add(scipy.fft.irfft(fx * fy, nfft, axis=0).T.astype(np.float32), weight)
-    n_extra = len(curves) - n_extra
-    if not curves:
-        return np.zeros(lags.size), {"pairs": 0.0, "agreeing": 0.0}
-    z = np.stack(curves).astype(np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    peaks = z.max(axis=1)
-    n_cells = len(curves) - n_extra
-    if top is not None and top < n_cells:  # the extra pairs always count
-        keep = np.concatenate([np.argsort(peaks[:n_cells])[-top:], np.arange(n_cells, len(w))])
-        z, w, peaks = z[keep], w[keep], peaks[keep]
-    curve = (w @ z) / np.sqrt(float(np.sum(w * w)))
+        total += weight * zscores(scipy.fft.irfft(fx * fy, nfft, axis=0).T)[0]
+        weight_sq += weight * weight
+        n_kept += 1
+    if weight_sq == 0:
+        return total, {"pairs": 0.0, "kept": 0.0, "agreeing": 0.0}
+    curve = total / np.sqrt(weight_sq)
     best = int(np.argmax(curve))
-    agreeing = int(np.sum((peaks >= 4.0) & (np.abs(np.argmax(z, axis=1) - best) <= 2)))
-    return curve, {"pairs": float(z.shape[0]), "agreeing": float(agreeing)}
+    agreeing = 0
+    if peaks:
+        all_peaks, all_where = np.concatenate(peaks), np.concatenate(where)
+        agreeing = int(np.sum((all_peaks >= 4.0) & (np.abs(all_where - best) <= 2)))
+    pairs = float(sum(p.size for p in peaks))
+    return curve, {"pairs": pairs, "kept": float(n_kept), "agreeing": float(agreeing)}
