@@ -203,8 +203,12 @@ def _jobs(cases: list[list[_Clip]], *, windows: int, rng: np.random.Generator,
 
 
 def collect_pairs(root: Path, *, methods: Sequence[str] = ("audio", "visual"), windows: int = 12,
-                  seed: int = 0, workers: int = 2, log: Any = print) -> list[Labelled]:  # fmt: skip
-    """Measure labelled pairs of the preset at ``root`` (see the module docstring)."""
+                  seed: int = 0, workers: int = 2, rooms: bool = True,
+                  log: Any = print) -> list[Labelled]:  # fmt: skip
+    """Measure labelled pairs of the preset at ``root`` (see the module docstring).
+
+    ``rooms=False`` measures the clips as they are (no added rooms): for checking held out.
+    """
     started = time.monotonic()
     cases = _load(root, methods)
     log(f"decoded {sum(len(c) for c in cases)} clips of {len(cases)} cases in "
@@ -222,7 +226,7 @@ def collect_pairs(root: Path, *, methods: Sequence[str] = ("audio", "visual"), w
                     assert a.audio is not None and b.audio is not None
                     pa, pb = _cut_audio(a.audio, a0, a1), _cut_audio(b.audio, b0, b1)
                     room = np.random.default_rng([seed, int(1e3 * (a0 + b0 + a1)), len(a.name)])
-                    if room.random() < REVERB_FRACTION:
+                    if rooms and room.random() < REVERB_FRACTION:
                         pa, pb = _room(pa, room), _room(pb, room)
                     e = estimate_audio_lag(
                         pa, pb,
@@ -359,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {FIT_PATH}")
     if args.heldout:
         held = collect_pairs(args.out / args.heldout, methods=methods, windows=args.windows,
-                             seed=1)  # fmt: skip
+                             seed=1, rooms=False)  # fmt: skip
         for line in report(held, _predict(held, models), title=f"{args.heldout} (held out)"):
             print(line)
     return 0

@@ -13,23 +13,23 @@ from syncengine.calibration import LogisticModel
 MODELS: dict[str, LogisticModel] = {
     'audio': LogisticModel(
         feature_names=(
-            'log_margin_z', 'ratio', 'plain_ratio', 'log_peak_z', 'log_overlap_s',
+            'log_margin_z', 'log_unique', 'log_plain_unique', 'log_peak_z', 'log_overlap_s',
             'log_coherence',
         ),
         coef=(
-            0.937681704, -0.748372669, -0.23541348, 0.981941386, -0.260488865, 1.36489464,
+            0.894417942, 0.642682439, 0.165901491, 0.94748255, -0.301975415, 1.26391076,
         ),
-        intercept=1.84454424,
+        intercept=1.49520837,
         mean=(
-            3.86503064, 0.335694843, 0.688442459, 4.39543515, 2.16075506, -1.27458482,
+            3.34544577, -0.980854786, -1.79484817, 4.02961505, 2.17084245, -1.66682137,
         ),
         scale=(
-            2.0233035, 0.346958017, 0.540318249, 1.40482425, 0.621926971, 1.35150208,
+            1.98710718, 1.20812713, 1.69581314, 1.36073552, 0.622064542, 1.29500479,
         ),
     ),
     'visual': LogisticModel(
         feature_names=(
-            'log_margin_z', 'ratio', 'plain_ratio', 'log_peak_z', 'log_overlap_s',
+            'log_margin_z', 'log_unique', 'log_plain_unique', 'log_peak_z', 'log_overlap_s',
             'log_coherence',
         ),
         coef=(

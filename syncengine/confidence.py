@@ -68,7 +68,8 @@ _MAX_STAT_SAMPLES = 200_000
 #: Per-pair features the calibrated map reads; see :func:`pair_features`.
 FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s", "coherence")
 #: Names of :func:`design_row`'s columns, the calibrated model's inputs.
-DESIGN = ("log_margin_z", "ratio", "plain_ratio", "log_peak_z", "log_overlap_s", "log_coherence")
+DESIGN = ("log_margin_z", "log_unique", "log_plain_unique", "log_peak_z", "log_overlap_s",
+          "log_coherence")  # fmt: skip
 _PLAIN_RATIO_CAP = 2.0
 
 
@@ -166,14 +167,15 @@ def pair_features(stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.
 
 
 def design_row(features: dict[str, float]) -> list[float]:
-    """The model's inputs from :func:`pair_features`: ``log1p(margin_z+)``, ``ratio``,
-    ``plain_ratio`` (capped at 2), ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s),
-    ``log(coherence + 0.01)``.
+    """The model's inputs from :func:`pair_features`: ``log1p(margin_z+)``,
+    ``log(1.01 - ratio)`` and ``log(1.01 - plain_ratio)`` (ratios clipped to [0, 1]: a runner-up
+    as tall as the peak is far worse news than one at 70 %, which a linear term cannot say),
+    ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s), ``log(coherence + 0.01)``.
     """
     return [
         math.log1p(max(0.0, features["margin_z"])),
-        min(1.0, max(0.0, features["ratio"])),
-        min(_PLAIN_RATIO_CAP, max(0.0, features["plain_ratio"])),
+        math.log(1.01 - min(1.0, max(0.0, features["ratio"]))),
+        math.log(1.01 - min(1.0, max(0.0, features["plain_ratio"]))),
         math.log1p(max(0.0, features["peak_z"])),
         math.log(max(0.5, features["overlap_s"])),
         math.log(max(0.0, features.get("coherence", 0.0)) + 0.01),
