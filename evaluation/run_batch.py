@@ -3,7 +3,7 @@
 Usage::
 
     python -m evaluation.run_batch [--preset small|full] [--out evaluation/output]
-        [--methods audio,visual,auto] [--max-offset 20] [--cases ID_OR_TAG,...]
+        [--methods audio,visual,auto] [--max-offset none] [--cases ID_OR_TAG,...]
 
 Reads ``<out>/<preset>/manifest.json`` (written by :mod:`evaluation.offset_generation`), calls
 :func:`syncengine.estimate_offsets` (the engine, not Django) once per case and method, and writes
@@ -42,6 +42,7 @@ import syncengine
 from evaluation.presets import PRESETS
 from evaluation.report import DEFAULT_OUT, add_dataset_arguments
 from syncengine import SyncEngineError, SyncResult
+from syncengine.sync import DEFAULT_MAX_LAG_S
 
 __all__ = ["run_batch", "main"]
 
@@ -155,7 +156,8 @@ def _progress_line(k: int, n: int, run: dict[str, Any]) -> str:
 
 def run_batch(
     preset: str = "full", *, out_dir: Path = DEFAULT_OUT,
-    methods: Sequence[str] = ("audio", "visual", "auto"), max_lag_s: float | None = 20.0,
+    methods: Sequence[str] = ("audio", "visual", "auto"),
+    max_lag_s: float | None = DEFAULT_MAX_LAG_S,
     cases: Sequence[str] | None = None, ffmpeg_bin: str | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:  # fmt: skip
@@ -233,12 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])  # fmt: skip
     add_dataset_arguments(parser, presets=PRESETS)
     parser.add_argument("--methods", default="audio,visual,auto", help="default: audio,visual,auto")
-    parser.add_argument("--max-offset", default="20",
-                        help="search range in seconds, or 'none' (default 20)")  # fmt: skip
+    parser.add_argument("--max-offset", default="none",
+                        help="search range in seconds, or 'none' (default: the engine's, the "
+                             "whole overlap)")  # fmt: skip
     parser.add_argument("--cases", default=None, help="comma-separated case ids or tags to keep")
     parser.add_argument("--ffmpeg", default=None, help="ffmpeg binary (default: imageio-ffmpeg)")
     args = parser.parse_args(argv)
-    max_lag_s = None if args.max_offset.lower() == "none" else float(args.max_offset)
+    max_lag_s = (DEFAULT_MAX_LAG_S if args.max_offset.lower() == "none"
+                 else float(args.max_offset))  # fmt: skip
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     cases = [c.strip() for c in args.cases.split(",") if c.strip()] if args.cases else None
     try:
