@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.fft
 from numpy.typing import NDArray
 
 __all__ = ["GRID", "NOISE_LEVEL", "FramePairMeter"]
@@ -55,67 +56,84 @@ class FramePairMeter:
     """
 
     def __init__(self, shape: tuple[int, int]) -> None:
-        import cv2
-
         self.shape = shape
         h, w = shape
         self._levels = 0
         while w > _SHIFT_WIDTH and h >= 2 * _SHIFT_CELLS * 12:
             w, h, self._levels = w // 2, h // 2, self._levels + 1
         self._small = (w, h)
-        cw, ch = w // _SHIFT_CELLS, h // _SHIFT_CELLS
-        self._boxes = [(slice(r * ch, (r + 1) * ch), slice(c * cw, (c + 1) * cw))
-                       for r in range(_SHIFT_CELLS) for c in range(_SHIFT_CELLS)]  # fmt: skip
-        self._window = cv2.createHanningWindow((cw, ch), cv2.CV_32F) if min(cw, ch) >= 8 else None
-        self._prev_small: NDArray[np.float32] | None = None
+        # cells tile the middle of the level, their sides multiples of 8 (fast FFT sizes)
+        ch, cw = h // _SHIFT_CELLS // 8 * 8, w // _SHIFT_CELLS // 8 * 8
+        self._cell = (ch, cw)
+        self._origin = ((h - ch * _SHIFT_CELLS) // 2, (w - cw * _SHIFT_CELLS) // 2)
+        self._window = (np.outer(np.hanning(ch), np.hanning(cw)).astype(np.float32)
+                        if min(ch, cw) >= 8 else None)  # fmt: skip
+        self._prev_spec: NDArray[np.complex64] | None = None
         self._cells = (GRID[0], GRID[1])
         self.last_shift = (0.0, 0.0)
 
-    def _pyramid(self, img: NDArray[np.float32]) -> NDArray[np.float32]:
-        import cv2
-
-        for _ in range(self._levels):
-            img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2),
-                             interpolation=cv2.INTER_AREA)  # fmt: skip
-        return img
-
-    def _shift(self, small_prev: NDArray[np.float32], small_cur: NDArray[np.float32]
-               ) -> tuple[float, float]:  # fmt: skip
-        """The camera's shift: the median of the cells' phase-correlation shifts, so things that
-        move in less than half of the picture do not count, and only when most cells agree."""
+    def _spectrum(self, img: NDArray[np.float32]) -> NDArray[np.complex64] | None:
+        """Windowed spectra of the shift cells of ``img``'s small level [shape=(n, ch, cw//2+1)]."""
         import cv2
 
         if self._window is None:
+            return None
+        for _ in range(self._levels):
+            img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2),
+                             interpolation=cv2.INTER_AREA)  # fmt: skip
+        (ch, cw), (y0, x0), k = self._cell, self._origin, _SHIFT_CELLS
+        cells = img[y0 : y0 + ch * k, x0 : x0 + cw * k].reshape(k, ch, k, cw).transpose(0, 2, 1, 3)
+        cells = cells.reshape(k * k, ch, cw)
+        cells = (cells - cells.mean(axis=(1, 2), keepdims=True)) * self._window
+        return scipy.fft.rfft2(cells).astype(np.complex64)
+
+    def _shift(self, prev_spec: NDArray[np.complex64] | None,
+               cur_spec: NDArray[np.complex64] | None) -> tuple[float, float]:  # fmt: skip
+        """The camera's shift: the median of the cells' phase-correlation shifts, so things that
+        move in less than half of the picture do not count, and only when most cells agree."""
+        if prev_spec is None or cur_spec is None:
             return 0.0, 0.0
-        found = []
-        for rows, cols in self._boxes:
-            (dx, dy), response = cv2.phaseCorrelate(
-                np.ascontiguousarray(small_prev[rows, cols]),
-                np.ascontiguousarray(small_cur[rows, cols]), self._window)  # fmt: skip
-            if response >= _MIN_RESPONSE and math.isfinite(dx) and math.isfinite(dy):
-                found.append((dx, dy))
-        if 2 * len(found) <= len(self._boxes):
+        ch, cw = self._cell
+        cross = cur_spec * np.conj(prev_spec)
+        cross /= np.abs(cross) + np.float32(1e-9)
+        surface = scipy.fft.irfft2(cross, s=(ch, cw))
+        flat = surface.reshape(surface.shape[0], -1).argmax(axis=1)
+        py, px = np.divmod(flat, cw)
+        rows = (py[:, None] + np.arange(-1, 2)[None, :]) % ch
+        cols = (px[:, None] + np.arange(-1, 2)[None, :]) % cw
+        n = np.arange(surface.shape[0])[:, None, None]
+        patch = surface[n, rows[:, :, None], cols[:, None, :]]  # [cells, 3, 3] around each peak
+        response = patch.sum(axis=(1, 2))
+        weight = np.maximum(response, 1e-12)
+        offs = np.arange(-1, 2, dtype=np.float64)
+        dy = py + (patch.sum(axis=2) @ offs) / weight
+        dx = px + (patch.sum(axis=1) @ offs) / weight
+        dy = np.where(dy > ch / 2, dy - ch, dy)
+        dx = np.where(dx > cw / 2, dx - cw, dx)
+        good = response >= _MIN_RESPONSE
+        n_cells = surface.shape[0]
+        if 2 * int(good.sum()) <= n_cells:
             return 0.0, 0.0
-        shifts = np.asarray(found)
+        shifts = np.stack([dx[good], dy[good]], axis=1)
         med = np.median(shifts, axis=0)
         agree = np.hypot(*(shifts - med).T) <= _AGREE_PX
-        if 2 * int(agree.sum()) <= len(self._boxes):
+        if 2 * int(agree.sum()) <= n_cells:
             return 0.0, 0.0
-        dx, dy = (shifts[agree].mean(axis=0) * float(1 << self._levels)).tolist()
-        size = math.hypot(dx, dy)
+        sx, sy = (shifts[agree].mean(axis=0) * float(1 << self._levels)).tolist()
+        size = math.hypot(sx, sy)
         if size > _MAX_SHIFT_FRACTION * min(self.shape) or size < _MIN_SHIFT_PX:
             return 0.0, 0.0
-        return float(dx), float(dy)
+        return float(sx), float(sy)
 
     def measure(
         self, prev: NDArray[np.float32], cur: NDArray[np.float32]
     ) -> tuple[float, float, NDArray[np.float32]]:
         import cv2
 
-        small_cur = self._pyramid(cur)
-        small_prev = self._prev_small if self._prev_small is not None else self._pyramid(prev)
-        self._prev_small = small_cur
-        dx, dy = self._shift(small_prev, small_cur)
+        cur_spec = self._spectrum(cur)
+        prev_spec = self._prev_spec if self._prev_spec is not None else self._spectrum(prev)
+        self._prev_spec = cur_spec
+        dx, dy = self._shift(prev_spec, cur_spec)
         self.last_shift = (dx, dy)
         mean_change = float(cur.mean()) - float(prev.mean())
         h, w = cur.shape

@@ -297,3 +297,26 @@ def test_an_unrelated_scene_from_another_viewpoint_is_refused(
     world_views: dict[str, MotionSeries],
 ) -> None:
     assert estimate_visual_lag(world_views["plain"], world_views["unrelated"]).confidence < 0.2
+
+
+def test_the_camera_shift_is_removed_and_moving_things_are_not_taken_for_it() -> None:
+    import cv2
+
+    from syncengine.motion_frame import FramePairMeter
+
+    rng = np.random.default_rng(3)
+    texture = cv2.GaussianBlur(rng.uniform(0, 255, (120, 160)).astype(np.float32), (0, 0), 1.5)
+    moved = cv2.warpAffine(texture, np.float32([[1, 0, 1.5], [0, 1, -1.0]]), (160, 120),
+                           borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+    meter = FramePairMeter(texture.shape)
+    local, _, _ = meter.measure(texture, moved)
+    assert meter.last_shift == pytest.approx((1.5, -1.0), abs=0.2)
+    assert local < 0.2 * float(np.mean(np.maximum(np.abs(moved - texture) - 2.0, 0.0)))
+    # a still camera watching blobs move: no shift
+    frames = [gray.astype(np.float32) for _, gray in _frames(_cam(0.0, duration_s=2.0))]
+    meter = FramePairMeter(frames[0].shape)
+    shifts = []
+    for prev, cur in zip(frames[:-1], frames[1:], strict=True):
+        meter.measure(prev, cur)
+        shifts.append(meter.last_shift)
+    assert np.mean(np.abs(np.asarray(shifts)).sum(axis=1) > 0) < 0.05
