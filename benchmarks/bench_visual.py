@@ -14,12 +14,14 @@ Printed: per pair the error of both methods; then placed within one frame (confi
 at most 1/max fps off) %, best lag within one frame (whatever the confidence) %, confidently
 wrong (confidence >= 0.5 and more than one frame off), refused (confidence < 0.2), unrelated
 refused, and the seconds of motion extraction per video minute (frames decoded by
-``iter_gray_frames``; "decode" is iterating those frames alone). Clips are cached under ``--out``.
+``iter_gray_frames``; "decode" is iterating those frames alone), then the same on a 60 s 1080p
+clip (wall and CPU) where decoding dominates. Clips are cached under ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import math
 import subprocess
@@ -165,6 +167,46 @@ def build_pairs(n_pairs: int, n_unrelated: int, n_worlds: int) -> list[tuple[Vie
     return pairs
 
 
+def hd_clip(out: Path, seconds: float = 60.0) -> Path:
+    """A 1080p H.264 clip (world 0 scaled up, with grain) for the speed figures."""
+    path = out / f"hd1080_{seconds:g}s.mp4"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.mp4")
+        argv = [_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(world_clip(0, out)),
+                "-t", f"{seconds:g}", "-vf", "scale=1920:1080,noise=alls=6:allf=t", "-an",
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+                str(tmp)]  # fmt: skip
+        subprocess.run(argv, check=True)
+        tmp.rename(path)
+    return path
+
+
+def speed(methods: dict[str, ModuleType], path: Path) -> None:
+    """Wall and CPU seconds per video minute: decoding alone, then each method's extraction."""
+    from syncengine.media import iter_gray_frames, probe
+
+    info = probe(path)
+    minutes = info.duration_s / 60
+
+    def timed(run: object) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        run()  # type: ignore[operator]
+        return (time.perf_counter() - wall) / minutes, (time.process_time() - cpu) / minutes
+
+    def decode() -> None:
+        for _ in iter_gray_frames(path, info=info):
+            pass
+
+    rows = {"decode": timed(decode)}
+    for m, module in methods.items():
+        frames = functools.partial(iter_gray_frames, path, info=info)
+        rows[m] = timed(lambda module=module, frames=frames: module.motion_series(frames()))
+    print(f"speed on {path.name} (1920x1080, {info.duration_s:.0f} s), per video minute:")
+    for name, (wall, cpu) in rows.items():
+        print(f"  {name:>6}: wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
+              f"(x{wall / rows['decode'][0]:.2f} of decode wall)")
+
+
 def load_old(rev: str) -> ModuleType:
     source = subprocess.run(["git", "show", f"{rev}:syncengine/motion.py"], cwd=ROOT,
                             check=True, capture_output=True, text=True).stdout  # fmt: skip
@@ -184,6 +226,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "visual")
     parser.add_argument("--max-lag", type=float, default=60.0)
     parser.add_argument("--only-new", action="store_true")
+    parser.add_argument("--no-speed", action="store_true", help="skip the 1080p speed figures")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from concurrent.futures import ThreadPoolExecutor
@@ -258,6 +301,8 @@ def main() -> None:
               f"unrelated refused {tal['unrel_ok']}/{n_unrel}  "
               f"extraction {spent[m] / minutes:.2f} s per video minute  "
               f"correlation {tal['t'] / len(pairs) * 1000:.0f} ms per pair")
+    if not args.no_speed:
+        speed(methods, hd_clip(args.out))
 
 
 if __name__ == "__main__":
