@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -258,6 +259,27 @@ def evaluate(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, fps: ArrayL
     return scores
 
 
+def calibration(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, confidences: ArrayLike,
+                fps: ArrayLike) -> dict[str, float]:  # fmt: skip
+    """Does a clip's confidence mean what it says? Expected calibration error (10 bins) and,
+    per band, the observed fraction of clips within one frame (``cal_<band>_n``,
+    ``cal_<band>_correct_pct``). Every non-reference clip counts: one not placed has
+    its reported confidence and is not correct; an unsyncable clip is never correct.
+    """
+    from syncengine.calibration import expected_calibration_error, reliability_table
+
+    true_s, est_s = validate(true_offsets_s, est_offsets_s, allow_missing=True)
+    conf = np.clip(np.nan_to_num(_array(confidences, "confidences"), nan=0.0), 0.0, 1.0)
+    frame_s = 1.0 / _check_fps(fps, true_s.size)
+    with np.errstate(invalid="ignore"):
+        correct = ~np.isnan(true_s) & ~np.isnan(est_s) & (np.abs(est_s - true_s) <= frame_s)
+    out = {"ece": expected_calibration_error(conf, correct) if conf.size else math.nan}
+    for (name, _, _), row in zip(BANDS, reliability_table(conf, correct), strict=True):
+        out[f"cal_{name}_n"] = float(row.count)
+        out[f"cal_{name}_correct_pct"] = 100.0 * row.fraction_correct
+    return out
+
+
 def evaluate_runs(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
     """:func:`evaluate` plus agreement and efficiency over results.json runs of one method."""
     clips = clip_arrays(runs)
@@ -265,6 +287,8 @@ def evaluate_runs(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
                       confidences=clips["confidence"], distinct_motion=clips["distinct_motion"])
     syncable = ~np.isnan(clips["true_offset_s"])
     scores |= agreement(clips["audio_video_diff_s"][syncable])
+    scores |= calibration(clips["true_offset_s"], clips["est_offset_s"],
+                          confidences=clips["confidence"], fps=clips["fps"])  # fmt: skip
     scores |= efficiency(**run_arrays(runs))
     scores["run_errors_n"] = float(sum(r.get("error_code") is not None for r in runs))
     return scores

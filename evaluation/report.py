@@ -128,7 +128,12 @@ _SUMMARY_ROWS = (("clips (syncable/unsyncable)", None), ("synced_n", "{:.0f}"),
                  ("dm_within_frame_pct", "{:.1f}"), ("av_within_200ms_pct", "{:.1f}"),
                  ("av_diff_median_ms", "{:.2f}"), ("runtime_s_per_video_min", "{:.2f}"),
                  ("peak_memory_mb", "{:.0f}"), ("peak_cpu_max_pct", "{:.0f}"),
-                 ("peak_cpu_mean_pct", "{:.0f}"), ("run_errors_n", "{:.0f}"))  # fmt: skip
+                 ("peak_cpu_mean_pct", "{:.0f}"), ("run_errors_n", "{:.0f}"),
+                 ("ece", "{:.3f}"), ("cal_excellent_n", "{:.0f}"),
+                 ("cal_excellent_correct_pct", "{:.1f}"), ("cal_good_n", "{:.0f}"),
+                 ("cal_good_correct_pct", "{:.1f}"), ("cal_fair_n", "{:.0f}"),
+                 ("cal_fair_correct_pct", "{:.1f}"), ("cal_poor_n", "{:.0f}"),
+                 ("cal_poor_correct_pct", "{:.1f}"))  # fmt: skip
 # key in the scores, column heading, format
 _TAG_COLUMNS = (("clips_n", "clips", "{:.0f}"), ("mae_ms", "MAE ms", "{:.3f}"),
                 ("max_ms", "max ms", "{:.1f}"), ("within_frame_pct", "<=1 frame %", "{:.1f}"),

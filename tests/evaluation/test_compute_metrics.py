@@ -178,3 +178,14 @@ def test_main_writes_metrics_json_and_prints_tables(tmp_path, capsys):
 def test_main_says_which_command_writes_missing_results(tmp_path):
     with pytest.raises(SystemExit, match="run python -m evaluation.run_batch first"):
         cm.main(["--preset", "nothing", "--out", str(tmp_path)])
+
+
+def test_calibration_by_hand() -> None:
+    # right at 0.9; 0.5 s off at 0.9; an unsyncable clip placed at 0.3 (never right)
+    scores = cm.calibration([0.0, 1.0, math.nan], [0.0, 1.5, 2.0], confidences=[0.9, 0.9, 0.3],
+                            fps=[30.0, 30.0, 30.0])  # fmt: skip
+    # ECE: bin 0.9-1.0 holds 2 clips (mean 0.9, half right), bin 0.3-0.4 one (0.3, wrong)
+    assert scores["ece"] == pytest.approx(2 / 3 * 0.4 + 1 / 3 * 0.3)
+    assert (scores["cal_excellent_n"], scores["cal_excellent_correct_pct"]) == (2, 50.0)
+    assert (scores["cal_fair_n"], scores["cal_fair_correct_pct"]) == (1, 0.0)
+    assert scores["cal_good_n"] == 0 and math.isnan(scores["cal_good_correct_pct"])
