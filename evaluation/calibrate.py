@@ -2,11 +2,12 @@
 
 Usage::
 
-    python -m evaluation.calibrate [--preset tune] [--heldout heldout] [--windows 12]
+    python -m evaluation.calibrate [--preset tune,small] [--heldout heldout] [--windows 12]
         [--methods audio,visual] [--out evaluation/output] [--write]
 
-Reads ``<out>/<preset>/manifest.json`` (written by :mod:`evaluation.offset_generation`), decodes
-every clip once through the engine (:mod:`syncengine.features`), and measures labelled pairs:
+Reads ``<out>/<preset>/manifest.json`` of each tuning preset (written by
+:mod:`evaluation.offset_generation`), decodes every clip once through the engine, and measures
+labelled pairs:
 
 - every pair of clips of one case, whole, and ``--windows`` more per pair with the second clip
   (sometimes both) cut to a random window of 15-100 % of its length, so short clips, small
@@ -51,7 +52,7 @@ from syncengine.calibration import (
     fit_logistic,
     reliability_table,
 )
-from syncengine.confidence import DESIGN, calibrated_confidence, design_row
+from syncengine.confidence import DESIGN, calibrated_confidence, design_row, repeat_guard
 from syncengine.errors import SyncEngineError
 from syncengine.types import AudioTrack, MotionSeries
 
@@ -269,9 +270,14 @@ def fit_models(pairs: Sequence[Labelled], *, l2: float = L2) -> dict[str, Logist
 
 
 def _predict(pairs: Sequence[Labelled], models: dict[str, LogisticModel] | None) -> np.ndarray:
+    """Each pair's confidence as the engine reports it (audio: times the strict-repeat guard)."""
     if models is None:  # the engine's own (installed) calibration
-        return np.array([calibrated_confidence(p.method, p.features) for p in pairs])
-    return np.array([models[p.method].predict([design_row(p.features)])[0] for p in pairs])
+        conf = np.array([calibrated_confidence(p.method, p.features) for p in pairs])
+    else:
+        conf = np.array([models[p.method].predict([design_row(p.features)])[0] for p in pairs])
+    guard = [repeat_guard(p.features["plain_ratio"]) if p.method == "audio" else 1.0
+             for p in pairs]  # fmt: skip
+    return conf * np.array(guard)
 
 
 def report(pairs: Sequence[Labelled], confidence: np.ndarray, *, title: str) -> list[str]:
@@ -345,7 +351,9 @@ def write_fit(models: dict[str, LogisticModel], *, command: str, path: Path = FI
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--preset", default="tune", help="tuning preset to fit on (default tune)")
+    parser.add_argument("--preset", default="tune,small",
+                        help="tuning presets to fit on, comma-separated (default tune,small: "
+                             "the hard tuning preset and the classic conditions)")  # fmt: skip
     parser.add_argument("--heldout", default=None, help="held-out preset to check on")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--windows", type=int, default=12, help="random windows per clip pair")
@@ -353,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="rewrite syncengine/calibration_fit")
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
-    pairs = collect_pairs(args.out / args.preset, methods=methods, windows=args.windows)
+    pairs = [p for preset in args.preset.split(",")
+             for p in collect_pairs(args.out / preset, methods=methods, windows=args.windows)]
     models = fit_models(pairs)
     for line in report(pairs, _predict(pairs, models), title=f"{args.preset} (fitted on these)"):
         print(line)

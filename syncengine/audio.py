@@ -39,6 +39,7 @@ from syncengine.confidence import (
     confidence_from_stats,
     pair_features,
     peak_statistics,
+    repeat_guard,
 )
 from syncengine.errors import ClipTooShort, ParameterError, SilentAudio
 from syncengine.types import AudioTrack, Curve, LagEstimate
@@ -488,7 +489,7 @@ def estimate_audio_lag(
         if fit is not None:
             lag_s, drift_ppm = fit
     features["coherence"] = _coherence(ref, oth, lag_s=lag_s, drift_ppm=drift_ppm, rate=rate)
-    confidence = calibrated_confidence("audio", features)
+    confidence = calibrated_confidence("audio", features) * repeat_guard(plain_ratio)
     return LagEstimate(
         lag_s=lag_s,
         confidence=confidence,

@@ -2,7 +2,7 @@
 
 Do not edit by hand; refit with::
 
-    python -m evaluation.calibrate --preset tune --methods audio --windows 12 --write
+    python -m evaluation.calibrate --preset tune,small --methods audio --windows 12 --write
 
 Each model maps :func:`syncengine.confidence.design_row` of a pair's features to
 P(the pair's lag is within one frame of the truth), fitted on the tuning preset only.
@@ -14,17 +14,20 @@ MODELS: dict[str, LogisticModel] = {
     'audio': LogisticModel(
         feature_names=(
             'log_margin_z', 'log_unique', 'log_plain_unique', 'log_peak_z', 'log_overlap_s',
-            'log_coherence',
+            'log_coherence', 'strict_repeat',
         ),
         coef=(
-            0.894417942, 0.642682439, 0.165901491, 0.94748255, -0.301975415, 1.26391076,
+            0.73767317, 0.723570689, 0.396135007, 0.570025062, -0.283886159, 1.11022761,
+            -0.457160808,
         ),
-        intercept=1.49520837,
+        intercept=1.67472692,
         mean=(
-            3.34544577, -0.980854786, -1.79484817, 4.02961505, 2.17084245, -1.66682137,
+            3.53832774, -0.893632379, -1.59723626, 4.17538265, 2.01621965, -1.57093097,
+            0.232429441,
         ),
         scale=(
-            1.98710718, 1.20812713, 1.69581314, 1.36073552, 0.622064542, 1.29500479,
+            1.96324877, 1.17078037, 1.72859884, 1.34680316, 0.680565568, 1.29641826,
+            0.42238134,
         ),
     ),
     'visual': LogisticModel(

@@ -58,6 +58,7 @@ __all__ = [
     "design_row",
     "pair_features",
     "peak_statistics",
+    "repeat_guard",
 ]
 
 Z0 = 5.0
@@ -69,8 +70,10 @@ _MAX_STAT_SAMPLES = 200_000
 FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s", "coherence")
 #: Names of :func:`design_row`'s columns, the calibrated model's inputs.
 DESIGN = ("log_margin_z", "log_unique", "log_plain_unique", "log_peak_z", "log_overlap_s",
-          "log_coherence")  # fmt: skip
+          "log_coherence", "strict_repeat")  # fmt: skip
 _PLAIN_RATIO_CAP = 2.0
+_STRICT_REPEAT = 0.97
+_REPEAT_FROM = 0.97
 
 
 @dataclass(frozen=True)
@@ -170,16 +173,32 @@ def design_row(features: dict[str, float]) -> list[float]:
     """The model's inputs from :func:`pair_features`: ``log1p(margin_z+)``,
     ``log(1.01 - ratio)`` and ``log(1.01 - plain_ratio)`` (ratios clipped to [0, 1]: a runner-up
     as tall as the peak is far worse news than one at 70 %, which a linear term cannot say),
-    ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s), ``log(coherence + 0.01)``.
+    ``log1p(peak_z+)``, ``log(overlap_s)`` (floored at 0.5 s), ``log(coherence + 0.01)``, and
+    ``strict_repeat``, 1 when another lag matches the unwhitened content at least 97 % as well
+    (a strict loop stands hundreds of sigmas above the noise at every period, so the margin
+    alone would call it certain; the fit learns what a strict repeat is worth).
     """
+    log_margin = math.log1p(max(0.0, features["margin_z"]))
+    plain = min(1.0, max(0.0, features["plain_ratio"]))
     return [
-        math.log1p(max(0.0, features["margin_z"])),
+        log_margin,
         math.log(1.01 - min(1.0, max(0.0, features["ratio"]))),
-        math.log(1.01 - min(1.0, max(0.0, features["plain_ratio"]))),
+        math.log(1.01 - plain),
         math.log1p(max(0.0, features["peak_z"])),
         math.log(max(0.5, features["overlap_s"])),
         math.log(max(0.0, features.get("coherence", 0.0)) + 0.01),
+        1.0 if plain >= _STRICT_REPEAT else 0.0,
     ]
+
+
+def repeat_guard(plain_ratio: float) -> float:
+    """1 below a plain ratio of 0.97, falling linearly to 0 at 1: a strict repeat.
+
+    When the unwhitened content matches another lag (one period of a loop) as well as the peak,
+    no margin can say which period is right, however many sigmas the peak stands; the tuning
+    data hold too few such loops for the fit to learn it, so the engine states it.
+    """
+    return float(min(1.0, max(0.0, (1.0 - plain_ratio) / (1.0 - _REPEAT_FROM))))
 
 
 def calibrated_confidence(method: str, features: dict[str, float]) -> float:
