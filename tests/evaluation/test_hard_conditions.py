@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from scipy import signal
 
+import syncengine
 from evaluation.degrade import post_argv
-from evaluation.offset_generation import _entry, _Job
+from evaluation.offset_generation import _entry, _Job, generate
 from evaluation.presets import HARD_TAGS, TAGS, ClipPlan, preset_cases
 from evaluation.synth import CameraSpec, camera_audio, camera_frames, write_clip
 from evaluation.synth_room import agc, cheap_mic, clip, room_impulse_response, wind_and_handling
@@ -355,3 +356,22 @@ def test_a_muted_clip_keeps_its_audio_track_and_crf_reencodes_the_picture(tmp_pa
                            text=True, timeout=60)  # fmt: skip
     assert "Audio: aac" in probe.stderr and not plan.has_audio and plan.has_track
     assert Path(tmp_path / "out.mp4").stat().st_size > 0
+
+
+def test_generate_writes_a_hard_case_synthetically_with_its_flags(tmp_path):
+    """End to end: even with originals present, a tune case is synthesised (its conditions are
+    the synth's), the muted camera has a silent track and ``has_audio`` False."""
+    originals = tmp_path / "originals"
+    write_clip(CameraSpec("event", 0.0, 4.0, width=64, height=48), originals, seed=2)
+    manifest = generate("tune", out_dir=tmp_path, originals_dir=originals, cases=["muted"],
+                        log=lambda _: None)  # fmt: skip
+    (case,) = manifest["cases"]
+    assert case["source_file"] is None and case["tags"] == ["muted", "no_audio"]
+    root = tmp_path / "tune"
+    tracks = [syncengine.probe(root / c["file"]).has_audio for c in case["clips"]]
+    assert tracks == [True, False, True, True]  # the muted camera keeps its (silent) track
+    assert [c["has_audio"] for c in case["clips"]] == [True, False, False, True]
+    muted = subprocess.run([FFMPEG, "-v", "error", "-i", str(root / case["clips"][2]["file"]),
+                            "-f", "f32le", "-ac", "1", "-"], capture_output=True, check=True,
+                           timeout=60).stdout  # fmt: skip
+    assert len(muted) > 0 and not np.frombuffer(muted, np.float32).any()
