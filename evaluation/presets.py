@@ -25,7 +25,7 @@ case of each kind, in the same order, so per-tag scores compare. The cases are:
   handheld shake with rolling-shutter skew, lagging auto exposure under light switches, lens
   blur + sensor noise + high CRF;
 - timing: 15 s clips 3-73 s into a 90 s reference (``long_ref``), 19-20 s offsets with 30 %
-  overlap (``edge_offset``), 30-34 s offsets with 10-14 s overlap, 21-28 s in a street scene,
+  overlap (``edge_offset``), 30-34 s offsets with 10-14 s overlap, 18-28 s in a street scene,
   and drift of 125-292 ppm on a 100-120 s take;
 - ``field``: six cameras that differ in everything (``many_cameras``), a night event whose lights
   switch (with a shared-music stranger), and a street with traffic, a crowd and music from a bar.
