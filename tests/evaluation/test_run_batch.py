@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from evaluation.offset_generation import generate
-from evaluation.run_batch import main, run_batch
+from evaluation.run_batch import _run_case, main, run_batch
 
 METHODS = ("audio", "visual", "auto")
 RUN_FIELDS = {"case_id", "method", "tags", "runtime_s", "peak_memory_mb", "children_peak_memory_mb",
@@ -86,9 +86,25 @@ def test_it_refuses_the_clip_that_shares_nothing(batch, method):
     assert stranger["synced"] is False and stranger["est_offset_s"] is None
 
 
-def test_it_gives_every_clip_the_error_of_a_run_that_raised(batch):
+def test_a_clip_without_sound_is_reported_and_the_others_synced(batch):
     _, results = batch
     run = _run(results, "no_audio", "audio")
+    assert run["error_code"] is None
+    mute = next(c for c in run["clips"] if not c["has_audio"])
+    assert mute["synced"] is False and mute["est_offset_s"] is None
+    assert any("no audio track" in n for n in mute["notes"]), mute["notes"]
+    assert all(c["synced"] for c in run["clips"] if c["has_audio"])
+
+
+def test_it_gives_every_clip_the_error_of_a_run_that_raised(batch):
+    out, results = batch
+    root = out / "tiny"
+    manifest = json.loads((root / "manifest.json").read_text())
+    case = next(c for c in manifest["cases"] if "no_audio" in c["tags"])
+    # the reference and the clip without sound: fewer than two clips can be heard
+    pair = {**case, "clips": [c for c in case["clips"] if c["name"] == case["reference"]]
+            + [c for c in case["clips"] if not c["has_audio"]]}  # fmt: skip
+    run = _run_case(pair, root, method="audio", max_lag_s=None, ffmpeg_bin=None)
     assert run["error_code"] == "no_audio_stream"
     assert all(c["error_code"] == "no_audio_stream" and c["est_offset_s"] is None
                for c in run["clips"])  # fmt: skip
