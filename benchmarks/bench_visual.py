@@ -207,6 +207,58 @@ def speed(methods: dict[str, ModuleType], path: Path) -> None:
               f"(x{wall / rows['decode'][0]:.2f} of decode wall)")
 
 
+Case = tuple[str, str, "float | None", float, str, str]  # ref, other, lag, tolerance, labels
+
+
+def synthetic_cases(args: argparse.Namespace) -> tuple[dict[str, Path], list[Case]]:
+    """Render (or reuse) the hard views; the pairs as cases (truth None when unrelated)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    pairs = build_pairs(args.pairs, args.unrelated, args.worlds)
+    views = {v.name: v for pair in pairs for v in pair[:2]}
+    t0 = time.perf_counter()
+    for seed in range(args.worlds):
+        world_clip(seed, args.out)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = pool.map(lambda v: camera_clip(v, args.out), views.values())
+        paths = dict(zip(views, made, strict=True))
+    print(f"media ready in {time.perf_counter() - t0:.1f} s ({len(views)} clips)")
+    cases = [(ref.name, oth.name, oth.start_s - ref.start_s if related else None,
+              1.0 / max(ref.fps, oth.fps), ref.label(), oth.label())
+             for ref, oth, related in pairs]  # fmt: skip
+    return paths, cases
+
+
+def manifest_cases(manifest: Path) -> tuple[dict[str, Path], list[Case]]:
+    """Each case's reference against each of its other clips. A pair has a truth when both
+    clips are syncable with distinct motion; a clip that is not syncable must be refused;
+    pairs without distinct motion (a loop) are left out."""
+    import json
+
+    data = json.loads(manifest.read_text())
+    paths: dict[str, Path] = {}
+    cases: list[Case] = []
+    for case in data["cases"]:
+        clips = {c["name"]: c for c in case["clips"]}
+        ref = clips[case["reference"]]
+        for clip in case["clips"]:
+            key = f"{case['id']}/{clip['name']}"
+            paths[key] = manifest.parent / clip["file"]
+            if clip is ref:
+                continue
+            ok = clip["syncable"] and clip["picture_offset_s"] is not None
+            if ok and not (clip["distinct_motion"] and ref["distinct_motion"]):
+                continue
+            truth = clip["picture_offset_s"] - ref["picture_offset_s"] if ok else None
+            tags = ",".join(case["tags"])[:24]
+            cases.append((f"{case['id']}/{ref['name']}", key, truth,
+                          1.0 / max(ref["fps"], clip["fps"]), f"{case['id'][:4]} {tags}",
+                          f"{clip['name']} {clip['fps']:g} fps"))  # fmt: skip
+    used = {k for c in cases for k in c[:2]}
+    return {k: p for k, p in paths.items() if k in used}, cases
+
+
 def load_old(rev: str) -> ModuleType:
     source = subprocess.run(["git", "show", f"{rev}:syncengine/motion.py"], cwd=ROOT,
                             check=True, capture_output=True, text=True).stdout  # fmt: skip
@@ -227,23 +279,20 @@ def main() -> None:
     parser.add_argument("--max-lag", type=float, default=60.0)
     parser.add_argument("--only-new", action="store_true")
     parser.add_argument("--no-speed", action="store_true", help="skip the 1080p speed figures")
+    parser.add_argument("--manifest", type=Path, default=None,
+                        help="instead: every (reference, clip) pair of an evaluation preset's "
+                             "manifest.json (e.g. evaluation/output/heldout/manifest.json)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from concurrent.futures import ThreadPoolExecutor
-
     from syncengine import motion as new
     from syncengine.media import iter_gray_frames, probe
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    pairs = build_pairs(args.pairs, args.unrelated, args.worlds)
-    views = {v.name: v for pair in pairs for v in pair[:2]}
-    t0 = time.perf_counter()
-    for seed in range(args.worlds):
-        world_clip(seed, args.out)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        made = pool.map(lambda v: camera_clip(v, args.out), views.values())
-        paths = dict(zip(views, made, strict=True))
-    print(f"media ready in {time.perf_counter() - t0:.1f} s ({len(views)} clips)")
+    if args.manifest is not None:
+        paths, cases = manifest_cases(args.manifest)
+        max_lag = None
+    else:
+        paths, cases = synthetic_cases(args)
+        max_lag = args.max_lag
     methods: dict[str, ModuleType] = {"new": new}
     if not args.only_new:
         methods["old"] = load_old(args.old)
@@ -266,20 +315,19 @@ def main() -> None:
     tallies = {m: {"placed": 0, "ok": 0, "wrong": 0, "refused": 0, "unrel_ok": 0, "t": 0.0}
                for m in methods}  # fmt: skip
     n_rel = n_unrel = 0
-    for k, (ref, oth, related) in enumerate(pairs):
-        truth = oth.start_s - ref.start_s
-        tol = 1.0 / max(ref.fps, oth.fps)
+    for k, (ref, oth, truth, tol, ref_label, oth_label) in enumerate(cases):
+        related = truth is not None
         n_rel += related
         n_unrel += not related
         cells = []
         for m, module in methods.items():
             t = time.perf_counter()
-            est = module.estimate_visual_lag(series[m][ref.name], series[m][oth.name],
-                                             max_lag_s=args.max_lag)  # fmt: skip
+            est = module.estimate_visual_lag(series[m][ref], series[m][oth],
+                                             max_lag_s=max_lag)  # fmt: skip
             tallies[m]["t"] += time.perf_counter() - t
-            err = est.lag_s - truth
             tal = tallies[m]
-            if related:
+            if truth is not None:
+                err = est.lag_s - truth
                 tal["ok"] += abs(err) <= tol
                 tal["placed"] += abs(err) <= tol and est.confidence >= 0.2
                 tal["wrong"] += est.confidence >= 0.5 and abs(err) > tol
@@ -289,7 +337,8 @@ def main() -> None:
             else:
                 tal["unrel_ok"] += est.confidence < 0.2
                 cells.append(f"{'unrelated':>11} {est.confidence:5.2f}")
-        print(f"{k:>4} {truth:>9.3f}  {ref.label():<34} {oth.label():<34} " + " ".join(cells))
+        shown = f"{truth:>9.3f}" if truth is not None else f"{'-':>9}"
+        print(f"{k:>4} {shown}  {ref_label:<34} {oth_label:<34} " + " ".join(cells))
     print()
     print(f"{n_rel} pairs with shared motion, {n_unrel} unrelated; {minutes:.1f} video minutes; "
           f"decode alone {decode_s / minutes:.2f} s per video minute")
@@ -300,8 +349,8 @@ def main() -> None:
               f"confidently wrong {tal['wrong']}  refused {tal['refused']}  "
               f"unrelated refused {tal['unrel_ok']}/{n_unrel}  "
               f"extraction {spent[m] / minutes:.2f} s per video minute  "
-              f"correlation {tal['t'] / len(pairs) * 1000:.0f} ms per pair")
-    if not args.no_speed:
+              f"correlation {tal['t'] / len(cases) * 1000:.0f} ms per pair")
+    if not args.no_speed and args.manifest is None:
         speed(methods, hd_clip(args.out))
 
 

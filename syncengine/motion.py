@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -373,9 +374,27 @@ def _lag_curve(
     return lags, values, overlap, exclusion, info
 
 
+#: Prepared columns per live series (by id, checked by a weak reference): a video is correlated
+#: with every other one, and the moving medians cost more than the correlation.
+_PREPARED: dict[int, tuple[weakref.ref[MotionSeries], NDArray[np.float32],
+                           list[NDArray[np.float32]]]] = {}  # fmt: skip
+
+
 def _columns(series: MotionSeries, whole: NDArray[np.float32]
              ) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:  # fmt: skip
     """Prepared region columns [shape=(n, k)] and the 1-D series (whole frame, brightness)."""
+    key = id(series)
+    hit = _PREPARED.get(key)
+    if hit is not None and hit[0]() is series:
+        return hit[1], hit[2]
+    cells, extra = _prepare_columns(series, whole)
+    _PREPARED[key] = (weakref.ref(series), cells, extra)
+    weakref.finalize(series, _PREPARED.pop, key, None)
+    return cells, extra
+
+
+def _prepare_columns(series: MotionSeries, whole: NDArray[np.float32]
+                     ) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:  # fmt: skip
     rate_hz = series.rate_hz
     extra = [whole]
     assert series.regions is not None

@@ -25,7 +25,6 @@ _SCALE_FLOOR = 1e-3
 #: information (a cell that never sees anything move) and are left out.
 _DEAD_FRACTION = 1e-3
 _MAX_SIGMA_SAMPLES = 4096
-_MEDIAN_RATE_HZ = 25.0
 
 
 def prepare_columns(
@@ -35,8 +34,7 @@ def prepare_columns(
 
     Unsigned (motion energy): ``log1p(v / level)`` with ``level`` the column's median (its mean
     when the median is 0). Signed (brightness change): the values as they are. Then, per column,
-    a moving-median high-pass of ``highpass_s`` (the median taken on every 4th sample at 100 Hz,
-    i.e. at about 25 Hz, and interpolated back: a trend is smooth), division by a robust scale
+    a moving-median high-pass of ``highpass_s``, division by a robust scale
     ``max(1.4826 * MAD, 0.5 * RMS, 1e-3)`` (the RMS term keeps a column that is still most of
     the time from blowing its rare events up to the soft limit), a soft limit ``2 * tanh(x /
     2)`` and removal of the mean.
@@ -48,25 +46,13 @@ def prepare_columns(
         fallback = v.mean(axis=0)
         level = np.where(level > 0, level, np.where(fallback > 0, fallback, 1.0))
         v = np.log1p(v / level)
-    v = v - _moving_median(v, rate_hz=rate_hz, width_s=highpass_s)
+    width = max(3, int(round(highpass_s * rate_hz)) | 1)
+    v = v - median_filter(v, size=(width, 1), mode="nearest")
     mad = np.median(np.abs(v - np.median(v, axis=0)), axis=0)
     rms = np.sqrt(np.mean(v * v, axis=0))
     scale = np.maximum(np.maximum(1.4826 * mad, 0.5 * rms), _SCALE_FLOOR)
     v = _SOFT_LIMIT * np.tanh(v / (scale * _SOFT_LIMIT))
     return (v - v.mean(axis=0)).astype(np.float32)
-
-
-def _moving_median(v: NDArray[np.float64], *, rate_hz: float, width_s: float
-                   ) -> NDArray[np.float64]:  # fmt: skip
-    """Per-column moving median over ``width_s``, computed at about 25 Hz."""
-    step = max(1, int(round(rate_hz / _MEDIAN_RATE_HZ)))
-    width = max(3, int(round(width_s * rate_hz / step)) | 1)
-    coarse = median_filter(v[::step], size=(width, 1), mode="nearest")
-    if step == 1:
-        return coarse
-    grid = np.arange(v.shape[0], dtype=np.float64)
-    at = np.arange(coarse.shape[0], dtype=np.float64) * step
-    return np.stack([np.interp(grid, at, coarse[:, k]) for k in range(v.shape[1])], axis=1)
 
 
 def _spectra(x: NDArray[np.float32], nfft: int, beta: float, band: int) -> NDArray[np.complex64]:
