@@ -289,8 +289,9 @@ def estimate_visual_lag(
         (0 when the strongest extremum is an anti-correlation; ``lag_s`` is then the highest
         positive peak). ``overlap_s`` is the time the clips share at the peak. ``features``
         holds :func:`syncengine.confidence.pair_features` plus ``region_pairs`` (cell pairs
-        correlated), ``kept_pairs`` (pairs summed) and ``agreeing_pairs`` (cell pairs whose own
-        peak, >= 4 sigmas, is within 2 samples of the consensus peak).
+        correlated), ``kept_pairs`` (pairs summed), ``agreeing_pairs`` (cell pairs whose own
+        peak, >= 4 sigmas, is within 2 samples of the consensus peak) and ``agreeing_fraction``
+        (the share of the kept cell pairs whose own peak is there).
 
     Raises
     ------
@@ -310,7 +311,8 @@ def estimate_visual_lag(
     overlap_s = float(overlap[index]) / reference.rate_hz
     features = pair_features(stats, overlap_s=overlap_s)
     features.update(region_pairs=info["pairs"], kept_pairs=info["kept"],
-                    agreeing_pairs=info["agreeing"])  # fmt: skip
+                    agreeing_pairs=info["agreeing"],
+                    agreeing_fraction=info["kept_agreeing"])  # fmt: skip
     return LagEstimate(
         lag_s=float(lag_samples) / reference.rate_hz + shift_s,
         confidence=confidence,

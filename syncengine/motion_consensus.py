@@ -97,7 +97,9 @@ def consensus_curve(
     (curve, info)
         ``curve`` [shape=(len(lags),)] float64; ``info`` holds ``pairs`` (region pairs
         correlated), ``kept`` (pairs summed) and ``agreeing`` (region pairs whose own peak, at
-        least 4 robust sigmas, lies within 2 samples of the consensus peak).
+        least 4 robust sigmas, lies within 2 samples of the consensus peak) and
+        ``kept_agreeing`` (the fraction of the ``top`` kept region pairs whose own peak lies
+        within 2 samples of the consensus peak; 0 when ``top`` is None).
     """
     n, m = ref_cols.shape[0], other_cols.shape[0]
     nfft = scipy.fft.next_fast_len(n + m, real=True)
@@ -149,12 +151,14 @@ def consensus_curve(
         weight_sq += weight * weight
         n_kept += 1
     if weight_sq == 0:
-        return total, {"pairs": 0.0, "kept": 0.0, "agreeing": 0.0}
+        return total, {"pairs": 0.0, "kept": 0.0, "agreeing": 0.0, "kept_agreeing": 0.0}
     curve = total / np.sqrt(weight_sq)
     best = int(np.argmax(curve))
+    near = 0.0 if kept is None else float(np.mean(np.abs(np.argmax(kept, axis=1) - best) <= 2))
     agreeing = 0
     if peaks:
         all_peaks, all_where = np.concatenate(peaks), np.concatenate(where)
         agreeing = int(np.sum((all_peaks >= 4.0) & (np.abs(all_where - best) <= 2)))
     pairs = float(sum(p.size for p in peaks))
-    return curve, {"pairs": pairs, "kept": float(n_kept), "agreeing": float(agreeing)}
+    return curve, {"pairs": pairs, "kept": float(n_kept), "agreeing": float(agreeing),
+                   "kept_agreeing": near}  # fmt: skip
