@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from scipy.ndimage import median_filter
 
 from syncengine.audio import pool_curve
-from syncengine.confidence import confidence_from_stats, pair_features, peak_statistics
+from syncengine.confidence import calibrated_confidence, pair_features, peak_statistics
 from syncengine.errors import ClipTooShort, ParameterError, StaticPicture
 from syncengine.motion_consensus import consensus_curve, prepare_columns
 from syncengine.motion_frame import NOISE_LEVEL, FramePairMeter
@@ -53,7 +53,8 @@ _MIN_OVERLAP_S = 2.0
 _MIN_OVERLAP_FRACTION = 0.3
 _PROGRESS_STEP = 0.02
 #: Cell pairs summed in the consensus (those with the highest peaks); None sums them all.
-#: On benchmarks/bench_visual 8 placed 22 of 24 hard pairs, 16 placed 20, all of them 6.
+#: On benchmarks/bench_visual (one series set) 8 placed 22 of 24 hard pairs, 16 placed 18-20,
+#: all of them 6-7: with every pair summed the few that see the same motion drown.
 TOP_PAIRS: int | None = 8
 #: Weight of the whole-frame and of the brightness pair against one cell pair's.
 EXTRA_WEIGHT = 2.0
@@ -285,7 +286,7 @@ def estimate_visual_lag(
         positive means ``other`` started later (``lags[argmax(correlate(ref, other))]``),
         refined to a fraction of a sample. ``confidence``, ``peak_z`` and ``margin_z`` come from
         :func:`syncengine.confidence.peak_statistics` with a main lobe of one frame interval of
-        the slower camera, mapped by :func:`syncengine.confidence.confidence_from_stats`
+        the slower camera, mapped by :func:`syncengine.confidence.calibrated_confidence`
         (0 when the strongest extremum is an anti-correlation; ``lag_s`` is then the highest
         positive peak). ``overlap_s`` is the time the clips share at the peak. ``features``
         holds :func:`syncengine.confidence.pair_features` plus ``region_pairs`` (cell pairs
@@ -303,16 +304,19 @@ def estimate_visual_lag(
         reference, other, max_lag_s=max_lag_s, min_overlap_s=min_overlap_s
     )
     stats = peak_statistics(values, exclusion=exclusion)
-    index, confidence = stats.index, confidence_from_stats(stats)
-    if values[index] <= 0:  # motion that is anti-correlated is no match: report the best positive
-        index, confidence = int(np.argmax(values)), 0.0
+    index = stats.index
+    anti = values[index] <= 0  # anti-correlated motion is no match: report the best positive
+    if anti:
+        index = int(np.argmax(values))
     lag_samples = lags[0] + refine_peak(values, index)  # lags are consecutive integers
     shift_s = reference.start_s - other.start_s
     overlap_s = float(overlap[index]) / reference.rate_hz
-    features = pair_features(stats, overlap_s=overlap_s)
+    # "How much agrees at the lag" is, for the picture, the share of cell pairs that peak there.
+    features = pair_features(stats, overlap_s=overlap_s, coherence=info["kept_agreeing"])
     features.update(region_pairs=info["pairs"], kept_pairs=info["kept"],
                     agreeing_pairs=info["agreeing"],
                     agreeing_fraction=info["kept_agreeing"])  # fmt: skip
+    confidence = 0.0 if anti else calibrated_confidence("visual", features)
     return LagEstimate(
         lag_s=float(lag_samples) / reference.rate_hz + shift_s,
         confidence=confidence,
