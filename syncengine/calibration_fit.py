@@ -2,7 +2,7 @@
 
 Do not edit by hand; refit with::
 
-    python -m evaluation.calibrate --preset tune,small --methods audio --windows 12 --write
+    python -m evaluation.calibrate --preset tune,small --windows 12 --write
 
 Each model maps :func:`syncengine.confidence.design_row` of a pair's features to
 P(the pair's lag is within one frame of the truth), fitted on the tuning preset only.
@@ -33,17 +33,18 @@ MODELS: dict[str, LogisticModel] = {
     'visual': LogisticModel(
         feature_names=(
             'log_margin_z', 'log_unique', 'log_plain_unique', 'log_peak_z', 'log_overlap_s',
-            'log_coherence',
+            'log_coherence', 'strict_repeat',
         ),
         coef=(
-            3, -2, 0, 0, 0.5, 0,
+            0.918257299, 0.708305389, -1.60068505e-31, 1.03742189, 0.18212332, 0.807696228,
+            0,
         ),
-        intercept=0,
+        intercept=1.7349187,
         mean=(
-            2.3, 0.6, 0, 3, 2.5, -2,
+            2.87323846, -1.01981912, 0.00995033085, 3.72320876, 1.90790881, -1.07366338, 0,
         ),
         scale=(
-            0.5, 0.2, 1, 0.5, 0.8, 1,
+            1.40361071, 1.02175935, 1, 0.781999082, 0.650525969, 1.6603966, 1,
         ),
     ),
 }

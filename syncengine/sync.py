@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from syncengine import align, media
 from syncengine.audio import estimate_audio_lag, pool_curve
-from syncengine.confidence import SYNCED_THRESHOLD, band
+from syncengine.confidence import SYNCED_THRESHOLD, Z0, band
 from syncengine.errors import ClipTooShort, ParameterError
 from syncengine.features import extract_audio, extract_motion
 from syncengine.progress import StagedProgress
@@ -76,9 +77,13 @@ def _pair_lags(
 
     def one(pair: tuple[int, int]) -> LagEstimate:
         try:
-            return estimate(features[pair[0]], features[pair[1]], max_lag_s=max_lag_s)  # type: ignore[operator]
+            e = estimate(features[pair[0]], features[pair[1]], max_lag_s=max_lag_s)  # type: ignore[operator]
         except ClipTooShort:  # the clips cannot overlap enough within the search range
             return LagEstimate(0.0, 0.0, 0.0, 0.0, 0.0)
+        # A peak that leads its runner-up by less than Z0 robust sigmas is what the noise of a
+        # correlation curve does by itself: its calibrated probability describes pairs like it,
+        # but no clip is placed on it.
+        return e if e.margin_z >= Z0 else replace(e, confidence=0.0)
 
     pairs = [(i, j) for i, j in combinations(range(len(features)), 2)
              if features[i] is not None and features[j] is not None]  # fmt: skip
