@@ -26,7 +26,9 @@ confidences, so a pair of weak but consistent evidence can pass and pairs of a l
 repetition makes consistent (all weak) gain little. After the solve, a video's
 ``loop_residual`` is the largest closure error of the kept loops through it, and ``disputed`` the
 confidence of the strongest pair through it that was voted out for disagreeing by more than
-``dispute_s``: the caller lowers that video's confidence and says so, never averaging.
+``dispute_s``: the caller lowers that video's confidence ``c`` to the probability that its kept
+pairs are right and the voted-out one (confidence ``d``) wrong, ``c(1-d) / (c(1-d) + 1 - c)``,
+and says so, never averaging.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ DESIGN = ("log_margin_z", "log_unique", "log_plain_unique", "log_peak_z", "log_o
           "log_coherence", "strict_repeat")  # fmt: skip
 _PLAIN_RATIO_CAP = 2.0
 _STRICT_REPEAT = 0.97
-_REPEAT_FROM = 0.97
+_REPEAT_BAND = 0.03
 
 
 @dataclass(frozen=True)
@@ -192,13 +192,15 @@ def design_row(features: dict[str, float]) -> list[float]:
 
 
 def repeat_guard(plain_ratio: float) -> float:
-    """1 below a plain ratio of 0.97, falling linearly to 0 at 1: a strict repeat.
+    """0 for a strict repeat (plain ratio 1), rising linearly to 1 at 3 % either side of it.
 
-    When the unwhitened content matches another lag (one period of a loop) as well as the peak,
-    no margin can say which period is right, however many sigmas the peak stands; the tuning
-    data hold too few such loops for the fit to learn it, so the engine states it.
+    When the unwhitened content matches another lag (one period of a loop) exactly as well as
+    the peak, no margin can say which period is right, however many sigmas the peak stands; the
+    tuning data hold too few such loops for the fit to learn it, so the engine states it. A ratio
+    well above 1 is not a repeat but the overlap normalisation of a short overlap (the whitened
+    features judge those pairs).
     """
-    return float(min(1.0, max(0.0, (1.0 - plain_ratio) / (1.0 - _REPEAT_FROM))))
+    return float(min(1.0, abs(1.0 - plain_ratio) / _REPEAT_BAND))
 
 
 def calibrated_confidence(method: str, features: dict[str, float]) -> float:

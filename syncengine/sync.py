@@ -303,7 +303,10 @@ def _video_offset(
     conf = conf or 0.0
     disputed = float(main.disputed[k]) if main.disputed is not None else 0.0
     if disputed > 0 and not is_ref:
-        conf *= 1.0 - disputed  # contradicting evidence is never averaged away
+        # Contradicting evidence is never averaged away: the placement stands only if the kept
+        # pairs are right and the voted-out one wrong (independent pairs, Bayes' rule).
+        kept = conf * (1.0 - disputed)
+        conf = kept / (kept + 1.0 - conf) if kept > 0 else 0.0
         notes.append("its pairs with the other clips disagree by more than a frame; check this "
                      "clip in the player")  # fmt: skip
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
