@@ -49,7 +49,13 @@ DEFAULT_MAX_LAG_S: float | None = None
 AGREEMENT_S = 0.1  # audio and visual within this are "the same answer"
 ANALYSIS_RATE_HZ = 8000
 MOTION_RATE_HZ = 100.0
-_OUTLIER_S = {"audio": 0.005, "visual": 0.04}  # per pair, by the method that measured it
+_OUTLIER_S = {"audio": 0.005, "visual": 0.04}
+_DISPUTE_S = 0.04  # more than a frame: the pair does not support the placement
+#: A placed clip that overlaps a placed partner by this much (or half the shorter clip) but does
+#: not match it is doubted: a clip really there fails to match such a partner with probability
+#: ``1 - SILENT_PARTNER_MISS * partner_confidence`` (Bayes' rule lowers its confidence).
+SILENT_MIN_OVERLAP_S = 5.0
+SILENT_PARTNER_MISS = 0.5  # per pair, by the method that measured it
 # Relative inverse variances of a pair lag: audio ~0.5 ms, visual ~10 ms typical error.
 _PRECISION = {"audio": 1.0, "visual": (0.0005 / 0.010) ** 2}
 _STAGES = (("probing", 2), ("extracting_audio", 20), ("correlating_audio", 8),
@@ -255,7 +261,9 @@ def estimate_offsets(
     tracker.update("solving", 0.0)
     a_sol = _solve(n, a_pairs, ref) if audio_errors is not None else None
     v_sol = _solve(n, v_pairs, ref) if motion_errors is not None else None
+    main_pairs = {"audio": a_pairs, "visual": v_pairs}.get(method, fused)
     main = {"audio": a_sol, "visual": v_sol}.get(method) or _solve(n, fused, ref)
+    silent = _silent_partners(main, main_pairs, [i.duration_s for i in infos], ref=ref)
     drift_pairs = [
         (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
     ]
@@ -266,7 +274,8 @@ def estimate_offsets(
     ]
     videos = tuple(
         _video_offset(info, is_ref=k == ref, main=main, a_sol=a_sol, v_sol=v_sol, drift=drift,
-                      k=k, errors=errors[k])
+                      k=k, errors=errors[k],
+                      silent=[(names[m], ov, c) for m, ov, c in silent[k]])
         for k, info in enumerate(infos)
     )  # fmt: skip
     tracker.update("solving", 1.0)
@@ -274,6 +283,36 @@ def estimate_offsets(
         method=method, reference=names[ref], max_lag_s=max_lag_s, videos=videos,
         pairs=tuple(a_pairs + v_pairs), elapsed_s=time.perf_counter() - started, motion=energy,
     )
+
+
+def _silent_partners(
+    sol: align.Solution, pairs: Sequence[PairEstimate], durations_s: Sequence[float], *, ref: int
+) -> list[list[tuple[int, float, float]]]:
+    """Per clip, the placed clips it should have matched but did not: (index, overlap s, conf).
+
+    Where two placed clips overlap on the solved timeline by at least ``SILENT_MIN_OVERLAP_S``
+    (or half the shorter clip) but their own pair found nothing there (no confident peak within
+    a frame of the solution), the less confidently placed of the two lacks a corroboration it
+    should have had.
+    """
+    by_key = {(min(p.i, p.j), max(p.i, p.j)): p for p in pairs}
+    out: list[list[tuple[int, float, float]]] = [[] for _ in durations_s]
+    for (i, j), p in by_key.items():
+        if not (sol.placed(i) and sol.placed(j)) or p.confidence >= SYNCED_THRESHOLD:
+            continue
+        vi, vj = float(sol.values[i]), float(sol.values[j])
+        shared = min(vi + durations_s[i], vj + durations_s[j]) - max(vi, vj)
+        need = max(SILENT_MIN_OVERLAP_S, 0.5 * min(durations_s[i], durations_s[j]))
+        implied = vj - vi if (p.i, p.j) == (i, j) else vi - vj
+        if shared >= need and abs(p.lag_s - implied) > _DISPUTE_S:
+            ci, cj = float(sol.confidence[i]), float(sol.confidence[j])
+            # The better-placed clip doubts the other, never the other way round.
+            if ci >= cj:
+                out[j].append((i, shared, ci))
+            if cj >= ci:
+                out[i].append((j, shared, cj))
+    out[ref] = []
+    return out
 
 
 def _value(sol: align.Solution | None, k: int) -> tuple[float | None, float | None]:
@@ -292,6 +331,7 @@ def _video_offset(
     v_sol: align.Solution | None,
     drift: align.Solution | None,
     errors: Sequence[Exception],
+    silent: Sequence[tuple[str, float, float]] = (),
 ) -> VideoOffset:
     offset, conf = _value(main, k)
     a_off, a_conf = _value(a_sol, k)
@@ -309,6 +349,12 @@ def _video_offset(
         conf = kept / (kept + 1.0 - conf) if kept > 0 else 0.0
         notes.append("its pairs with the other clips disagree by more than a frame; check this "
                      "clip in the player")  # fmt: skip
+    for name, shared_s, partner in silent if offset is not None else ():
+        # A clip really there would have matched this well-placed partner, most of the time.
+        kept = conf * (1.0 - SILENT_PARTNER_MISS * partner)
+        conf = kept / (kept + 1.0 - conf) if kept > 0 else 0.0
+        notes.append(f"no match with '{name}' although they would share {shared_s:.0f} s; "
+                     "check this clip in the player")  # fmt: skip
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
     if not synced:
         notes.append("no reliable match with the other clips: not synced")

@@ -101,3 +101,18 @@ def test_pairs_that_contradict_around_a_loop_dispute_the_clips_they_touch() -> N
     assert [p[:3] for p in sol.outliers] == [(0, 2, 3.5)]
     assert sol.values[2] == pytest.approx(3.0)
     assert sol.disputed[2] == pytest.approx(0.6) and sol.disputed[1] == 0.0
+
+
+def test_a_clip_that_misses_a_partner_it_should_overlap_is_doubted() -> None:
+    from syncengine.sync import _silent_partners
+    from syncengine.types import PairEstimate
+
+    # 0 and 1 agree strongly; 2 is placed by one fair pair with 1 and fails to match 0, which it
+    # would overlap by 15 s where it was put.
+    pairs = [PairEstimate(0, 1, 2.0, 0.99, "audio"), PairEstimate(1, 2, 1.0, 0.4, "audio"),
+             PairEstimate(0, 2, 9.0, 0.05, "audio")]  # fmt: skip
+    sol = solve(3, [(p.i, p.j, p.lag_s, p.confidence) for p in pairs], outlier_s=0.005)
+    assert sol.values[2] == pytest.approx(3.0)
+    silent = _silent_partners(sol, pairs, [20.0, 20.0, 18.0], ref=0)
+    assert [m for m, _, _ in silent[2]] == [0] and silent[2][0][1] == pytest.approx(17.0)
+    assert silent[0] == [] and silent[1] == []  # the better-placed clips are not doubted
