@@ -9,13 +9,16 @@ at which ``other``'s t=0 happens. Positive means ``other`` started later; this i
 Method
 ------
 1. Coarse search: both tracks decimated to ``COARSE_RATE_HZ``, GCC-PHAT (pure-phase whitening,
-   so speech, music and transients all give a needle-sharp peak) band-limited to 50 Hz..0.95
-   Nyquist, over every lag allowed by ``max_lag_s`` and the minimum overlap; long clips are
-   correlated in chunks whose curves are pooled so clock drift cannot smear the peak away.
-   Confidence comes from this curve (:mod:`syncengine.confidence`), times an ambiguity factor
-   from the unwhitened, overlap-normalised correlation: whitening flattens a line spectrum, so a
-   strictly repeating loop gives GCC-PHAT a sharp peak where the clip edges align best, while
-   the plain correlation shows every repeat as equally good.
+   so speech, music and transients all give a needle-sharp peak) band-limited to 50 Hz..0.9
+   Nyquist, over every lag allowed by ``max_lag_s`` and the minimum overlap, coarse to fine
+   (:func:`_search`: lags within ``NEAR_S`` at ``COARSE_RATE_HZ``, beyond that a scout curve of
+   log-energy envelopes names ``SCOUT_CANDIDATES`` places measured at ``COARSE_RATE_HZ``); long
+   clips are correlated in chunks whose curves are pooled so clock drift cannot smear the peak.
+   The peak's features (:func:`syncengine.confidence.pair_features`: margin and runner-up ratio
+   outside a ``LOBE_S`` main lobe, so a room's early reflections are not rivals; the plain,
+   overlap-normalised correlation's repeat ratio, which sees loops that whitening hides; the
+   overlap; and the coherence of short windows at the final lag) go through the calibrated map
+   (:func:`syncengine.confidence.calibrated_confidence`), times the strict-repeat guard.
 2. Refinement at the full analysis rate: GCC-PHAT of up to ``REFINE_WINDOW_S`` of the overlap
    around the coarse lag, windowed-sinc interpolation of the peak to ~1/100 sample.
 3. Drift: on overlaps of at least ``DRIFT_MIN_OVERLAP_S``, the refinement is repeated in windows

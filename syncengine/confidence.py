@@ -15,8 +15,8 @@ competing peak) and ``med`` the median of ``|c|``::
     uniqueness = clip(2 * (1 - s / p), 0, 1)
     confidence = sharpness * uniqueness
 
-Audio multiplies this by :func:`ambiguity_factor`, the same uniqueness measured on the
-unwhitened, overlap-normalised correlation, which sees repeats that whitening hides.
+(This hand formula, with :func:`ambiguity_factor`, was the engine's confidence until the
+calibrated map replaced it; it now only gates the windows of the audio drift fit.)
 
 Calibrated confidence
 ---------------------
@@ -25,8 +25,8 @@ lag is within one frame of the truth, from a logistic model of its peak features
 (:data:`FEATURES`, transformed by :func:`design_row`) fitted on labelled pairs of the *tuning*
 evaluation preset only. The fitted coefficients live in :mod:`syncengine.calibration_fit`,
 written by ``python -m evaluation.calibrate`` (which also prints the reliability table and the
-expected calibration error on the held-out preset). The hand formula above stays for the
-windows of the drift fit, where only a local peak is measured.
+expected calibration error on the held-out preset). :func:`repeat_guard` refuses a strict
+repeat, which the tuning data hold too few of for the fit to learn.
 
 ``Z0`` is where noise stops: for pure noise the two highest of ``L`` correlation values differ
 by a fraction of a sigma (gaps above 5 sigma essentially never happen; the worst unrelated
