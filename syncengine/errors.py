@@ -6,6 +6,8 @@ Hierarchy::
       MediaError            the file itself is the problem
         UnreadableMedia     not media, corrupt, truncated
         UnsupportedMedia    a container we refuse to open (playlists, concat scripts, ...)
+          PictureTooLarge   a picture above the limits in syncengine.limits
+          MediaTooLong      a duration above the limit in syncengine.limits
         NoAudioStream       audio method on a file without an audio track
         NoVideoStream       visual method on a file without a picture
       InsufficientSignal    the media is fine but cannot be analysed
@@ -21,10 +23,12 @@ from typing import Any
 __all__ = [
     "ClipTooShort",
     "InsufficientSignal",
+    "MediaTooLong",
     "MediaError",
     "NoAudioStream",
     "NoVideoStream",
     "ParameterError",
+    "PictureTooLarge",
     "RenderError",
     "RenderVerificationFailed",
     "SilentAudio",
@@ -59,6 +63,18 @@ class UnreadableMedia(MediaError):
 
 class UnsupportedMedia(MediaError):
     code = "unsupported_media"
+
+
+class PictureTooLarge(UnsupportedMedia):
+    """The stream header declares a picture above ``MAX_PICTURE_PIXELS``/``MAX_PICTURE_SIDE``."""
+
+    code = "picture_too_large"
+
+
+class MediaTooLong(UnsupportedMedia):
+    """The container or a stream declares a duration above ``MAX_DURATION_S``."""
+
+    code = "too_long"
 
 
 class NoAudioStream(MediaError):

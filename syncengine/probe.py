@@ -5,6 +5,8 @@ Conventions
 Stream start times are given relative to the container start, which is the file's t=0.
 Every open goes through :func:`open_container`, which only reads local files in the demuxers
 listed in :data:`ALLOWED_DEMUXERS`.
+:func:`probe` refuses a picture or a duration above :mod:`syncengine.limits` from the headers,
+before it decodes anything.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from syncengine.errors import UnreadableMedia, UnsupportedMedia
+from syncengine.errors import MediaTooLong, PictureTooLarge, UnreadableMedia, UnsupportedMedia
+from syncengine.limits import MAX_DURATION_S, MAX_PICTURE_PIXELS, MAX_PICTURE_SIDE
 from syncengine.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 __all__ = [
@@ -98,6 +101,29 @@ def _first_tag(container: Any, key: str) -> str | None:
     return None
 
 
+def _check_limits(name: str, streams: list[Any], duration_s: float) -> None:
+    """Refuse, from the headers alone, a picture or a duration above :mod:`syncengine.limits`."""
+    for stream in streams:
+        if stream.type != "video":
+            continue
+        width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+        if max(width, height) > MAX_PICTURE_SIDE or width * height > MAX_PICTURE_PIXELS:
+            raise PictureTooLarge(
+                f"'{name}' has a {width}x{height} picture; Syncsite takes at most 7680x4320 "
+                f"(8K) and {MAX_PICTURE_SIDE} pixels on either side. Re-export it at 4K or "
+                "lower and upload it again.",
+                filename=name, width=width, height=height,
+            )  # fmt: skip
+    longest = max([duration_s, *(_stream_duration_s(s, 0.0) for s in streams)])
+    if longest > MAX_DURATION_S:
+        raise MediaTooLong(
+            f"'{name}' declares a duration of {longest / 3600:,.1f} hours; Syncsite takes clips "
+            f"of at most {MAX_DURATION_S / 3600:g} hours. Cut it into shorter parts (or "
+            "re-export it if it is shorter than that) and upload them.",
+            filename=name, duration_s=longest,
+        )  # fmt: skip
+
+
 def _video_info(container: Any, stream: Any, origin_s: float, duration_s: float) -> VideoStreamInfo:
     import av
 
@@ -147,6 +173,8 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     Raises
     ------
     UnreadableMedia, UnsupportedMedia
+    PictureTooLarge, MediaTooLong
+        Checked from the headers, before the first frame is decoded.
     """
     import av
 
@@ -162,6 +190,7 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
             raise UnreadableMedia(
                 f"'{p.name}' contains no audio or video stream.", filename=p.name
             )
+        _check_limits(p.name, [*videos, *audios], duration_s)
         audio = _audio_info(audios[0], origin_s, duration_s) if audios else None
         video = _video_info(container, videos[0], origin_s, duration_s) if videos else None
         if duration_s <= 0:

@@ -99,6 +99,10 @@ class VideoUploadApi(APIView):
     def post(self, request: Request, project_id: int) -> Response:
         """Upload one video; it is probed at once and refused if it is not readable media.
 
+        Refusals (400, nothing stored): `unreadable_media`, `unsupported_media`,
+        `picture_too_large` (above 7680x4320 pixels, or 8192 on either side) and `too_long`
+        (a declared duration above 6 hours), both read from the headers before any decoding.
+        The name is kept for display; the file is stored under a bounded, safe form of it.
         The browser preview (proxy, poster) is made in the background: ``status`` says when.
         """
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
