@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from projects.models import Video
+from projects.services.videos import safe_file_name
 
 __all__ = ["Cancelled", "link_videos", "progress_writer", "stale_filter"]
 
@@ -24,15 +25,16 @@ class Cancelled(Exception):
 
 
 def link_videos(videos: Sequence[Video], folder: str | os.PathLike[str]) -> dict[int, Path]:
-    """Symlink each upload into ``folder`` under the name the user gave it (made unique).
+    """Symlink each upload into ``folder`` under the name the user gave it (made unique),
+    bounded by :func:`~projects.services.videos.safe_file_name` so long names fit the file system.
 
     The engine names files after what it reads, so its messages and the rendered
     ``{name}_synced.{ext}`` files carry the user's names, never our storage paths.
     """
     links, used = {}, set()
     for video in videos:
-        stem, suffix = Path(video.original_name).stem, Path(video.original_name).suffix
-        name, k = video.original_name, 2
+        name, k = safe_file_name(video.original_name), 2
+        stem, suffix = Path(name).stem, Path(name).suffix
         while name in used:
             name, k = f"{stem} ({k}){suffix}", k + 1
         used.add(name)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils.text import get_valid_filename
 
 import syncengine
 from projects import errors
@@ -21,6 +25,25 @@ from projects.tasks import enqueue
 from syncengine.proxy import make_poster, make_proxy
 
 logger = logging.getLogger(__name__)
+
+#: A stored or linked file name keeps at most this many UTF-8 bytes of its stem, so that
+#: ``{stem}_synced.{ext}``, ``{stem} (2).{ext}`` and temporary names stay far under the 255-byte
+#: limit of the file system; the user's name is kept whole in ``Video.original_name``.
+MAX_STEM_BYTES = 100
+MAX_SUFFIX_BYTES = 16
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` NFC-normalised, without path separators or control characters, its stem cut to
+    :data:`MAX_STEM_BYTES` UTF-8 bytes (on a character boundary), its extension kept."""
+    name = _UNSAFE_CHARS.sub("_", unicodedata.normalize("NFC", name)).strip()
+    path = Path(name)
+    stem, suffix = path.stem, path.suffix
+    if len(suffix.encode()) > MAX_SUFFIX_BYTES:
+        stem, suffix = name, ""
+    stem = stem.encode()[:MAX_STEM_BYTES].decode("utf-8", "ignore").strip() or "video"
+    return stem + suffix
 
 
 def _probe_upload(upload: UploadedFile) -> syncengine.MediaInfo:
@@ -58,6 +81,11 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
         # The engine names the temporary file; the user knows the file by its own name.
         message = exc.message.replace(f"'{exc.filename}'", f"'{name}'")
         raise ServiceError(message, code=exc.code) from exc
+    stored_name = safe_file_name(name)
+    try:
+        get_valid_filename(stored_name)  # what the storage keeps: letters, digits, "-_."
+    except SuspiciousFileOperation:  # nothing left of an all-emoji name, say
+        stored_name = "video" + Path(stored_name).suffix
     video = Video(
         project=project, original_name=name, size_bytes=upload.size or 0,
         container=info.container, duration_s=info.duration_s, has_audio=info.has_audio,
@@ -80,7 +108,8 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
         with transaction.atomic():
             last = project.videos.aggregate(m=Max("position"))["m"]
             video.position = 0 if last is None else last + 1
-            video.file.save(name, upload, save=False)  # moves the temp file, no copy in memory
+            # Moves the temp file, no copy in memory.
+            video.file.save(stored_name, upload, save=False)
             video.full_clean(exclude=["file"])
             video.save()
             transaction.on_commit(lambda: enqueue("video_prepare_preview_task", video.pk))
