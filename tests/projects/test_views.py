@@ -189,6 +189,22 @@ class ViewTests(BaseTestCase):
         self.assertContains(response, "b_late.mov")
         self.assertContains(response, reverse("video-media", args=[video.pk, "poster"]))
 
+    def test_a_long_or_letterless_name_is_shown_whole_and_stored_bounded(self) -> None:
+        project = services.project_create(owner=self.owner, name="Gig")
+        self.client.force_login(self.owner)
+        for name in ["猫" * 198 + "ab.mp4", "😀😀😀"]:
+            with self.subTest(name), self.captureOnCommitCallbacks(execute=True):
+                url = reverse("video-upload", args=[project.pk])
+                response = self.client.post(url, {"file": self.upload(self.clips["a"], name)})
+                assert response.status_code == 201, response.content
+                video = Video.objects.get(pk=response.json()["video"]["id"])
+                assert response.json()["video"]["name"] == video.original_name == name
+                stored = Path(video.file.path)
+                assert stored.is_file() and len(stored.name.encode()) <= 104
+        assert Path(project.videos.last().file.path).name == "video"
+        response = self.client.get(reverse("project-detail", args=[project.pk]))
+        self.assertContains(response, "猫" * 198 + "ab.mp4")
+
     def test_a_corrupt_or_non_media_upload_is_refused_and_nothing_is_stored(self) -> None:
         project = self.project_with("a")
         self.client.force_login(self.owner)
