@@ -110,7 +110,7 @@ PROXY_MAX_HEIGHT = env_int("PROXY_MAX_HEIGHT", 720)
 # Uploads stream to disk in chunks (never held in memory).
 FILE_UPLOAD_HANDLERS = [
     "projects.uploads.SizeLimitedUploadHandler",  # stops reading past UPLOAD_MAX_BYTES
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "projects.uploads.DiskFullSafeTemporaryFileUploadHandler",  # a full temp folder: 507
 ]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", "") or None
 
@@ -134,6 +134,42 @@ if Q_BROKER == "redis":
     Q_CLUSTER["redis"] = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 else:
     Q_CLUSTER["orm"] = "default"
+
+# The cache holds the API's throttle counters and the log-in attempt counters. CACHE_BACKEND:
+# redis (at REDIS_URL, shared by every process), locmem (one per process), or empty = redis
+# when Q_BROKER=redis, else locmem.
+CACHE_BACKEND = env_str("CACHE_BACKEND", "") or ("redis" if Q_BROKER == "redis" else "locmem")
+if CACHE_BACKEND == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "KEY_PREFIX": "syncsite",
+        }
+    }
+elif CACHE_BACKEND == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND={CACHE_BACKEND!r}: use 'redis' or 'locmem'")
+
+# Accounts: one backend (ModelBackend behind the log-in limits of
+# projects.services.login_limits) for the portal's and the admin's log-in.
+AUTHENTICATION_BACKENDS = ["projects.auth.LoginLimitedBackend"]
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+LOGIN_LOCKOUT_S = env_int("LOGIN_LOCKOUT_S", 15 * 60)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# API tokens older than this many days answer 401 like revoked ones; 0 = never expire.
+API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 90)
 
 LOG_DIR = Path(env_str("LOG_DIR", str(BASE_DIR / "logs")))
 LOGGING = {

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
 
@@ -36,6 +37,7 @@ class BaseTestCase(TestCase):
         shutil.rmtree(cls.media_root, ignore_errors=True)
 
     def setUp(self) -> None:
+        cache.clear()  # log-in attempt counters (and API throttles) live in the cache
         users = get_user_model().objects
         self.owner = users.create_user("alice", "alice@example.org", "password-alice")
         self.collaborator = users.create_user("bob", "bob@example.org", "password-bob")
