@@ -110,7 +110,7 @@ PROXY_MAX_HEIGHT = env_int("PROXY_MAX_HEIGHT", 720)
 # Uploads stream to disk in chunks (never held in memory).
 FILE_UPLOAD_HANDLERS = [
     "projects.uploads.SizeLimitedUploadHandler",  # stops reading past UPLOAD_MAX_BYTES
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    "projects.uploads.DiskFullSafeTemporaryFileUploadHandler",  # a full temp folder: 507
 ]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR", "") or None
 

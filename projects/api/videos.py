@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import selectors, services
+from projects import errors, selectors, services
 from projects.api.downloads import DownloadApi, binary_responses
 from projects.api.errors import error_responses, upload_too_large_message
 from projects.api.pagination import PageNumberPagination
@@ -103,6 +103,7 @@ class VideoUploadApi(APIView):
         `picture_too_large` (above 7680x4320 pixels, or 8192 on either side) and `too_long`
         (a declared duration above 6 hours), both read from the headers before any decoding.
         The name is kept for display; the file is stored under a bounded, safe form of it.
+        No room on the server (temporary or media folder) answers 507 `disk_full`, nothing stored.
         The browser preview (proxy, poster) is made in the background: ``status`` says when.
         """
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
@@ -110,6 +111,9 @@ class VideoUploadApi(APIView):
         too_large = getattr(request, "upload_too_large", None)  # set by SizeLimitedUploadHandler
         if too_large is not None:
             raise ServiceError(upload_too_large_message(too_large), code="upload_too_large")
+        disk_full = getattr(request, "upload_disk_full", None)  # the temporary folder filled
+        if disk_full is not None:
+            raise ServiceError(errors.DISK_FULL.format(name=disk_full), code="disk_full")
         serializer = self.InputSerializer(data=files)
         if not serializer.is_valid():
             raise ServiceError(NO_FILE, code="no_file", fields=serializer.errors)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import os
 import re
+import secrets
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -32,6 +35,21 @@ logger = logging.getLogger(__name__)
 MAX_STEM_BYTES = 100
 MAX_SUFFIX_BYTES = 16
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
+#: A stored upload is written under this hidden name beside its final place, then renamed.
+PART_PREFIX = ".syncsite-upload-"
+PART_SUFFIX = ".part"
+#: Scratch files and folders we make in the temporary folder (swept when left by a crash).
+PROBE_PREFIX = "syncsite-probe-"
+PREVIEW_PREFIX = "syncsite-preview-"
+#: Errors that mean "no room to store it": answered 507 ``disk_full``, nothing kept.
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class StoredSizeMismatch(OSError):
+    """Fewer (or more) bytes reached the disk than were uploaded: a silently short write."""
+
+    def __init__(self, stored: int, declared: int) -> None:
+        super().__init__(errno.ENOSPC, f"stored {stored} of {declared} bytes")
 
 
 def safe_file_name(name: str) -> str:
@@ -51,7 +69,8 @@ def _probe_upload(upload: UploadedFile) -> syncengine.MediaInfo:
     temporary_path = getattr(upload, "temporary_file_path", None)
     if temporary_path is not None:
         return syncengine.probe(temporary_path())
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix) as tmp:
+    suffix = Path(upload.name or "").suffix
+    with tempfile.NamedTemporaryFile(prefix=PROBE_PREFIX, suffix=suffix) as tmp:
         for chunk in upload.chunks():
             tmp.write(chunk)
         tmp.flush()
@@ -108,19 +127,78 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
         with transaction.atomic():
             last = project.videos.aggregate(m=Max("position"))["m"]
             video.position = 0 if last is None else last + 1
-            # Moves the temp file, no copy in memory.
-            video.file.save(stored_name, upload, save=False)
+            # Written beside its place under a temporary name, checked, then renamed in.
+            video.file.name = _store_upload(video, upload, stored_name)
             video.full_clean(exclude=["file"])
             video.save()
             transaction.on_commit(lambda: enqueue("video_prepare_preview_task", video.pk))
     except OSError as exc:
         if video.file:
             video.file.storage.delete(video.file.name)
-        if exc.errno == errno.ENOSPC:
+        if exc.errno in _NO_SPACE:
+            logger.warning("upload of %r to project %s refused: %s", name, project.pk, exc)
             raise ServiceError(errors.DISK_FULL.format(name=name), code="disk_full") from exc
         raise
     logger.info("video %s added to project %s: %s", video.pk, project.pk, name)
     return video
+
+
+def _store_upload(video: Video, upload: UploadedFile, stored_name: str) -> str:
+    """Store the upload's bytes for ``video`` and return the storage name; all or nothing.
+
+    The bytes go to a hidden ``.part`` file in the final folder (a hard link to the upload's
+    temporary file when both are on one file system, else a copy), are flushed to disk with
+    fsync and their size checked against the upload's, and only then get their final name.
+    On any error the partial file is removed and the OSError raised (ENOSPC for a short write).
+    """
+    field = video.file.field
+    storage = field.storage
+    name = field.generate_filename(video, stored_name)
+    folder = Path(storage.path(name)).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{PART_PREFIX}{secrets.token_hex(8)}{PART_SUFFIX}"
+    declared = upload.size or 0
+    try:
+        temporary_path = getattr(upload, "temporary_file_path", None)
+        linked = False
+        if temporary_path is not None:
+            try:
+                os.link(temporary_path(), part)  # same file system: no copy, no new blocks
+                linked = True
+            except OSError as exc:
+                if exc.errno in _NO_SPACE:
+                    raise
+        if not linked:
+            with part.open("xb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+        with part.open("rb") as stored:
+            os.fsync(stored.fileno())
+            size = os.fstat(stored.fileno()).st_size
+        if size != declared:
+            raise StoredSizeMismatch(size, declared)
+        if storage.file_permissions_mode is not None:
+            part.chmod(storage.file_permissions_mode)
+        # The folder is new for each upload (a random name), so nothing else is there.
+        name = storage.get_available_name(name, max_length=field.max_length)
+        os.rename(part, storage.path(name))
+        _fsync_folder(folder)
+        return name
+    except BaseException:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # the upload's own folder, if nothing else is in it
+        raise
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def video_prepare_preview(*, video_id: int) -> None:
@@ -129,7 +207,7 @@ def video_prepare_preview(*, video_id: int) -> None:
     if video is None or video.status != Video.Status.PROCESSING:
         return  # deleted meanwhile, or a redelivered task
     ffmpeg_bin = settings.FFMPEG_BIN or None
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix=PREVIEW_PREFIX) as tmp:
         try:
             proxy = make_proxy(
                 video.file.path, Path(tmp) / "proxy.mp4", max_height=settings.PROXY_MAX_HEIGHT,

@@ -27,7 +27,8 @@ _MEDIA_TYPES = {"proxy": "video/mp4", "poster": "image/jpeg"}
 @require_POST
 @json_login_required
 def video_upload(request: HttpRequest, project_id: int) -> JsonResponse:
-    """Store one uploaded file: ``{ok, video}`` (201) or ``{ok: false, message, code}`` (400).
+    """Store one uploaded file: ``{ok, video}`` (201) or ``{ok: false, message, code}`` (400;
+    507 ``disk_full`` when the server has no room, nothing stored).
 
     The body was streamed to a temporary file by Django's upload handler; ``video_add``
     moves it into place, so the file is never held in memory.
@@ -37,13 +38,17 @@ def video_upload(request: HttpRequest, project_id: int) -> JsonResponse:
     too_large = getattr(request, "upload_too_large", None)  # set by SizeLimitedUploadHandler
     if too_large is not None:
         return json_error(upload_too_large_message(too_large), code="upload_too_large")
+    disk_full = getattr(request, "upload_disk_full", None)  # the temporary folder filled
+    if disk_full is not None:
+        return json_error(errors.DISK_FULL.format(name=disk_full), code="disk_full", status=507)
     form = VideoUploadForm(request.POST, files)
     if not form.is_valid():
         return json_error(NO_FILE, code="no_file")
     try:
         video = services.video_add(project=project, upload=form.cleaned_data["file"])
     except ServiceError as exc:
-        return json_error(exc.message, code=exc.code)
+        status = 507 if exc.code == "disk_full" else 400
+        return json_error(exc.message, code=exc.code, status=status)
     return JsonResponse({"ok": True, "video": video_json(video)}, status=201)
 
 
