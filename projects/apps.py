@@ -19,3 +19,11 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(_sqlite_wal, dispatch_uid="projects_sqlite_wal")
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_save
+
+        from projects.services.tokens import api_tokens_revoke_on_password_change
+
+        pre_save.connect(api_tokens_revoke_on_password_change, sender=get_user_model(),
+                         dispatch_uid="projects_revoke_tokens_on_password_change")  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import authentication, exceptions
 
-INVALID_TOKEN = "Invalid or revoked API token."
+INVALID_TOKEN = "Invalid, expired or revoked API token."
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from projects import services
 from projects.api.auth import INVALID_TOKEN
 from projects.api.models import ApiToken
 from tests.api.base import ApiTestCase
@@ -96,3 +100,57 @@ class TokenTests(ApiTestCase):
         self.assertContains(page, token.prefix)
         self.assertNotContains(page, self.owner_key)
         assert self.client.get(reverse("admin:api_apitoken_add")).status_code == 403
+
+
+class TokenLifetimeTests(ApiTestCase):
+    """Tokens die with a password change and API_TOKEN_MAX_AGE_DAYS after they were made."""
+
+    def test_a_password_change_in_the_admin_revokes_the_users_tokens(self) -> None:
+        staff = get_user_model().objects.create_superuser("root", "root@example.org", "pw-root")
+        self.client.force_login(staff)
+        assert self.call("GET", LIST).status_code == 200
+        url = reverse("admin:auth_user_password_change", args=[self.owner.pk])
+        response = self.client.post(url, {"usable_password": "true",
+                                          "password1": "violet-harbour-lantern",
+                                          "password2": "violet-harbour-lantern"})  # fmt: skip
+        assert response.status_code == 302, response.content[:2000]
+        self.client.logout()
+        assert not ApiToken.objects.filter(user=self.owner).exists()
+        self.assert_error(self.call("GET", LIST), 401, "authentication_failed", INVALID_TOKEN)
+        assert self.call("GET", LIST, key="outsider").status_code == 200  # others keep theirs
+
+    def test_set_password_revokes_tokens_but_other_saves_and_rehashes_keep_them(self) -> None:
+        self.owner.first_name = "Alice"
+        self.owner.save()
+        self.owner.set_password("password-alice")  # the same password again
+        self.owner.save()
+        # A hasher upgrade on log-in re-hashes the same password (setter of check_password).
+        with self.settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                                             "django.contrib.auth.hashers.MD5PasswordHasher"]):
+            assert self.owner.check_password("password-alice")  # fmt: skip
+        assert self.owner.password.startswith("pbkdf2_")
+        assert self.call("GET", LIST).status_code == 200
+
+        self.owner.set_password("a-brand-new-pass-phrase")
+        self.owner.save()
+        self.assert_error(self.call("GET", LIST), 401, "authentication_failed", INVALID_TOKEN)
+        _, key = services.api_token_create(user=self.owner, name="after")
+        assert self.call("GET", LIST, key=key).status_code == 200  # new tokens work
+        self.outsider.set_unusable_password()
+        self.outsider.save()
+        self.assert_error(self.call("GET", LIST, key="outsider"), 401, "authentication_failed")
+
+    def test_an_expired_token_is_refused_like_a_revoked_one(self) -> None:
+        token = ApiToken.objects.get(user=self.owner)
+        made = timezone.now() - timedelta(days=90, minutes=1)
+        ApiToken.objects.filter(pk=token.pk).update(created_at=made)
+        body = self.assert_error(self.call("GET", LIST), 401, "authentication_failed",
+                                 INVALID_TOKEN)  # fmt: skip
+        assert body["extra"] == {}
+        ApiToken.objects.filter(pk=token.pk).update(created_at=made + timedelta(minutes=2))
+        assert self.call("GET", LIST).status_code == 200  # just inside the 90 days
+        ApiToken.objects.filter(pk=token.pk).update(created_at=made - timedelta(days=900))
+        with self.settings(API_TOKEN_MAX_AGE_DAYS=0):  # 0: tokens never expire
+            assert self.call("GET", LIST).status_code == 200
+        with self.settings(API_TOKEN_MAX_AGE_DAYS=400):
+            self.assert_error(self.call("GET", LIST), 401, "authentication_failed")
