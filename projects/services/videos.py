@@ -64,17 +64,36 @@ def safe_file_name(name: str) -> str:
     return stem + suffix
 
 
-def _probe_upload(upload: UploadedFile) -> syncengine.MediaInfo:
-    """Probe the uploaded bytes where they already are on disk (or spill them to a temp file)."""
+def _probe_upload(upload: UploadedFile, name: str) -> syncengine.MediaInfo:
+    """Probe the uploaded bytes where they already are on disk (or spill them to a temp file).
+
+    A media error names ``name`` (the user's file) wherever it named the temporary file.
+    """
     temporary_path = getattr(upload, "temporary_file_path", None)
     if temporary_path is not None:
-        return syncengine.probe(temporary_path())
+        return _probe_as(temporary_path(), name)
     suffix = Path(upload.name or "").suffix
     with tempfile.NamedTemporaryFile(prefix=PROBE_PREFIX, suffix=suffix) as tmp:
         for chunk in upload.chunks():
             tmp.write(chunk)
         tmp.flush()
-        return syncengine.probe(tmp.name)
+        return _probe_as(tmp.name, name)
+
+
+def _probe_as(path: str, name: str) -> syncengine.MediaInfo:
+    try:
+        return syncengine.probe(path)
+    except syncengine.MediaError as exc:
+        # The engine names what it read, with or without quotes or its folder (an FFmpeg
+        # error quotes "file:/tmp/tmpXXXX.upload.mkv"): every form becomes the user's name.
+        message = exc.message
+        for form in (f"file:{Path(path).resolve()}", str(Path(path).resolve()), path,
+                     Path(path).name):  # fmt: skip
+            message = message.replace(form, name)
+        exc.message = message
+        exc.filename = name
+        exc.extra["filename"] = name
+        raise
 
 
 def video_add(*, project: Project, upload: UploadedFile) -> Video:
@@ -95,11 +114,10 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
             code="upload_too_large",
         )
     try:
-        info = _probe_upload(upload)
+        info = _probe_upload(upload, name)
     except syncengine.MediaError as exc:
-        # The engine names the temporary file; the user knows the file by its own name.
-        message = exc.message.replace(f"'{exc.filename}'", f"'{name}'")
-        raise ServiceError(message, code=exc.code) from exc
+        # The user knows the file by its own name, never by our temporary one.
+        raise ServiceError(exc.message, code=exc.code) from exc
     stored_name = safe_file_name(name)
     try:
         get_valid_filename(stored_name)  # what the storage keeps: letters, digits, "-_."
