@@ -56,3 +56,4 @@ def sweep_stale_runs_task() -> None:
 
     services.sync_run_fail_stale()
     services.render_fail_stale()
+    services.scratch_sweep()  # temporary files and folders left by a crash

@@ -23,6 +23,7 @@ from projects.services.runs import (
     sync_run_fail_stale,
     sync_run_start,
 )
+from projects.services.scratch import scratch_sweep
 from projects.services.tokens import api_token_create, api_token_revoke
 from projects.services.videos import video_add, video_delete, video_prepare_preview
 
@@ -40,6 +41,7 @@ __all__ = [
     "render_fail_if_unfinished",
     "render_fail_stale",
     "render_start",
+    "scratch_sweep",
     "sync_run_cancel",
     "sync_run_execute",
     "sync_run_fail_if_unfinished",
