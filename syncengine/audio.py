@@ -66,6 +66,10 @@ COHERENCE_WINDOW_S = 2.0
 REFINE_WINDOW_S = 15.0
 CHUNK_S = 10.0
 DRIFT_BUDGET_PPM = 300.0
+#: The default least overlap is 25 % of the shorter clip, but never more than this: ten seconds
+#: of shared sound place a clip well, and a 40 s phone clip that shares its last 10 s with the
+#: reference must not be searched only where a song's repeat can answer instead.
+MIN_OVERLAP_CAP_S = 8.0
 DRIFT_MIN_OVERLAP_S = 20.0
 DRIFT_WINDOW_S = 5.0
 MIN_DURATION_S = 1.0
@@ -423,7 +427,8 @@ def estimate_audio_lag(
     max_lag_s : float or None
         Largest |lag| searched, seconds; ``None`` searches the whole possible overlap.
     min_overlap_s : float, optional
-        Shortest overlap accepted; default 25 % of the shorter clip (at least 1 s).
+        Shortest overlap accepted; default 25 % of the shorter clip (at least 1 s, at most
+        ``MIN_OVERLAP_CAP_S``).
 
     Returns
     -------
@@ -452,7 +457,7 @@ def estimate_audio_lag(
     ref, oth = ref_t.samples, oth_t.samples
     ref_s, oth_s = ref.size / rate, oth.size / rate
     if min_overlap_s is None:
-        min_overlap_s = max(1.0, 0.25 * min(ref_s, oth_s))
+        min_overlap_s = max(1.0, min(0.25 * min(ref_s, oth_s), MIN_OVERLAP_CAP_S))
     min_overlap_s = min(min_overlap_s, min(ref_s, oth_s))
 
     # 1. Coarse search over the whole allowed window.
