@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -28,3 +29,18 @@ class UploadErrorNameTests(ApiTestCase):
                     message = response.json()["message"]
                     assert f"'{name}'" in message, message
                     assert not TEMPORARY.search(message.replace(f"'{name}'", "")), message
+
+    def test_a_picture_that_cannot_be_decoded_names_the_users_file(self) -> None:
+        # Headers intact, the first picture scrambled: the decoder's error (which carries no
+        # file name of its own) used to name 'tmpXXXXXXXX.upload.mp4'.
+        data = bytearray(self.clips["a"].read_bytes())
+        noise = random.Random(1)
+        for i in range(1000, 41000):
+            data[i] = noise.randrange(256)
+        project = self.project_with()
+        upload = SimpleUploadedFile("Ceremony.mp4", bytes(data))
+        response = self.call("POST", reverse("api-video-list", args=[project.pk]),
+                             {"file": upload}, multipart=True)  # fmt: skip
+        body = self.assert_error(response, 400, "unreadable_media")
+        assert body["message"].startswith("'Ceremony.mp4': the picture cannot be decoded"), body
+        assert not TEMPORARY.search(body["message"].replace("'Ceremony.mp4'", "")), body
