@@ -35,9 +35,12 @@ def upload_onto_full_disk(clip: Path, work: Path, *, full: str, size: str,
     media.mkdir(parents=True, exist_ok=True)
     temp.mkdir(parents=True, exist_ok=True)
     target = media if full == "media" else temp
-    env = {**os.environ, "MEDIA_ROOT": str(media), "FILE_UPLOAD_TEMP_DIR": str(temp),
+    # The child's own database is the embedded SQLite one (in memory): what is tested here is the
+    # file system, and a second test database on a shared PostgreSQL would clash with the suite's.
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {**base, "MEDIA_ROOT": str(media), "FILE_UPLOAD_TEMP_DIR": str(temp),
            "TMPDIR": str(temp), "DJANGO_SETTINGS_MODULE": "syncsite.settings",
-           "LOG_DIR": str(work / "logs")}  # fmt: skip
+           "SQLITE_PATH": str(work / "db.sqlite3"), "LOG_DIR": str(work / "logs")}  # fmt: skip
     child = f"{sys.executable} -m tests.projects.full_disk {endpoint} {clip} {media} {temp}"
     command = f"mount -t tmpfs -o size={size} tmpfs {target} && exec {child}"
     run = subprocess.run(["unshare", "-m", "sh", "-c", command], capture_output=True, text=True,
