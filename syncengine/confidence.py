@@ -15,8 +15,8 @@ competing peak) and ``med`` the median of ``|c|``::
     uniqueness = clip(2 * (1 - s / p), 0, 1)
     confidence = sharpness * uniqueness
 
-(This hand formula, with :func:`ambiguity_factor`, was the engine's confidence until the
-calibrated map replaced it; it now only gates the windows of the audio drift fit.)
+(This hand formula was the engine's confidence until the calibrated map replaced it; it now
+only gates the windows of the audio drift fit.)
 
 Calibrated confidence
 ---------------------
@@ -49,7 +49,6 @@ __all__ = [
     "FEATURES",
     "SYNCED_THRESHOLD",
     "PeakStats",
-    "ambiguity_factor",
     "ambiguity_ratio",
     "band",
     "calibrated_confidence",
@@ -207,27 +206,7 @@ def calibrated_confidence(method: str, features: dict[str, float]) -> float:
     """P(lag within one frame of the truth | features), by the fitted model of ``method``."""
     from syncengine.calibration_fit import MODELS
 
-    model = MODELS[method]
-    z = model.intercept
-    for x, w, mu, sd in zip(design_row(features), model.coef, model.mean, model.scale,
-                            strict=True):  # fmt: skip
-        z += w * (x - mu) / sd
-    return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
-
-
-def ambiguity_factor(plain: NDArray[np.floating], *, index: int, exclusion: int) -> float:
-    """``clip(2 * (1 - r), 0, 1)`` where ``r`` is the best unwhitened value away from the peak
-    (beyond ``exclusion`` samples) over the value at the peak: 1 for a unique match, ~0 when
-    another lag (a loop's repeat) matches as well. ``plain`` is overlap-normalised.
-    """
-    mag = np.abs(np.asarray(plain, dtype=np.float32))
-    lo, hi = max(0, index - exclusion), min(mag.size, index + exclusion + 1)
-    at_peak = float(mag[lo:hi].max())
-    rest = np.concatenate([mag[:lo], mag[hi:]])
-    if rest.size == 0 or at_peak <= 0:
-        return 1.0 if at_peak > 0 else 0.0
-    ratio = float(rest.max()) / at_peak
-    return float(min(1.0, max(0.0, 2.0 * (1.0 - ratio))))
+    return float(MODELS[method].predict([design_row(features)])[0])
 
 
 def combine_independent(*confidences: float) -> float:

@@ -49,7 +49,7 @@ DEFAULT_MAX_LAG_S: float | None = None
 AGREEMENT_S = 0.1  # audio and visual within this are "the same answer"
 ANALYSIS_RATE_HZ = 8000
 MOTION_RATE_HZ = 100.0
-_OUTLIER_S = {"audio": 0.005, "visual": 0.04}
+_OUTLIER_S = {"audio": 0.005, "visual": 0.04}  # per pair, by the method that measured it
 #: No clip is placed on a pair whose peak leads its runner-up by less than this (robust sigmas):
 #: on the tuning preset, whole-clip pairs between Z0 (5) and 8 were right 1 time in 3 (pieces of
 #: clips: 38 of 109), and an unrelated camera's chance peaks sit there.
@@ -59,7 +59,7 @@ _DISPUTE_S = 0.04  # more than a frame: the pair does not support the placement
 #: not match it is doubted: a clip really there fails to match such a partner with probability
 #: ``1 - SILENT_PARTNER_MISS * partner_confidence`` (Bayes' rule lowers its confidence).
 SILENT_MIN_OVERLAP_S = 5.0
-SILENT_PARTNER_MISS = 0.5  # per pair, by the method that measured it
+SILENT_PARTNER_MISS = 0.5
 # Relative inverse variances of a pair lag: audio ~0.5 ms, visual ~10 ms typical error.
 _PRECISION = {"audio": 1.0, "visual": (0.0005 / 0.010) ** 2}
 _STAGES = (("probing", 2), ("extracting_audio", 20), ("correlating_audio", 8),
@@ -154,7 +154,7 @@ def _solve(n: int, pairs: Sequence[PairEstimate], ref: int) -> align.Solution:
     precision = [_PRECISION[p.method] for p in pairs]
     limits = [_OUTLIER_S[p.method] for p in pairs]
     return align.solve(n, tuples, reference=ref, outlier_s=limits, precision=precision,
-                       loops=True)
+                       loops=True, dispute_s=_DISPUTE_S)
 
 
 def estimate_offsets(
@@ -319,6 +319,13 @@ def _silent_partners(
     return out
 
 
+def _doubted(conf: float, against: float) -> float:
+    """P(a placement of confidence ``conf`` is right) after evidence that would be absent if it
+    were right with probability ``against`` (independent evidence, Bayes' rule)."""
+    kept = conf * (1.0 - against)
+    return kept / (kept + 1.0 - conf) if kept > 0 else 0.0
+
+
 def _value(sol: align.Solution | None, k: int) -> tuple[float | None, float | None]:
     if sol is None or not sol.placed(k):
         return None, None
@@ -349,14 +356,12 @@ def _video_offset(
     if disputed > 0 and not is_ref:
         # Contradicting evidence is never averaged away: the placement stands only if the kept
         # pairs are right and the voted-out one wrong (independent pairs, Bayes' rule).
-        kept = conf * (1.0 - disputed)
-        conf = kept / (kept + 1.0 - conf) if kept > 0 else 0.0
+        conf = _doubted(conf, disputed)
         notes.append("its pairs with the other clips disagree by more than a frame; check this "
                      "clip in the player")  # fmt: skip
     for name, shared_s, partner in silent if offset is not None else ():
         # A clip really there would have matched this well-placed partner, most of the time.
-        kept = conf * (1.0 - SILENT_PARTNER_MISS * partner)
-        conf = kept / (kept + 1.0 - conf) if kept > 0 else 0.0
+        conf = _doubted(conf, SILENT_PARTNER_MISS * partner)
         notes.append(f"no match with '{name}' although they would share {shared_s:.0f} s; "
                      "check this clip in the player")  # fmt: skip
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
