@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from syncengine.confidence import SYNCED_THRESHOLD
+from syncengine.confidence import SYNCED_THRESHOLD, combine_independent
 from syncengine.errors import ParameterError
 
 __all__ = ["Pair", "Solution", "loop_support", "solve"]
@@ -89,15 +89,14 @@ def _triangles(pairs: Sequence[Pair]) -> list[tuple[tuple[int, int, int], float]
 
 def loop_support(pairs: Sequence[Pair], limits: Sequence[float]) -> list[float]:
     """Each pair's confidence raised by the loops of three it closes (see the module docstring)."""
-    miss = [1.0 - min(1.0, max(0.0, p[3])) for p in pairs]
+    evidence = [[p[3]] for p in pairs]  # each pair's own, then the loops it closes
     for (e1, e2, e3), closure in _triangles(pairs):
         if abs(closure) > 2 * max(limits[e1], limits[e2], limits[e3]):
             continue
         c = [pairs[e][3] for e in (e1, e2, e3)]
         for k, e in enumerate((e1, e2, e3)):
-            others = c[(k + 1) % 3] * c[(k + 2) % 3]
-            miss[e] *= 1.0 - min(1.0, max(0.0, others))
-    return [1.0 - m for m in miss]
+            evidence[e].append(c[(k + 1) % 3] * c[(k + 2) % 3])
+    return [combine_independent(*ev) for ev in evidence]
 
 
 def _reachable(n: int, pairs: Sequence[Pair], reference: int) -> set[int]:
