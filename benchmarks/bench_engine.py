@@ -48,9 +48,11 @@ def _world_graph(w: int, h: int) -> str:
     periodic speeds, sparse flashes; speech-like gated pink noise plus sparse white-noise claps."""
 
     def box(src: str, c: str, bw: float, bh: float, fx: str, fy: str, out: str, nxt: str) -> str:
-        return (f"color=c={c}:s={_even(w * bw)}x{_even(h * bh)}:r=30[{src}];"
-                f"[{out}][{src}]overlay=x='(W-w)*(0.5+0.48*sin({fx}))':"
-                f"y='(H-h)*(0.5+0.45*sin({fy}))'[{nxt}];")  # fmt: skip
+        return (
+            f"color=c={c}:s={_even(w * bw)}x{_even(h * bh)}:r=30[{src}];"
+            f"[{out}][{src}]overlay=x='(W-w)*(0.5+0.48*sin({fx}))':"
+            f"y='(H-h)*(0.5+0.45*sin({fy}))'[{nxt}];"
+        )
 
     flash = "gt(sin(0.731*t)*sin(0.4127*t+1)*sin(0.1913*t+2),0.55)"
     speech = "0.05+0.95*gt(sin(2*PI*2.3*t)+sin(2*PI*0.71*t+1)+sin(2*PI*0.293*t+2),1.1)"
@@ -63,17 +65,33 @@ def _world_graph(w: int, h: int) -> str:
         f"testsrc2=s={_even(w / 4)}x{_even(h / 4)}:r=30[ts];"
         "[bg][lf]overlay=x='(W-w)*(0.5+0.45*sin(0.21*t+1.3*sin(0.047*t)))':"
         "y='(H-h)*(0.5+0.4*sin(0.17*t))'[o1];[o1][ts]overlay=x=20:y=20[o2];"
-        + box("b1", "red", 0.13, 0.15, "0.83*t+2.7*sin(0.131*t)", "0.57*t+2.1*sin(0.093*t+1)",
-              "o2", "o3")
-        + box("b2", "#20e040", 0.09, 0.25, "1.37*t+3.1*sin(0.071*t+2)",
-              "0.41*t+1.9*sin(0.153*t)", "o3", "o4")
+        + box(
+            "b1",
+            "red",
+            0.13,
+            0.15,
+            "0.83*t+2.7*sin(0.131*t)",
+            "0.57*t+2.1*sin(0.093*t+1)",
+            "o2",
+            "o3",
+        )
+        + box(
+            "b2",
+            "#20e040",
+            0.09,
+            0.25,
+            "1.37*t+3.1*sin(0.071*t+2)",
+            "0.41*t+1.9*sin(0.153*t)",
+            "o3",
+            "o4",
+        )
         + box("b3", "#2040ff", 0.18, 0.11, "0.61*t+4.3*sin(0.037*t+0.5)", "1.03*t", "o4", "o5")
         + f"[o5]drawbox=x=0:y=0:w=iw:h=ih:color=white@0.6:t=fill:enable='{flash}'[v];"
         "anoisesrc=seed=7:color=pink:sample_rate=48000:amplitude=0.8,"
         f"bandpass=f=900:width_type=q:w=0.7,volume='{speech}':eval=frame[sp];"
         f"anoisesrc=seed=9:color=white:sample_rate=48000:amplitude=0.9,"
         f"volume='{claps}':eval=frame[cl];[sp][cl]amix=inputs=2:normalize=0[a]"
-    )  # fmt: skip
+    )
 
 
 def _ffmpeg(ffmpeg: str, *args: str) -> float:
@@ -84,8 +102,13 @@ def _ffmpeg(ffmpeg: str, *args: str) -> float:
 
 def generate(folder: Path, *, minutes: float, cameras: int, height: int, ffmpeg: str) -> dict:
     """Make (or reuse) the camera set in ``folder``; return its manifest."""
-    params = {"minutes": minutes, "cameras": cameras, "height": height,
-              "offsets_s": list(OFFSETS_S[:cameras]), "version": VERSION}  # fmt: skip
+    params = {
+        "minutes": minutes,
+        "cameras": cameras,
+        "height": height,
+        "offsets_s": list(OFFSETS_S[:cameras]),
+        "version": VERSION,
+    }
     manifest_path = folder / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
@@ -99,40 +122,106 @@ def generate(folder: Path, *, minutes: float, cameras: int, height: int, ffmpeg:
     lead_s = 1.0 - min(OFFSETS_S[:cameras])
     world_s = lead_s + max(OFFSETS_S[:cameras]) + duration_s + 1.0
     print(f"generating {cameras} x {minutes:g} min in {folder} ...", file=sys.stderr, flush=True)
-    times = {"world": _ffmpeg(
-        ffmpeg, "-filter_complex", _world_graph(world_w, world_h), "-map", "[v]", "-map", "[a]",
-        "-t", f"{world_s:.3f}", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18",
-        "-g", "60", "-c:a", "flac", str(folder / "world.mkv"))}  # fmt: skip
+    times = {
+        "world": _ffmpeg(
+            ffmpeg,
+            "-filter_complex",
+            _world_graph(world_w, world_h),
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            "-t",
+            f"{world_s:.3f}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-g",
+            "60",
+            "-c:a",
+            "flac",
+            str(folder / "world.mkv"),
+        )
+    }
     cams = []
     for k in range(cameras):
         fps, rate_hz = ODD_FPS.get(k, "30"), ODD_RATE_HZ.get(k, 48000)
         # each camera sees a different half-size window of the world, scaled up, with its own
         # sensor noise, gain and microphone hiss
         x, y = (23 * k) % (world_w - cam_w // 2 + 1), (11 * k) % (world_h - cam_h // 2 + 1)
-        graph = (f"[0:v]crop={cam_w // 2}:{cam_h // 2}:{x}:{y},scale={cam_w}:{cam_h},"
-                 f"noise=alls=4:allf=t:all_seed={k + 1},fps={fps},format=yuv420p[v];"
-                 f"anoisesrc=seed={101 + k}:sample_rate=48000:amplitude=0.02[n];"
-                 f"[0:a]volume={1.0 - 0.1 * k:.2f}[g];[g][n]amix=inputs=2:normalize=0:"
-                 "duration=first[a]")  # fmt: skip
+        graph = (
+            f"[0:v]crop={cam_w // 2}:{cam_h // 2}:{x}:{y},scale={cam_w}:{cam_h},"
+            f"noise=alls=4:allf=t:all_seed={k + 1},fps={fps},format=yuv420p[v];"
+            f"anoisesrc=seed={101 + k}:sample_rate=48000:amplitude=0.02[n];"
+            f"[0:a]volume={1.0 - 0.1 * k:.2f}[g];[g][n]amix=inputs=2:normalize=0:"
+            "duration=first[a]"
+        )
         name = f"cam{k}.mp4"
         times[name] = _ffmpeg(
-            ffmpeg, "-ss", f"{lead_s + OFFSETS_S[k]:.6f}", "-i", str(folder / "world.mkv"),
-            "-t", f"{duration_s:.3f}", "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-g", "60",
-            "-c:a", "aac", "-b:a", "128k", "-ar", str(rate_hz), str(folder / name),
-        )  # fmt: skip
+            ffmpeg,
+            "-ss",
+            f"{lead_s + OFFSETS_S[k]:.6f}",
+            "-i",
+            str(folder / "world.mkv"),
+            "-t",
+            f"{duration_s:.3f}",
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "28",
+            "-g",
+            "60",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-ar",
+            str(rate_hz),
+            str(folder / name),
+        )
         print(f"  {name}: {times[name]:.1f} s", file=sys.stderr, flush=True)
-        cams.append({"file": name, "offset_s": OFFSETS_S[k], "fps": fps, "sample_rate_hz":
-                     rate_hz, "world_start_s": lead_s + OFFSETS_S[k]})  # fmt: skip
+        cams.append(
+            {
+                "file": name,
+                "offset_s": OFFSETS_S[k],
+                "fps": fps,
+                "sample_rate_hz": rate_hz,
+                "world_start_s": lead_s + OFFSETS_S[k],
+            }
+        )
     short_s = min(120.0, duration_s / 5)  # the memory-scaling check: 2 cameras, short vs full
     short = [f"cam{k}_short.mp4" for k in range(2)]
     for k, name in enumerate(short):
-        _ffmpeg(ffmpeg, "-i", str(folder / f"cam{k}.mp4"), "-t", f"{short_s:.3f}", "-c", "copy",
-                str(folder / name))  # fmt: skip
+        _ffmpeg(
+            ffmpeg,
+            "-i",
+            str(folder / f"cam{k}.mp4"),
+            "-t",
+            f"{short_s:.3f}",
+            "-c",
+            "copy",
+            str(folder / name),
+        )
     times["total"] = sum(times.values())
-    manifest = {"params": params, "reference": "cam0.mp4", "size": [cam_w, cam_h],
-                "cameras": cams, "short": {"files": short, "duration_s": short_s},
-                "generation_s": times}  # fmt: skip
+    manifest = {
+        "params": params,
+        "reference": "cam0.mp4",
+        "size": [cam_w, cam_h],
+        "cameras": cams,
+        "short": {"files": short, "duration_s": short_s},
+        "generation_s": times,
+    }
     manifest_path.write_text(json.dumps(manifest, indent=2))
     (folder / "world.mkv").unlink()  # only the cameras are needed from here on
     return manifest
@@ -192,8 +281,15 @@ def _run(argv: list[str], *, poll: bool = False) -> Proc:
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         proc.stdout.close()
         err.seek(0)
-        return Proc(wall_s, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code,
-                    out.decode(), err.read().decode(), *ff_peaks)  # fmt: skip
+        return Proc(
+            wall_s,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            code,
+            out.decode(),
+            err.read().decode(),
+            *ff_peaks,
+        )
 
 
 def floor(files: list[Path], *, stream: str, ffmpeg: str, parallel: int) -> Proc:
@@ -201,32 +297,63 @@ def floor(files: list[Path], *, stream: str, ffmpeg: str, parallel: int) -> Proc
     CPU time, largest peak RSS."""
 
     def one(f: Path) -> Proc:
-        return _run([ffmpeg, "-nostdin", "-v", "error", "-i", str(f), "-map", f"0:{stream}:0",
-                     "-f", "null", "-"])  # fmt: skip
+        return _run(
+            [
+                ffmpeg,
+                "-nostdin",
+                "-v",
+                "error",
+                "-i",
+                str(f),
+                "-map",
+                f"0:{stream}:0",
+                "-f",
+                "null",
+                "-",
+            ]
+        )
 
     started = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
         runs = list(pool.map(one, files))
-    return Proc(time.perf_counter() - started, sum(r.cpu_s for r in runs),
-                max(r.peak_mb for r in runs), max(r.code for r in runs), "", "")  # fmt: skip
+    return Proc(
+        time.perf_counter() - started,
+        sum(r.cpu_s for r in runs),
+        max(r.peak_mb for r in runs),
+        max(r.code for r in runs),
+        "",
+        "",
+    )
 
 
-def sync(files: list[Path], method: str, *, profile: bool = False,
-         max_lag_s: float | None = None) -> dict:  # fmt: skip
+def sync(
+    files: list[Path], method: str, *, profile: bool = False, max_lag_s: float | None = None
+) -> dict:
     """Run one sync in a fresh interpreter; return its figures (or ``{"error": ...}``).
 
     ``max_lag_s`` None: the engine's default search (the whole overlap).
     """
-    argv = [sys.executable, "-m", "benchmarks.bench_engine", "--child", method,
-            *(["--profile"] if profile else []),
-            *([] if max_lag_s is None else ["--max-offset", str(max_lag_s)]),
-            *map(str, files)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_engine",
+        "--child",
+        method,
+        *(["--profile"] if profile else []),
+        *([] if max_lag_s is None else ["--max-offset", str(max_lag_s)]),
+        *map(str, files),
+    ]
     run = _run(argv, poll=True)
     if run.code != 0:
         lines = [ln for ln in run.err.splitlines() if ln.strip()]
         return {"error": lines[-1] if lines else f"exit code {run.code}"}
-    return {**json.loads(run.out.splitlines()[-1]), "wall_s": run.wall_s, "cpu_s": run.cpu_s,
-            "ff_mb": run.ff_mb, "ff_anon_mb": run.ff_anon_mb}  # fmt: skip
+    return {
+        **json.loads(run.out.splitlines()[-1]),
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "ff_mb": run.ff_mb,
+        "ff_anon_mb": run.ff_anon_mb,
+    }
 
 
 class _InlinePool(contextlib.nullcontext):
@@ -255,28 +382,39 @@ def _child(method: str, files: list[str], *, profile: bool, max_lag_s: float | N
 
         syncengine.features.ThreadPoolExecutor = _InlinePool  # type: ignore[misc,assignment]
     prof, buf = cProfile.Profile(), io.StringIO()
-    call = functools.partial(syncengine.estimate_offsets, files, method=method, workers=2,
-                             **({} if max_lag_s is None else {"max_lag_s": max_lag_s}))
+    call = functools.partial(
+        syncengine.estimate_offsets,
+        files,
+        method=method,
+        workers=2,
+        **({} if max_lag_s is None else {"max_lag_s": max_lag_s}),
+    )
     started = time.perf_counter()
     result = prof.runcall(call) if profile else call()
     engine_s = time.perf_counter() - started
     if profile:
         pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(15)
-    print(json.dumps({
-        "engine_s": engine_s,
-        "offsets_s": [v.offset_s for v in result.videos],
-        "confidence": [v.confidence for v in result.videos],
-        "py_mb": _maxrss_mb(resource.RUSAGE_SELF),
-        "profile": buf.getvalue(),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "engine_s": engine_s,
+                "offsets_s": [v.offset_s for v in result.videos],
+                "confidence": [v.confidence for v in result.videos],
+                "py_mb": _maxrss_mb(resource.RUSAGE_SELF),
+                "profile": buf.getvalue(),
+            }
+        )
+    )
 
 
 def _score(run: dict, true_s: list[float], method: str) -> tuple[str, str, str, bool]:
     """(max |error| ms, min confidence, verdict, correct) of one run against the manifest."""
     if "error" in run:
         return "-", "-", f"FAILED: {run['error'][:70]}", False
-    errs = [None if est is None else abs(est - t) * 1e3
-            for est, t in zip(run["offsets_s"], true_s, strict=True)]  # fmt: skip
+    errs = [
+        None if est is None else abs(est - t) * 1e3
+        for est, t in zip(run["offsets_s"], true_s, strict=True)
+    ]
     if None in errs:
         return "-", f"{min(run['confidence']):.2f}", "WRONG (a camera not synced)", False
     worst = max(e for e in errs if e is not None)
@@ -310,22 +448,29 @@ def main(argv: list[str] | None = None) -> None:
 
     ffmpeg = str(imageio_ffmpeg.get_ffmpeg_exe())
     folder = args.out / f"{args.cameras}cam_{args.minutes:g}min_{args.height}p"
-    manifest = generate(folder, minutes=args.minutes, cameras=args.cameras,
-                        height=args.height, ffmpeg=ffmpeg)  # fmt: skip
+    manifest = generate(
+        folder, minutes=args.minutes, cameras=args.cameras, height=args.height, ffmpeg=ffmpeg
+    )
     files = [folder / c["file"] for c in manifest["cameras"]]
     true_s = [c["offset_s"] - OFFSETS_S[0] for c in manifest["cameras"]]
     gen = manifest["generation_s"]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus (busy = slower walls)")
-    print(f"media: {len(files)} cameras x {args.minutes:g} min, {manifest['size'][0]}x"
-          f"{manifest['size'][1]}, fps {[c['fps'] for c in manifest['cameras']]}, audio "
-          f"{[c['sample_rate_hz'] for c in manifest['cameras']]} Hz; generation took "
-          f"{gen['total']:.0f} s (world {gen['world']:.0f} s) when made")  # fmt: skip
+    print(
+        f"media: {len(files)} cameras x {args.minutes:g} min, {manifest['size'][0]}x"
+        f"{manifest['size'][1]}, fps {[c['fps'] for c in manifest['cameras']]}, audio "
+        f"{[c['sample_rate_hz'] for c in manifest['cameras']]} Hz; generation took "
+        f"{gen['total']:.0f} s (world {gen['world']:.0f} s) when made"
+    )
 
     floors = _print_floors(files, ffmpeg=ffmpeg)
     _print_syncs(files, floors, true_s=true_s)
     short = manifest["short"]
-    _print_scaling(files[:2], [folder / f for f in short["files"]], minutes=args.minutes,
-                   short_min=short["duration_s"] / 60)  # fmt: skip
+    _print_scaling(
+        files[:2],
+        [folder / f for f in short["files"]],
+        minutes=args.minutes,
+        short_min=short["duration_s"] / 60,
+    )
     if args.profile:
         for method in ("audio", "visual"):
             run = sync(files, method, profile=True)
@@ -339,19 +484,47 @@ def _print_floors(files: list[Path], *, ffmpeg: str) -> dict[str, Proc]:
     for stream, label in (("a", "audio"), ("v", "video")):
         seq = floor(files, stream=stream, ffmpeg=ffmpeg, parallel=1)
         par = floor(files, stream=stream, ffmpeg=ffmpeg, parallel=2)
-        best = Proc(min(seq.wall_s, par.wall_s), min(seq.cpu_s, par.cpu_s),
-                    max(seq.peak_mb, par.peak_mb), max(seq.code, par.code), "", "")  # fmt: skip
+        best = Proc(
+            min(seq.wall_s, par.wall_s),
+            min(seq.cpu_s, par.cpu_s),
+            max(seq.peak_mb, par.peak_mb),
+            max(seq.code, par.code),
+            "",
+            "",
+        )
         floors[label] = best
-        rows.append((f"{label} x{len(files)}", f"{seq.wall_s:.2f}", f"{par.wall_s:.2f}",
-                     f"{seq.cpu_s:.1f} / {par.cpu_s:.1f}", f"{best.peak_mb:.0f}"))  # fmt: skip
+        rows.append(
+            (
+                f"{label} x{len(files)}",
+                f"{seq.wall_s:.2f}",
+                f"{par.wall_s:.2f}",
+                f"{seq.cpu_s:.1f} / {par.cpu_s:.1f}",
+                f"{best.peak_mb:.0f}",
+            )
+        )
     print("\n" + _table(rows))
     return floors
 
 
 def _print_syncs(files: list[Path], floors: dict[str, Proc], *, true_s: list[float]) -> None:
-    rows = [("task", "wall s", "engine s", "cpu s", "py MB", "ff MB (anon)", "floor s",
-             "floor cpu s", "engine/floor", "cpu/floor", "goal", "max|err| ms", "min conf",
-             "verdict")]  # fmt: skip
+    rows = [
+        (
+            "task",
+            "wall s",
+            "engine s",
+            "cpu s",
+            "py MB",
+            "ff MB (anon)",
+            "floor s",
+            "floor cpu s",
+            "engine/floor",
+            "cpu/floor",
+            "goal",
+            "max|err| ms",
+            "min conf",
+            "verdict",
+        )
+    ]
     for method, parts in FLOOR_PARTS.items():
         run = sync(files, method)
         err_ms, conf, verdict, ok = _score(run, true_s, method)
@@ -359,42 +532,75 @@ def _print_syncs(files: list[Path], floors: dict[str, Proc], *, true_s: list[flo
         fl_cpu = sum(floors[p].cpu_s for p in parts)
         goal = f"<={GOAL_RATIO[method]:g}x" if method in GOAL_RATIO else "-"
         # never a speed figure for a wrong answer
-        ratios = (f"{run['engine_s'] / fl_s:.2f}", f"{run['cpu_s'] / fl_cpu:.2f}") if ok else (
-            "-", "-")  # fmt: skip
+        ratios = (
+            (f"{run['engine_s'] / fl_s:.2f}", f"{run['cpu_s'] / fl_cpu:.2f}") if ok else ("-", "-")
+        )
         if "error" in run:
             figures = ("-",) * 5
         else:
-            figures = (f"{run['wall_s']:.2f}", f"{run['engine_s']:.2f}", f"{run['cpu_s']:.1f}",
-                       f"{run['py_mb']:.0f}" + ("!" if run["py_mb"] > GOAL_PEAK_MB else ""),
-                       f"{run['ff_mb']:.0f} ({run['ff_anon_mb']:.0f})")  # fmt: skip
-        rows.append((f"{method} x{len(files)}", *figures, f"{fl_s:.2f}", f"{fl_cpu:.1f}",
-                     *ratios, goal, err_ms, conf, verdict))  # fmt: skip
+            figures = (
+                f"{run['wall_s']:.2f}",
+                f"{run['engine_s']:.2f}",
+                f"{run['cpu_s']:.1f}",
+                f"{run['py_mb']:.0f}" + ("!" if run["py_mb"] > GOAL_PEAK_MB else ""),
+                f"{run['ff_mb']:.0f} ({run['ff_anon_mb']:.0f})",
+            )
+        rows.append(
+            (
+                f"{method} x{len(files)}",
+                *figures,
+                f"{fl_s:.2f}",
+                f"{fl_cpu:.1f}",
+                *ratios,
+                goal,
+                err_ms,
+                conf,
+                verdict,
+            )
+        )
     # The default searches the whole overlap; the old default searched +-20 s. Same media, same
     # run, so the ratio is what the whole-overlap default costs.
     narrow = sync(files, "audio", max_lag_s=20.0)
     whole = next((r for r in [sync(files, "audio")] if "error" not in r), None)
     err_ms, conf, verdict, _ = _score(narrow, true_s, "audio")
     if "error" not in narrow and whole is not None:
-        rows.append((f"audio x{len(files)} +-20 s", f"{narrow['wall_s']:.2f}",
-                     f"{narrow['engine_s']:.2f}", f"{narrow['cpu_s']:.1f}",
-                     f"{narrow['py_mb']:.0f}",
-                     f"{narrow['ff_mb']:.0f} ({narrow['ff_anon_mb']:.0f})",
-                     "-", "-", "-", "-", "-", err_ms, conf, verdict))  # fmt: skip
-        print(f"whole overlap / +-20 s window (audio, engine s, measured now): "
-              f"{whole['engine_s']:.2f} / {narrow['engine_s']:.2f} = "
-              f"{whole['engine_s'] / narrow['engine_s']:.2f}x; cpu "
-              f"{whole['cpu_s'] / narrow['cpu_s']:.2f}x (goal <= 1.5x)")  # fmt: skip
+        rows.append(
+            (
+                f"audio x{len(files)} +-20 s",
+                f"{narrow['wall_s']:.2f}",
+                f"{narrow['engine_s']:.2f}",
+                f"{narrow['cpu_s']:.1f}",
+                f"{narrow['py_mb']:.0f}",
+                f"{narrow['ff_mb']:.0f} ({narrow['ff_anon_mb']:.0f})",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                err_ms,
+                conf,
+                verdict,
+            )
+        )
+        print(
+            f"whole overlap / +-20 s window (audio, engine s, measured now): "
+            f"{whole['engine_s']:.2f} / {narrow['engine_s']:.2f} = "
+            f"{whole['engine_s'] / narrow['engine_s']:.2f}x; cpu "
+            f"{whole['cpu_s'] / narrow['cpu_s']:.2f}x (goal <= 1.5x)"
+        )
     base = sync(files[:0], "import")
     print("\n" + _table(rows))
-    print(f"goals: engine <= {GOAL_RATIO['audio']:g}x floor (audio), "
-          f"<= {GOAL_RATIO['visual']:g}x (visual); py MB < {GOAL_PEAK_MB:.0f} ('!' = miss).\n"
-          "floor = the better of 1-at-a-time and 2-parallel ffmpeg decode (auto: audio + video).\n"
-          "wall = child process (interpreter + imports + engine); engine = estimate_offsets();\n"
-          "cpu = user+sys of the child and its ffmpeg subprocesses (robust to a busy machine).\n"
-          "ff MB = largest ffmpeg child VmRSS (anon = without the static binary's pages).\n"
-          f"starting Python and importing syncengine, scipy, av, cv2 alone: {base['py_mb']:.0f} "
-          f"MB, {base['cpu_s']:.1f} cpu s (included above); "
-          f"load average {os.getloadavg()[0]:.1f} now.")  # fmt: skip
+    print(
+        f"goals: engine <= {GOAL_RATIO['audio']:g}x floor (audio), "
+        f"<= {GOAL_RATIO['visual']:g}x (visual); py MB < {GOAL_PEAK_MB:.0f} ('!' = miss).\n"
+        "floor = the better of 1-at-a-time and 2-parallel ffmpeg decode (auto: audio + video).\n"
+        "wall = child process (interpreter + imports + engine); engine = estimate_offsets();\n"
+        "cpu = user+sys of the child and its ffmpeg subprocesses (robust to a busy machine).\n"
+        "ff MB = largest ffmpeg child VmRSS (anon = without the static binary's pages).\n"
+        f"starting Python and importing syncengine, scipy, av, cv2 alone: {base['py_mb']:.0f} "
+        f"MB, {base['cpu_s']:.1f} cpu s (included above); "
+        f"load average {os.getloadavg()[0]:.1f} now."
+    )
 
 
 def _print_scaling(
@@ -409,10 +615,12 @@ def _print_scaling(
     small, big = ([f"{r['py_mb']:.0f}" for r in pair] for pair in (runs[:2], runs[2:]))
     grow_mb = min(r["py_mb"] for r in runs[2:]) - min(r["py_mb"] for r in runs[:2])
     grow_min = 2 * (minutes - short_min)
-    print(f"\nmemory scaling, audio x2 (two runs each): {short_min:g} min {'/'.join(small)} MB, "
-          f"{minutes:g} min {'/'.join(big)} MB: grew {grow_mb:.0f} MB (lowest peaks); the 8 kHz "
-          f"float32 arrays grew {grow_min * FEATURE_MB_PER_CAM_MIN:.0f} MB ({grow_min:g} "
-          "camera-minutes)")  # fmt: skip
+    print(
+        f"\nmemory scaling, audio x2 (two runs each): {short_min:g} min {'/'.join(small)} MB, "
+        f"{minutes:g} min {'/'.join(big)} MB: grew {grow_mb:.0f} MB (lowest peaks); the 8 kHz "
+        f"float32 arrays grew {grow_min * FEATURE_MB_PER_CAM_MIN:.0f} MB ({grow_min:g} "
+        "camera-minutes)"
+    )
 
 
 if __name__ == "__main__":

@@ -62,8 +62,10 @@ class View:
     def label(self) -> str:
         kind = "portrait" if self.portrait else "land"
         ae = f" ae{self.deflicker}" if self.deflicker else ""
-        return (f"z{self.zoom:.2f} sh{self.shake_px:.0f} r{self.roll_deg:+.0f} {kind} "
-                f"{self.fps}fps crf{self.crf}{ae}")  # fmt: skip
+        return (
+            f"z{self.zoom:.2f} sh{self.shake_px:.0f} r{self.roll_deg:+.0f} {kind} "
+            f"{self.fps}fps crf{self.crf}{ae}"
+        )
 
 
 def _ffmpeg() -> str:
@@ -77,8 +79,14 @@ def world_clip(seed: int, out: Path) -> Path:
 
     path = out / f"world{seed}.mp4"
     if not path.exists():
-        spec = CameraSpec(name=f"world{seed}", start_s=0.0, duration_s=WORLD_S, width=WORLD_W,
-                          height=WORLD_H, audio="none")  # fmt: skip
+        spec = CameraSpec(
+            name=f"world{seed}",
+            start_s=0.0,
+            duration_s=WORLD_S,
+            width=WORLD_W,
+            height=WORLD_H,
+            audio="none",
+        )
         write_clip(spec, out, seed=seed)
     return path
 
@@ -98,12 +106,13 @@ def _filters(v: View) -> str:
         th = math.radians(abs(v.roll_deg))
         ar = max(cw, ch) / min(cw, ch)
         s = 1.0 / (math.cos(th) + ar * math.sin(th))
-        chain += [f"rotate={math.radians(v.roll_deg):.4f}",
-                  f"crop=iw*{s:.3f}:ih*{s:.3f}"]  # fmt: skip
+        chain += [f"rotate={math.radians(v.roll_deg):.4f}", f"crop=iw*{s:.3f}:ih*{s:.3f}"]
     if v.keystone:
         k = v.keystone
-        chain.append(f"perspective=x0=W*{k:.3f}:y0=0:x1=W*{1 - k:.3f}:y1=H*{k / 2:.3f}:"
-                     f"x2=0:y2=H:x3=W:y3=H*{1 - k / 2:.3f}:sense=source")  # fmt: skip
+        chain.append(
+            f"perspective=x0=W*{k:.3f}:y0=0:x1=W*{1 - k:.3f}:y1=H*{k / 2:.3f}:"
+            f"x2=0:y2=H:x3=W:y3=H*{1 - k / 2:.3f}:sense=source"
+        )
     chain.append("scale=270:480" if v.portrait else "scale=320:240")
     if v.blur:
         chain.append(f"gblur=sigma={v.blur:.2f}")
@@ -122,29 +131,59 @@ def camera_clip(v: View, out: Path) -> Path:
         return path
     src = world_clip(v.seed, out)
     tmp = path.with_suffix(".tmp.mp4")
-    argv = [_ffmpeg(), "-nostdin", "-v", "error", "-y", "-ss", f"{v.start_s - 0.005:.4f}",
-            "-i", str(src), "-t", f"{v.duration_s:.3f}", "-vf", _filters(v), "-an",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", str(v.crf), "-pix_fmt", "yuv420p",
-            str(tmp)]  # fmt: skip
+    argv = [
+        _ffmpeg(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-ss",
+        f"{v.start_s - 0.005:.4f}",
+        "-i",
+        str(src),
+        "-t",
+        f"{v.duration_s:.3f}",
+        "-vf",
+        _filters(v),
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        str(v.crf),
+        "-pix_fmt",
+        "yuv420p",
+        str(tmp),
+    ]
     subprocess.run(argv, check=True)
     tmp.rename(path)
     return path
 
 
-def _view(rng: np.random.Generator, name: str, seed: int, start_s: float, duration_s: float,
-          *, hard: bool) -> View:  # fmt: skip
+def _view(
+    rng: np.random.Generator, name: str, seed: int, start_s: float, duration_s: float, *, hard: bool
+) -> View:
     portrait = bool(rng.random() < 0.25)
     return View(
-        name=name, seed=seed, start_s=start_s, duration_s=duration_s,
-        zoom=float(rng.uniform(0.5, 0.95)), cx=float(rng.uniform(0.3, 0.7)),
+        name=name,
+        seed=seed,
+        start_s=start_s,
+        duration_s=duration_s,
+        zoom=float(rng.uniform(0.5, 0.95)),
+        cx=float(rng.uniform(0.3, 0.7)),
         cy=float(rng.uniform(0.35, 0.65)),
         shake_px=float(rng.choice([0.0, rng.uniform(6, 16)]) if hard else 0.0),
         roll_deg=float(rng.uniform(-8, 8)) if hard else 0.0,
         keystone=float(rng.choice([0.0, rng.uniform(0.03, 0.1)])),
-        portrait=portrait, blur=float(rng.uniform(0.0, 1.5)), noise=int(rng.integers(0, 14)),
-        exposure=float(rng.uniform(0.0, 0.08)), fps=int(rng.choice([30, 25, 24])),
-        crf=int(rng.integers(23, 36)), deflicker=int(rng.choice([0, 0, 5, 9, 15])),
-    )  # fmt: skip
+        portrait=portrait,
+        blur=float(rng.uniform(0.0, 1.5)),
+        noise=int(rng.integers(0, 14)),
+        exposure=float(rng.uniform(0.0, 0.08)),
+        fps=int(rng.choice([30, 25, 24])),
+        crf=int(rng.integers(23, 36)),
+        deflicker=int(rng.choice([0, 0, 5, 9, 15])),
+    )
 
 
 def build_pairs(n_pairs: int, n_unrelated: int, n_worlds: int) -> list[tuple[View, View, bool]]:
@@ -161,8 +200,7 @@ def build_pairs(n_pairs: int, n_unrelated: int, n_worlds: int) -> list[tuple[Vie
         ref_start = round((1.0 - min(0.0, lag)) * 30) / 30
         other_seed = seed if related else (seed + 1) % n_worlds
         ref = _view(rng, f"v{VERSION}_p{p:02d}_ref", seed, ref_start, d_ref, hard=True)
-        oth = _view(rng, f"v{VERSION}_p{p:02d}_oth", other_seed, ref_start + lag, d_oth,
-                    hard=True)  # fmt: skip
+        oth = _view(rng, f"v{VERSION}_p{p:02d}_oth", other_seed, ref_start + lag, d_oth, hard=True)
         pairs.append((ref, oth, related))
     return pairs
 
@@ -172,10 +210,29 @@ def hd_clip(out: Path, seconds: float = 60.0) -> Path:
     path = out / f"hd1080_{seconds:g}s.mp4"
     if not path.exists():
         tmp = path.with_suffix(".tmp.mp4")
-        argv = [_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(world_clip(0, out)),
-                "-t", f"{seconds:g}", "-vf", "scale=1920:1080,noise=alls=6:allf=t", "-an",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-                str(tmp)]  # fmt: skip
+        argv = [
+            _ffmpeg(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(world_clip(0, out)),
+            "-t",
+            f"{seconds:g}",
+            "-vf",
+            "scale=1920:1080,noise=alls=6:allf=t",
+            "-an",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp),
+        ]
         subprocess.run(argv, check=True)
         tmp.rename(path)
     return path
@@ -203,8 +260,10 @@ def speed(methods: dict[str, ModuleType], path: Path) -> None:
         rows[m] = timed(lambda module=module, frames=frames: module.motion_series(frames()))
     print(f"speed on {path.name} (1920x1080, {info.duration_s:.0f} s), per video minute:")
     for name, (wall, cpu) in rows.items():
-        print(f"  {name:>6}: wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
-              f"(x{wall / rows['decode'][0]:.2f} of decode wall)")
+        print(
+            f"  {name:>6}: wall {wall:6.2f} s  cpu {cpu:6.2f} s  "
+            f"(x{wall / rows['decode'][0]:.2f} of decode wall)"
+        )
 
 
 Case = tuple[str, str, "float | None", float, str, str]  # ref, other, lag, tolerance, labels
@@ -224,9 +283,17 @@ def synthetic_cases(args: argparse.Namespace) -> tuple[dict[str, Path], list[Cas
         made = pool.map(lambda v: camera_clip(v, args.out), views.values())
         paths = dict(zip(views, made, strict=True))
     print(f"media ready in {time.perf_counter() - t0:.1f} s ({len(views)} clips)")
-    cases = [(ref.name, oth.name, oth.start_s - ref.start_s if related else None,
-              1.0 / max(ref.fps, oth.fps), ref.label(), oth.label())
-             for ref, oth, related in pairs]  # fmt: skip
+    cases = [
+        (
+            ref.name,
+            oth.name,
+            oth.start_s - ref.start_s if related else None,
+            1.0 / max(ref.fps, oth.fps),
+            ref.label(),
+            oth.label(),
+        )
+        for ref, oth, related in pairs
+    ]
     return paths, cases
 
 
@@ -252,16 +319,28 @@ def manifest_cases(manifest: Path) -> tuple[dict[str, Path], list[Case]]:
                 continue
             truth = clip["picture_offset_s"] - ref["picture_offset_s"] if ok else None
             tags = ",".join(case["tags"])[:24]
-            cases.append((f"{case['id']}/{ref['name']}", key, truth,
-                          1.0 / max(ref["fps"], clip["fps"]), f"{case['id'][:4]} {tags}",
-                          f"{clip['name']} {clip['fps']:g} fps"))  # fmt: skip
+            cases.append(
+                (
+                    f"{case['id']}/{ref['name']}",
+                    key,
+                    truth,
+                    1.0 / max(ref["fps"], clip["fps"]),
+                    f"{case['id'][:4]} {tags}",
+                    f"{clip['name']} {clip['fps']:g} fps",
+                )
+            )
     used = {k for c in cases for k in c[:2]}
     return {k: p for k, p in paths.items() if k in used}, cases
 
 
 def load_old(rev: str) -> ModuleType:
-    source = subprocess.run(["git", "show", f"{rev}:syncengine/motion.py"], cwd=ROOT,
-                            check=True, capture_output=True, text=True).stdout  # fmt: skip
+    source = subprocess.run(
+        ["git", "show", f"{rev}:syncengine/motion.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     spec = importlib.util.spec_from_loader("motion_old", loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
@@ -279,9 +358,13 @@ def main() -> None:
     parser.add_argument("--max-lag", type=float, default=60.0)
     parser.add_argument("--only-new", action="store_true")
     parser.add_argument("--no-speed", action="store_true", help="skip the 1080p speed figures")
-    parser.add_argument("--manifest", type=Path, default=None,
-                        help="instead: every (reference, clip) pair of an evaluation preset's "
-                             "manifest.json (e.g. evaluation/output/heldout/manifest.json)")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="instead: every (reference, clip) pair of an evaluation preset's "
+        "manifest.json (e.g. evaluation/output/heldout/manifest.json)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from syncengine import motion as new
@@ -310,10 +393,14 @@ def main() -> None:
             t = time.perf_counter()
             series[m][name] = module.motion_series(iter_gray_frames(path, info=info))
             spent[m] += time.perf_counter() - t
-    print(f"{'pair':>4} {'true lag':>9}  {'ref view':<34} {'other view':<34} "
-          + " ".join(f"{m + ' err ms':>11} {'conf':>5}" for m in methods))
-    tallies = {m: {"placed": 0, "ok": 0, "wrong": 0, "refused": 0, "unrel_ok": 0, "t": 0.0}
-               for m in methods}  # fmt: skip
+    print(
+        f"{'pair':>4} {'true lag':>9}  {'ref view':<34} {'other view':<34} "
+        + " ".join(f"{m + ' err ms':>11} {'conf':>5}" for m in methods)
+    )
+    tallies = {
+        m: {"placed": 0, "ok": 0, "wrong": 0, "refused": 0, "unrel_ok": 0, "t": 0.0}
+        for m in methods
+    }
     n_rel = n_unrel = 0
     for k, (ref, oth, truth, tol, ref_label, oth_label) in enumerate(cases):
         related = truth is not None
@@ -322,8 +409,7 @@ def main() -> None:
         cells = []
         for m, module in methods.items():
             t = time.perf_counter()
-            est = module.estimate_visual_lag(series[m][ref], series[m][oth],
-                                             max_lag_s=max_lag)  # fmt: skip
+            est = module.estimate_visual_lag(series[m][ref], series[m][oth], max_lag_s=max_lag)
             tallies[m]["t"] += time.perf_counter() - t
             tal = tallies[m]
             if truth is not None:
@@ -340,16 +426,20 @@ def main() -> None:
         shown = f"{truth:>9.3f}" if truth is not None else f"{'-':>9}"
         print(f"{k:>4} {shown}  {ref_label:<34} {oth_label:<34} " + " ".join(cells))
     print()
-    print(f"{n_rel} pairs with shared motion, {n_unrel} unrelated; {minutes:.1f} video minutes; "
-          f"decode alone {decode_s / minutes:.2f} s per video minute")
+    print(
+        f"{n_rel} pairs with shared motion, {n_unrel} unrelated; {minutes:.1f} video minutes; "
+        f"decode alone {decode_s / minutes:.2f} s per video minute"
+    )
     for m, tal in tallies.items():
-        print(f"{m:>4}: placed (confidence >= 0.2) within one frame "
-              f"{100 * tal['placed'] / max(n_rel, 1):5.1f} %  best lag within one frame "
-              f"{100 * tal['ok'] / max(n_rel, 1):5.1f} %  "
-              f"confidently wrong {tal['wrong']}  refused {tal['refused']}  "
-              f"unrelated refused {tal['unrel_ok']}/{n_unrel}  "
-              f"extraction {spent[m] / minutes:.2f} s per video minute  "
-              f"correlation {tal['t'] / len(cases) * 1000:.0f} ms per pair")
+        print(
+            f"{m:>4}: placed (confidence >= 0.2) within one frame "
+            f"{100 * tal['placed'] / max(n_rel, 1):5.1f} %  best lag within one frame "
+            f"{100 * tal['ok'] / max(n_rel, 1):5.1f} %  "
+            f"confidently wrong {tal['wrong']}  refused {tal['refused']}  "
+            f"unrelated refused {tal['unrel_ok']}/{n_unrel}  "
+            f"extraction {spent[m] / minutes:.2f} s per video minute  "
+            f"correlation {tal['t'] / len(cases) * 1000:.0f} ms per pair"
+        )
     if not args.no_speed and args.manifest is None:
         speed(methods, hd_clip(args.out))
 

@@ -79,17 +79,26 @@ def _login_cookie(port: int) -> str:
     conn.request("GET", "/accounts/login/")
     page = conn.getresponse()
     body = page.read().decode()
-    csrf = next(c.split("=", 1)[1].split(";")[0] for c in page.headers.get_all("Set-Cookie")
-                if c.startswith("csrftoken="))  # fmt: skip
+    csrf = next(
+        c.split("=", 1)[1].split(";")[0]
+        for c in page.headers.get_all("Set-Cookie")
+        if c.startswith("csrftoken=")
+    )
     token = body.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-    conn.request("POST", "/accounts/login/",
-                 body=f"username=bench&password=bench-password&csrfmiddlewaretoken={token}",
-                 headers={"Content-Type": "application/x-www-form-urlencoded",
-                          "Cookie": f"csrftoken={csrf}"})  # fmt: skip
+    conn.request(
+        "POST",
+        "/accounts/login/",
+        body=f"username=bench&password=bench-password&csrfmiddlewaretoken={token}",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+        },
+    )
     done = conn.getresponse()
     done.read()
-    session = next(c.split(";")[0] for c in done.headers.get_all("Set-Cookie")
-                   if c.startswith("sessionid="))  # fmt: skip
+    session = next(
+        c.split(";")[0] for c in done.headers.get_all("Set-Cookie") if c.startswith("sessionid=")
+    )
     return f"{session}; csrftoken={csrf}"
 
 
@@ -103,20 +112,33 @@ def main() -> None:
     out = args.out.resolve()
     subprocess.run(["rm", "-rf", str(out)], check=True)
     out.mkdir(parents=True)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "syncsite.settings", "DEBUG": "0",
-           "SQLITE_PATH": str(out / "db.sqlite3"), "MEDIA_ROOT": str(out / "media"),
-           "LOG_DIR": str(out / "logs"), "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "syncsite.settings",
+        "DEBUG": "0",
+        "SQLITE_PATH": str(out / "db.sqlite3"),
+        "MEDIA_ROOT": str(out / "media"),
+        "LOG_DIR": str(out / "logs"),
+        "PYTHONPATH": str(ROOT),
+    }
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     size = int(args.gb * 1e9 / args.files)
     render_id = subprocess.run(
-        [py, "-c", SETUP, str(out / "media"), str(args.files), str(size)], cwd=ROOT, env=env,
-        check=True, capture_output=True, text=True,
-    ).stdout.split()[-1]  # fmt: skip
+        [py, "-c", SETUP, str(out / "media"), str(args.files), str(size)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
     server = subprocess.Popen(
-        [py, "manage.py", "runserver", "--noreload", f"127.0.0.1:{args.port}"], cwd=ROOT,
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [py, "manage.py", "runserver", "--noreload", f"127.0.0.1:{args.port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -148,11 +170,15 @@ def main() -> None:
     eocd = tail[tail.rindex(b"PK\x05\x06") :] if b"PK\x05\x06" in tail else b""
     entries = int.from_bytes(eocd[10:12], "little") if eocd else -1
     print(f"files            {args.files} x {size / 1e9:.2f} GB (sparse)")
-    print(f"received         {total / 1e9:.3f} GB in {elapsed:.1f} s "
-          f"({total / 1e6 / elapsed:.0f} MB/s)")  # fmt: skip
+    print(
+        f"received         {total / 1e9:.3f} GB in {elapsed:.1f} s "
+        f"({total / 1e6 / elapsed:.0f} MB/s)"
+    )
     print(f"zip entries      {entries} (expected {args.files})")
-    print(f"server RSS       {before_mb:.0f} MB before, {poller.peak_mb:.0f} MB peak during, "
-          f"+{poller.peak_mb - before_mb:.0f} MB")  # fmt: skip
+    print(
+        f"server RSS       {before_mb:.0f} MB before, {poller.peak_mb:.0f} MB peak during, "
+        f"+{poller.peak_mb - before_mb:.0f} MB"
+    )
     subprocess.run(["rm", "-rf", str(out)], check=False)
 
 

@@ -109,12 +109,20 @@ def _load(root: Path, methods: Sequence[str]) -> list[list[_Clip]]:
             if "visual" in methods and info.has_video:
                 motion = _motion(path, info)
             syncable = bool(c["syncable"])
-            clips.append(_Clip(
-                case=case["id"], name=c["name"], truth_s=c["true_offset_s"] if syncable else None,
-                picture_truth_s=c.get("picture_offset_s", c["true_offset_s"]) if syncable else None,
-                drift=float(c.get("drift_ppm") or 0.0) * 1e-6, fps=float(c.get("fps") or 30.0),
-                audio=audio, motion=motion,
-            ))  # fmt: skip
+            clips.append(
+                _Clip(
+                    case=case["id"],
+                    name=c["name"],
+                    truth_s=c["true_offset_s"] if syncable else None,
+                    picture_truth_s=c.get("picture_offset_s", c["true_offset_s"])
+                    if syncable
+                    else None,
+                    drift=float(c.get("drift_ppm") or 0.0) * 1e-6,
+                    fps=float(c.get("fps") or 30.0),
+                    audio=audio,
+                    motion=motion,
+                )
+            )
         cases.append(clips)
     return cases
 
@@ -123,8 +131,9 @@ def _motion(path: Path, info: Any) -> MotionSeries | None:
     from syncengine.motion import motion_series
 
     try:
-        return motion_series(media.iter_gray_frames(path, info=info), rate_hz=MOTION_RATE_HZ,
-                             filename=info.filename)  # fmt: skip
+        return motion_series(
+            media.iter_gray_frames(path, info=info), rate_hz=MOTION_RATE_HZ, filename=info.filename
+        )
     except SyncEngineError:
         return None  # a still picture or too few frames
 
@@ -176,8 +185,9 @@ _Span = tuple[float, float]
 _Job = tuple[_Clip, _Clip, _Span, _Span, str]  # clip a, clip b, their windows, kind
 
 
-def _jobs(cases: list[list[_Clip]], *, windows: int, rng: np.random.Generator,
-          method: str) -> list[_Job]:  # fmt: skip
+def _jobs(
+    cases: list[list[_Clip]], *, windows: int, rng: np.random.Generator, method: str
+) -> list[_Job]:
     def length(c: _Clip) -> float:
         feature = c.audio if method == "audio" else c.motion
         return 0.0 if feature is None else feature.duration_s
@@ -203,21 +213,31 @@ def _jobs(cases: list[list[_Clip]], *, windows: int, rng: np.random.Generator,
     return jobs
 
 
-def collect_pairs(root: Path, *, methods: Sequence[str] = ("audio", "visual"), windows: int = 12,
-                  seed: int = 0, workers: int = 2, rooms: bool = True,
-                  log: Any = print) -> list[Labelled]:  # fmt: skip
+def collect_pairs(
+    root: Path,
+    *,
+    methods: Sequence[str] = ("audio", "visual"),
+    windows: int = 12,
+    seed: int = 0,
+    workers: int = 2,
+    rooms: bool = True,
+    log: Any = print,
+) -> list[Labelled]:
     """Measure labelled pairs of the preset at ``root`` (see the module docstring).
 
     ``rooms=False`` measures the clips as they are (no added rooms): for checking held out.
     """
     started = time.monotonic()
     cases = _load(root, methods)
-    log(f"decoded {sum(len(c) for c in cases)} clips of {len(cases)} cases in "
-        f"{time.monotonic() - started:.0f} s")  # fmt: skip
+    log(
+        f"decoded {sum(len(c) for c in cases)} clips of {len(cases)} cases in "
+        f"{time.monotonic() - started:.0f} s"
+    )
     out: list[Labelled] = []
     for method in methods:
-        jobs = _jobs(cases, windows=windows, rng=np.random.default_rng([seed, len(method)]),
-                     method=method)  # fmt: skip
+        jobs = _jobs(
+            cases, windows=windows, rng=np.random.default_rng([seed, len(method)]), method=method
+        )
 
         def one(job: _Job, method: str = method) -> Labelled | None:
             a, b, (a0, a1), (b0, b1), kind = job
@@ -230,15 +250,18 @@ def collect_pairs(root: Path, *, methods: Sequence[str] = ("audio", "visual"), w
                     if rooms and room.random() < REVERB_FRACTION:
                         pa, pb = _room(pa, room), _room(pb, room)
                     e = estimate_audio_lag(
-                        pa, pb,
-                        max_lag_s=None, estimate_drift=kind == "whole",
-                    )  # fmt: skip
+                        pa,
+                        pb,
+                        max_lag_s=None,
+                        estimate_drift=kind == "whole",
+                    )
                 else:
                     from syncengine.motion import estimate_visual_lag
 
                     assert a.motion is not None and b.motion is not None
                     e = estimate_visual_lag(
-                        _cut_motion(a.motion, a0, a1), _cut_motion(b.motion, b0, b1),
+                        _cut_motion(a.motion, a0, a1),
+                        _cut_motion(b.motion, b0, b1),
                         max_lag_s=None,
                     )
             except SyncEngineError:
@@ -253,8 +276,10 @@ def collect_pairs(root: Path, *, methods: Sequence[str] = ("audio", "visual"), w
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             measured = [r for r in pool.map(one, jobs) if r is not None]
         out += measured
-        log(f"{method}: {len(measured)} pairs ({sum(r.correct for r in measured)} within one "
-            f"frame) in {time.monotonic() - t0:.0f} s")  # fmt: skip
+        log(
+            f"{method}: {len(measured)} pairs ({sum(r.correct for r in measured)} within one "
+            f"frame) in {time.monotonic() - t0:.0f} s"
+        )
     return out
 
 
@@ -275,8 +300,7 @@ def _predict(pairs: Sequence[Labelled], models: dict[str, LogisticModel] | None)
         conf = np.array([calibrated_confidence(p.method, p.features) for p in pairs])
     else:
         conf = np.array([models[p.method].predict([design_row(p.features)])[0] for p in pairs])
-    guard = [repeat_guard(p.features["plain_ratio"]) if p.method == "audio" else 1.0
-             for p in pairs]  # fmt: skip
+    guard = [repeat_guard(p.features["plain_ratio"]) if p.method == "audio" else 1.0 for p in pairs]
     return conf * np.array(guard)
 
 
@@ -288,15 +312,19 @@ def report(pairs: Sequence[Labelled], confidence: np.ndarray, *, title: str) -> 
         conf = confidence[sel]
         ok = np.array([p.correct for p, s in zip(pairs, sel, strict=True) if s])
         wrong = int(np.sum((conf >= 0.5) & ~ok))
-        lines.append(f"{method}: {sel.sum()} pairs, {ok.mean():.1%} within one frame, ECE "
-                     f"{expected_calibration_error(conf, ok):.3f}, confidently wrong (>= 0.5) "
-                     f"{wrong}")  # fmt: skip
+        lines.append(
+            f"{method}: {sel.sum()} pairs, {ok.mean():.1%} within one frame, ECE "
+            f"{expected_calibration_error(conf, ok):.3f}, confidently wrong (>= 0.5) "
+            f"{wrong}"
+        )
         lines.append("| band | pairs | mean confidence | observed correct |")
         lines.append("| --- | ---: | ---: | ---: |")
         for row in reliability_table(conf, ok, BAND_EDGES):
-            lines.append(f"| {row.lo:.1f}-{row.hi:.1f} | {row.count} | "
-                         f"{_pct(row.mean_confidence)} | "
-                         f"{_pct(row.fraction_correct)} |")  # fmt: skip
+            lines.append(
+                f"| {row.lo:.1f}-{row.hi:.1f} | {row.count} | "
+                f"{_pct(row.mean_confidence)} | "
+                f"{_pct(row.fraction_correct)} |"
+            )
     return lines
 
 
@@ -351,9 +379,12 @@ def write_fit(models: dict[str, LogisticModel], *, command: str, path: Path = FI
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--preset", default="tune,small",
-                        help="tuning presets to fit on, comma-separated (default tune,small: "
-                             "the hard tuning preset and the classic conditions)")  # fmt: skip
+    parser.add_argument(
+        "--preset",
+        default="tune,small",
+        help="tuning presets to fit on, comma-separated (default tune,small: "
+        "the hard tuning preset and the classic conditions)",
+    )
     parser.add_argument("--heldout", default=None, help="held-out preset to check on")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--windows", type=int, default=12, help="random windows per clip pair")
@@ -361,18 +392,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="rewrite syncengine/calibration_fit")
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
-    pairs = [p for preset in args.preset.split(",")
-             for p in collect_pairs(args.out / preset, methods=methods, windows=args.windows)]
+    pairs = [
+        p
+        for preset in args.preset.split(",")
+        for p in collect_pairs(args.out / preset, methods=methods, windows=args.windows)
+    ]
     models = fit_models(pairs)
     for line in report(pairs, _predict(pairs, models), title=f"{args.preset} (fitted on these)"):
         print(line)
     if args.write:
-        write_fit(models, command=f"python -m evaluation.calibrate --preset {args.preset} "
-                                  f"--windows {args.windows} --write")  # fmt: skip
+        write_fit(
+            models,
+            command=f"python -m evaluation.calibrate --preset {args.preset} "
+            f"--windows {args.windows} --write",
+        )
         print(f"wrote {FIT_PATH}")
     if args.heldout:
-        held = collect_pairs(args.out / args.heldout, methods=methods, windows=args.windows,
-                             seed=1, rooms=False)  # fmt: skip
+        held = collect_pairs(
+            args.out / args.heldout, methods=methods, windows=args.windows, seed=1, rooms=False
+        )
         for line in report(held, _predict(held, models), title=f"{args.heldout} (held out)"):
             print(line)
     return 0

@@ -79,18 +79,45 @@ from evaluation.run_batch import run_batch
 from syncengine.media import ffmpeg_executable
 from syncengine.sync import DEFAULT_MAX_LAG_S
 
-__all__ = ["CONFIDENT_SCORE", "OWN_VENV_TOOLS", "REPO", "TAG_HEADER", "peer_available",
-           "peer_python", "peer_scores", "run_pair", "run_peers", "table_rows", "tag_scores",
-           "tag_table_rows", "to_reference_offset_s", "verdicts", "main"]  # fmt: skip
+__all__ = [
+    "CONFIDENT_SCORE",
+    "OWN_VENV_TOOLS",
+    "REPO",
+    "TAG_HEADER",
+    "peer_available",
+    "peer_python",
+    "peer_scores",
+    "run_pair",
+    "run_peers",
+    "table_rows",
+    "tag_scores",
+    "tag_table_rows",
+    "to_reference_offset_s",
+    "verdicts",
+    "main",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIDENT_SCORE = {"audio-offset-finder": 10.0}  # documented: "Scores >10 imply ... accurate"
-_MODULES = {"syncstart": "syncstart", "audalign": "audalign", "audalign-correlation": "audalign",
-            "audio-offset-finder": "audio_offset_finder", "gcc-phat": "numpy"}  # fmt: skip
+_MODULES = {
+    "syncstart": "syncstart",
+    "audalign": "audalign",
+    "audalign-correlation": "audalign",
+    "audio-offset-finder": "audio_offset_finder",
+    "gcc-phat": "numpy",
+}
 OWN_VENV_TOOLS = frozenset({"gcc-phat"})  # numpy only: runs under Syncsite's interpreter
 _DEFAULT_MAX_OFFSET = "none" if DEFAULT_MAX_LAG_S is None else str(DEFAULT_MAX_LAG_S)
-HEADER = ["tool / method", "MAE ms", "<=1 frame %", "failed %", "confident-but-wrong",
-          "wall s", "wall incl. start-up s", "peak MB"]  # fmt: skip
+HEADER = [
+    "tool / method",
+    "MAE ms",
+    "<=1 frame %",
+    "failed %",
+    "confident-but-wrong",
+    "wall s",
+    "wall incl. start-up s",
+    "peak MB",
+]
 
 
 def to_reference_offset_s(tool: str, raw: dict[str, Any]) -> float:
@@ -131,8 +158,13 @@ def peer_available(tool: str, *, python: str) -> str | None:
     """None when ``tool`` imports under ``python``; otherwise the reason it cannot run."""
     if not Path(python).exists() and shutil.which(python) is None:
         return f"no interpreter at {python}"
-    done = subprocess.run([python, "-c", f"import {_MODULES[tool]}"], capture_output=True,
-                          text=True, timeout=120, env=_child_env(None))  # fmt: skip
+    done = subprocess.run(
+        [python, "-c", f"import {_MODULES[tool]}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_child_env(None),
+    )
     if done.returncode == 0:
         return None
     lines = done.stderr.strip().splitlines() or ["import failed"]
@@ -170,14 +202,16 @@ def _wait(pid: int, *, started: float, timeout_s: float) -> tuple[int, Any, bool
         time.sleep(0.02)
 
 
-def run_pair(tool: str, reference: Path, other: Path, *, python: str, env: dict[str, str],
-             timeout_s: float) -> dict[str, Any]:  # fmt: skip
+def run_pair(
+    tool: str, reference: Path, other: Path, *, python: str, env: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
     """One child process: the peer on one pair. Returns the runner's answer plus resources."""
     argv = [python, "-m", "evaluation.peer_runner", tool, str(reference), str(other)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=REPO,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            argv, stdout=out, stderr=err, env=env, cwd=REPO, start_new_session=True
+        )
         try:
             status, usage, timed_out = _wait(proc.pid, started=started, timeout_s=timeout_s)
         except BaseException:  # Ctrl-C: the child is in its own session and would live on
@@ -203,8 +237,15 @@ def _selected(case: dict[str, Any], wanted: set[str] | None) -> bool:
     return wanted is None or case["id"] in wanted or bool(wanted & set(case["tags"]))
 
 
-def run_peers(manifest: dict[str, Any], root: Path, *, tools: Sequence[str], python: str,
-              timeout_s: float, cases: set[str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def run_peers(
+    manifest: dict[str, Any],
+    root: Path,
+    *,
+    tools: Sequence[str],
+    python: str,
+    timeout_s: float,
+    cases: set[str] | None = None,
+) -> list[dict[str, Any]]:
     """Every tool on every (reference, other) pair; one record per call (see peers.json).
 
     ``python`` is the peers' interpreter (:func:`peer_python` picks ours for the baseline).
@@ -217,16 +258,33 @@ def run_peers(manifest: dict[str, Any], root: Path, *, tools: Sequence[str], pyt
             ref = next(c for c in case["clips"] if c["name"] == case["reference"])
             for clip in (c for c in case["clips"] if c["name"] != case["reference"]):
                 for tool in tools:
-                    got = run_pair(tool, root / ref["file"], root / clip["file"],
-                                   python=peer_python(tool, python), env=env,
-                                   timeout_s=timeout_s)  # fmt: skip
+                    got = run_pair(
+                        tool,
+                        root / ref["file"],
+                        root / clip["file"],
+                        python=peer_python(tool, python),
+                        env=env,
+                        timeout_s=timeout_s,
+                    )
                     est_s = None if "error" in got else to_reference_offset_s(tool, got["raw"])
-                    records.append({"tool": tool, "case_id": case["id"], "tags": case["tags"],
-                                    "name": clip["name"], "true_offset_s": clip["true_offset_s"],
-                                    "fps": clip["fps"], "est_offset_s": est_s, **got})  # fmt: skip
+                    records.append(
+                        {
+                            "tool": tool,
+                            "case_id": case["id"],
+                            "tags": case["tags"],
+                            "name": clip["name"],
+                            "true_offset_s": clip["true_offset_s"],
+                            "fps": clip["fps"],
+                            "est_offset_s": est_s,
+                            **got,
+                        }
+                    )
                     err = f"  error: {got['error']}" if "error" in got else ""
-                    print(f"{tool:>21} {case['id']}/{clip['name']}: est {est_s} true "
-                          f"{clip['true_offset_s']} ({got['process_s']:.1f} s){err}", flush=True)
+                    print(
+                        f"{tool:>21} {case['id']}/{clip['name']}: est {est_s} true "
+                        f"{clip['true_offset_s']} ({got['process_s']:.1f} s){err}",
+                        flush=True,
+                    )
     return records
 
 
@@ -241,10 +299,12 @@ def peer_scores(records: Sequence[dict[str, Any]], tool: str) -> dict[str, float
     """compute_metrics scores of one tool's records, plus its time and memory."""
     mine = [r for r in records if r["tool"] == tool]
     nan = math.nan
-    scores = evaluate([nan if r["true_offset_s"] is None else r["true_offset_s"] for r in mine],
-                      [nan if r["est_offset_s"] is None else r["est_offset_s"] for r in mine],
-                      fps=[r["fps"] for r in mine],
-                      confidences=[_confidence(tool, r.get("score")) for r in mine])  # fmt: skip
+    scores = evaluate(
+        [nan if r["true_offset_s"] is None else r["true_offset_s"] for r in mine],
+        [nan if r["est_offset_s"] is None else r["est_offset_s"] for r in mine],
+        fps=[r["fps"] for r in mine],
+        confidences=[_confidence(tool, r.get("score")) for r in mine],
+    )
     scores["has_confidence"] = float(tool in CONFIDENT_SCORE)
     scores["runtime_total_s"] = float(sum(r.get("call_s") or 0.0 for r in mine))
     scores["process_total_s"] = float(sum(r["process_s"] for r in mine))
@@ -267,15 +327,31 @@ def table_rows(rows: dict[str, dict[str, Any]]) -> list[list[str]]:
         if not s.get("has_confidence", 1.0):
             wrong = s["confident_wrong_n"]  # every answer counts as confident here
             cbw = f"n/a ({wrong:.0f} wrong)" if np.isfinite(wrong) else "n/a"
-        out.append([name, _fmt(s["mae_ms"], "{:.2f}"), _fmt(s["within_frame_pct"], "{:.1f}"),
-                    _fmt(s["failure_pct"], "{:.1f}"), cbw, _fmt(s["runtime_total_s"], "{:.1f}"),
-                    _fmt(s.get("process_total_s"), "{:.1f}"),
-                    _fmt(s["peak_memory_mb"], "{:.0f}")])  # fmt: skip
+        out.append(
+            [
+                name,
+                _fmt(s["mae_ms"], "{:.2f}"),
+                _fmt(s["within_frame_pct"], "{:.1f}"),
+                _fmt(s["failure_pct"], "{:.1f}"),
+                cbw,
+                _fmt(s["runtime_total_s"], "{:.1f}"),
+                _fmt(s.get("process_total_s"), "{:.1f}"),
+                _fmt(s["peak_memory_mb"], "{:.0f}"),
+            ]
+        )
     return out
 
 
-TAG_HEADER = ["tag", "tool / method", "clips", "<=1 frame % of syncable", "refused %",
-              "confidently wrong", "unrelated refused", "MAE ms"]  # fmt: skip
+TAG_HEADER = [
+    "tag",
+    "tool / method",
+    "clips",
+    "<=1 frame % of syncable",
+    "refused %",
+    "confidently wrong",
+    "unrelated refused",
+    "MAE ms",
+]
 ALL_TAGS = "all"
 MAE_TIE_MS = 0.1  # MAEs closer than this (under 1 % of a 60 fps frame) are a tie
 
@@ -285,23 +361,34 @@ def _tag_summary(s: dict[str, float], *, has_confidence: bool) -> dict[str, Any]
     syncable, placed, unrelated = s["syncable_n"], s["synced_n"], s["unsyncable_n"]
     right = round(s["within_frame_pct"] / 100 * placed) if placed else 0
     refused_unrelated = round(s["refused_pct"] / 100 * unrelated) if unrelated else 0
-    return {"syncable_n": int(syncable), "unrelated_n": int(unrelated), "right_n": right,
-            "right_pct": 100.0 * right / syncable if syncable else math.nan,
-            "refused_pct": s["failure_pct"], "wrong_n": s["confident_wrong_n"],
-            "unrelated_refused_n": refused_unrelated,
-            "unrelated_refused_pct": 100.0 * refused_unrelated / unrelated if unrelated
-            else math.nan, "mae_ms": s["mae_ms"], "has_confidence": has_confidence}  # fmt: skip
+    return {
+        "syncable_n": int(syncable),
+        "unrelated_n": int(unrelated),
+        "right_n": right,
+        "right_pct": 100.0 * right / syncable if syncable else math.nan,
+        "refused_pct": s["failure_pct"],
+        "wrong_n": s["confident_wrong_n"],
+        "unrelated_refused_n": refused_unrelated,
+        "unrelated_refused_pct": 100.0 * refused_unrelated / unrelated if unrelated else math.nan,
+        "mae_ms": s["mae_ms"],
+        "has_confidence": has_confidence,
+    }
 
 
-def tag_scores(syncsite: dict[str, list[dict[str, Any]]], records: Sequence[dict[str, Any]],
-               names: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
+def tag_scores(
+    syncsite: dict[str, list[dict[str, Any]]],
+    records: Sequence[dict[str, Any]],
+    names: Sequence[str],
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Tag (``all`` first) -> row name -> :func:`_tag_summary`, for the names with clips there.
 
     ``syncsite`` maps a row name ("Syncsite auto") to its results.json runs; other names are
     peers, scored from their ``records``.
     """
-    tags = sorted({t for runs in syncsite.values() for r in runs for t in r["tags"]}
-                  | {t for r in records for t in r["tags"]})  # fmt: skip
+    tags = sorted(
+        {t for runs in syncsite.values() for r in runs for t in r["tags"]}
+        | {t for r in records for t in r["tags"]}
+    )
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for tag in (ALL_TAGS, *tags):
         out[tag] = {}
@@ -310,8 +397,11 @@ def tag_scores(syncsite: dict[str, list[dict[str, Any]]], records: Sequence[dict
                 runs = [r for r in syncsite[name] if tag == ALL_TAGS or tag in r["tags"]]
                 s, conf = (evaluate_runs(runs) if runs else None), True
             else:
-                picked = [r for r in records
-                          if r["tool"] == name and (tag == ALL_TAGS or tag in r["tags"])]
+                picked = [
+                    r
+                    for r in records
+                    if r["tool"] == name and (tag == ALL_TAGS or tag in r["tags"])
+                ]
                 s, conf = (peer_scores(picked, name) if picked else None), name in CONFIDENT_SCORE
             if s is not None and s["clips_n"]:
                 out[tag][name] = _tag_summary(s, has_confidence=conf)
@@ -324,11 +414,21 @@ def tag_table_rows(by_tag: dict[str, dict[str, dict[str, Any]]]) -> list[list[st
     for tag, per_name in by_tag.items():
         for name, t in per_name.items():
             wrong = f"{t['wrong_n']:.0f}" if t["has_confidence"] else f"n/a ({t['wrong_n']:.0f})"
-            unrelated = (f"{t['unrelated_refused_n']}/{t['unrelated_n']}" if t["unrelated_n"]
-                         else "-")  # fmt: skip
-            rows.append([tag, name, f"{t['syncable_n']}+{t['unrelated_n']}",
-                         _fmt(t["right_pct"], "{:.1f}"), _fmt(t["refused_pct"], "{:.1f}"), wrong,
-                         unrelated, _fmt(t["mae_ms"], "{:.2f}")])  # fmt: skip
+            unrelated = (
+                f"{t['unrelated_refused_n']}/{t['unrelated_n']}" if t["unrelated_n"] else "-"
+            )
+            rows.append(
+                [
+                    tag,
+                    name,
+                    f"{t['syncable_n']}+{t['unrelated_n']}",
+                    _fmt(t["right_pct"], "{:.1f}"),
+                    _fmt(t["refused_pct"], "{:.1f}"),
+                    wrong,
+                    unrelated,
+                    _fmt(t["mae_ms"], "{:.2f}"),
+                ]
+            )
     return rows
 
 
@@ -339,8 +439,11 @@ def _ms(value: float) -> str:
 def _compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[str, str]:
     """("ahead" | "tied" | "behind", why) of one row against a peer's on the same tag."""
     worse, better = [], []
-    for key, label, sign in (("right_pct", "<=1 frame %", 1), ("wrong_n", "confidently wrong", -1),
-                             ("unrelated_refused_pct", "unrelated refused %", 1)):  # fmt: skip
+    for key, label, sign in (
+        ("right_pct", "<=1 frame %", 1),
+        ("wrong_n", "confidently wrong", -1),
+        ("unrelated_refused_pct", "unrelated refused %", 1),
+    ):
         a, b = ours[key], peer[key]
         if not (np.isfinite(a) and np.isfinite(b)) or a == b:
             continue
@@ -355,8 +458,9 @@ def _compare(ours: dict[str, Any], peer: dict[str, Any]) -> tuple[str, str]:
     return "tied", "equal on every count"
 
 
-def verdicts(by_tag: dict[str, dict[str, dict[str, Any]]], ours: str,
-             peers: Sequence[str]) -> dict[str, tuple[str, list[str]]]:  # fmt: skip
+def verdicts(
+    by_tag: dict[str, dict[str, dict[str, Any]]], ours: str, peers: Sequence[str]
+) -> dict[str, tuple[str, list[str]]]:
     """Per tag: ("ahead" | "tied" | "behind", reasons) of ``ours`` against every peer there.
 
     "ahead" means ahead of each peer with clips on that tag; the reasons name the peers it is
@@ -379,8 +483,9 @@ def verdicts(by_tag: dict[str, dict[str, dict[str, Any]]], ours: str,
     return out
 
 
-def verdict_text(by_tag: dict[str, dict[str, dict[str, Any]]], ours: Sequence[str],
-                 peers: Sequence[str]) -> str:  # fmt: skip
+def verdict_text(
+    by_tag: dict[str, dict[str, dict[str, Any]]], ours: Sequence[str], peers: Sequence[str]
+) -> str:
     """Per Syncsite method: on how many tags it is ahead of every peer, and why not elsewhere."""
     lines = [f"Against {', '.join(peers) or 'no peer'} (see the module Conventions for 'ahead'):"]
     for name in ours:
@@ -388,15 +493,20 @@ def verdict_text(by_tag: dict[str, dict[str, dict[str, Any]]], ours: Sequence[st
         tags = [t for t in found if t != ALL_TAGS]
         ahead = [t for t in tags if found[t][0] == "ahead"]
         overall = found.get(ALL_TAGS, ("-", []))[0]
-        lines.append(f"- {name}: ahead of every peer on {len(ahead)}/{len(tags)} tags "
-                     f"(overall: {overall})")  # fmt: skip
-        lines += [f"    {found[t][0]} on {t}: {'; '.join(found[t][1])}" for t in tags
-                  if found[t][0] != "ahead"]  # fmt: skip
+        lines.append(
+            f"- {name}: ahead of every peer on {len(ahead)}/{len(tags)} tags (overall: {overall})"
+        )
+        lines += [
+            f"    {found[t][0]} on {t}: {'; '.join(found[t][1])}"
+            for t in tags
+            if found[t][0] != "ahead"
+        ]
     return "\n".join(lines)
 
 
-def _syncsite_runs(args: argparse.Namespace, methods: list[str],
-                   wanted: set[str] | None) -> tuple[dict[str, Any], str]:  # fmt: skip
+def _syncsite_runs(
+    args: argparse.Namespace, methods: list[str], wanted: set[str] | None
+) -> tuple[dict[str, Any], str]:
     """results.json's document, measured now (``--syncsite run``) or read, and its source."""
     root = args.out / args.preset
     if args.reuse or args.syncsite == "results" or not methods:
@@ -405,29 +515,49 @@ def _syncsite_runs(args: argparse.Namespace, methods: list[str],
         results = load_json(root / "results.json")
         return results, f"results.json of {results.get('created', 'unknown date')}"
     max_lag_s = None if args.max_offset.lower() == "none" else float(args.max_offset)
-    results = run_batch(args.preset, out_dir=args.out, methods=methods, max_lag_s=max_lag_s,
-                        cases=sorted(wanted) if wanted else None)  # fmt: skip
+    results = run_batch(
+        args.preset,
+        out_dir=args.out,
+        methods=methods,
+        max_lag_s=max_lag_s,
+        cases=sorted(wanted) if wanted else None,
+    )
     return results, "measured in this run"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m evaluation.compare_peers",
-                                     description="Compare Syncsite with open sync tools.")
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.compare_peers",
+        description="Compare Syncsite with open sync tools.",
+    )
     add_dataset_arguments(parser, presets=PRESETS)
     parser.add_argument("--tools", default=",".join(TOOLS), help="default: every peer")
-    parser.add_argument("--methods", default="audio,visual,auto",
-                        help="Syncsite methods; '' for none (default: audio,visual,auto)")
-    parser.add_argument("--syncsite", choices=("run", "results"), default="run",
-                        help="run Syncsite now (default) or read results.json")
-    parser.add_argument("--max-offset", default=_DEFAULT_MAX_OFFSET,
-                        help="Syncsite's search range in seconds, or 'none' for the whole overlap "
-                        f"(default {_DEFAULT_MAX_OFFSET}: the engine's, as the peers search)")
+    parser.add_argument(
+        "--methods",
+        default="audio,visual,auto",
+        help="Syncsite methods; '' for none (default: audio,visual,auto)",
+    )
+    parser.add_argument(
+        "--syncsite",
+        choices=("run", "results"),
+        default="run",
+        help="run Syncsite now (default) or read results.json",
+    )
+    parser.add_argument(
+        "--max-offset",
+        default=_DEFAULT_MAX_OFFSET,
+        help="Syncsite's search range in seconds, or 'none' for the whole overlap "
+        f"(default {_DEFAULT_MAX_OFFSET}: the engine's, as the peers search)",
+    )
     parser.add_argument("--cases", default=None, help="case ids or tags, comma-separated")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per peer call")
     parser.add_argument("--peers-python", default=_default_python())
-    parser.add_argument("--reuse", action="store_true",
-                        help="run nothing: re-score results.json and the calls in peers.json")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="run nothing: re-score results.json and the calls in peers.json",
+    )
     args = parser.parse_args(argv)
     root = args.out / args.preset
     manifest = load_json(root / "manifest.json")
@@ -440,20 +570,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     results, source = _syncsite_runs(args, methods, wanted)
     if args.reuse:  # table layout changes without another ten minutes of peer calls
         stored = load_json(root / "peers.json")
-        records = [c for c in stored["calls"] if c["tool"] in tools
-                   and _selected({"id": c["case_id"], "tags": c["tags"]}, wanted)]  # fmt: skip
+        records = [
+            c
+            for c in stored["calls"]
+            if c["tool"] in tools and _selected({"id": c["case_id"], "tags": c["tags"]}, wanted)
+        ]
         status = {t: stored["rows"].get(t, {}).get("unavailable") for t in tools}
         if stored.get("results_created") == results.get("created") and "syncsite_source" in stored:
             source = stored["syncsite_source"]  # the same Syncsite runs as when the peers ran
     else:
         status = {t: peer_available(t, python=peer_python(t, args.peers_python)) for t in tools}
-        records = run_peers(manifest, root, tools=[t for t in tools if status[t] is None],
-                            python=args.peers_python, timeout_s=args.timeout, cases=wanted)
+        records = run_peers(
+            manifest,
+            root,
+            tools=[t for t in tools if status[t] is None],
+            python=args.peers_python,
+            timeout_s=args.timeout,
+            cases=wanted,
+        )
     runnable = [t for t in tools if status[t] is None]
-    runs = [r for r in results["runs"] if wanted is None or r["case_id"] in wanted
-            or wanted & set(r["tags"])]  # fmt: skip
-    syncsite = {f"Syncsite {m}": [r for r in runs if r["method"] == m]
-                for m in ("audio", "visual", "auto")}  # fmt: skip
+    runs = [
+        r
+        for r in results["runs"]
+        if wanted is None or r["case_id"] in wanted or wanted & set(r["tags"])
+    ]
+    syncsite = {
+        f"Syncsite {m}": [r for r in runs if r["method"] == m] for m in ("audio", "visual", "auto")
+    }
     syncsite = {name: rs for name, rs in syncsite.items() if rs}
     rows: dict[str, dict[str, Any]] = {name: evaluate_runs(rs) for name, rs in syncsite.items()}
     for t in tools:
@@ -464,16 +607,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdict = verdict_text(by_tag, list(syncsite), runnable)
     print(format_table(HEADER, cells))
     print(f"\nBy tag:\n{format_table(TAG_HEADER, tag_cells)}\n\n{verdict}")
-    (root / "peers.json").write_text(json.dumps(json_ready(
-        {"preset": args.preset, "engine_version": results.get("engine_version"),
-         "syncsite_source": source, "results_created": results.get("created"),
-         "peers_python": args.peers_python, "rows": rows,
-         "by_tag": by_tag, "calls": records}), indent=1) + "\n")  # fmt: skip
+    (root / "peers.json").write_text(
+        json.dumps(
+            json_ready(
+                {
+                    "preset": args.preset,
+                    "engine_version": results.get("engine_version"),
+                    "syncsite_source": source,
+                    "results_created": results.get("created"),
+                    "peers_python": args.peers_python,
+                    "rows": rows,
+                    "by_tag": by_tag,
+                    "calls": records,
+                }
+            ),
+            indent=1,
+        )
+        + "\n"
+    )
     (root / "peers.md").write_text(
         f"Measured with `python -m evaluation.compare_peers --preset {args.preset}` "
         f"(Syncsite {results.get('engine_version')}, {source}; {len(records)} peer calls).\n\n"
         f"{markdown_table(HEADER, cells)}\n\nBy tag (clips: syncable+unrelated):\n\n"
-        f"{markdown_table(TAG_HEADER, tag_cells)}\n\n{verdict}\n")
+        f"{markdown_table(TAG_HEADER, tag_cells)}\n\n{verdict}\n"
+    )
     print(f"\nwrote {root / 'peers.json'} and {root / 'peers.md'}")
     return 0
 

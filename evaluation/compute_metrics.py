@@ -43,16 +43,34 @@ from evaluation.report import (
     summary_text,
 )
 
-__all__ = ["BANDS", "agreement", "confident_but_wrong_count", "efficiency", "error_by_band",
-           "evaluate", "evaluate_results", "evaluate_runs", "failure_pct", "mae_s",
-           "max_abs_error_s", "median_abs_error_s", "refused_pct", "rmse_s", "validate",
-           "within_one_frame_pct", "within_tolerance_pct", "main"]  # fmt: skip
+__all__ = [
+    "BANDS",
+    "agreement",
+    "confident_but_wrong_count",
+    "efficiency",
+    "error_by_band",
+    "evaluate",
+    "evaluate_results",
+    "evaluate_runs",
+    "failure_pct",
+    "mae_s",
+    "max_abs_error_s",
+    "median_abs_error_s",
+    "refused_pct",
+    "rmse_s",
+    "validate",
+    "within_one_frame_pct",
+    "within_tolerance_pct",
+    "main",
+]
 
 BANDS = (("poor", 0.0, 0.2), ("fair", 0.2, 0.5), ("good", 0.5, 0.8), ("excellent", 0.8, 1.01))
 CONFIDENT = 0.5  # "confident" for confident-but-wrong
 REFUSED_BELOW = 0.2  # the engine's SYNCED_THRESHOLD
-ACCURACY_NOTE = ("accuracy (mae..within_10ms) is over syncable non-reference clips the method "
-                 "synced; failure_pct is the share of syncable clips it did not sync")  # fmt: skip
+ACCURACY_NOTE = (
+    "accuracy (mae..within_10ms) is over syncable non-reference clips the method "
+    "synced; failure_pct is the share of syncable clips it did not sync"
+)
 F64 = NDArray[np.float64]
 
 
@@ -63,8 +81,9 @@ def _array(values: ArrayLike, name: str) -> F64:
     return arr
 
 
-def validate(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
-             allow_missing: bool = False) -> tuple[F64, F64]:  # fmt: skip
+def validate(
+    true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, allow_missing: bool = False
+) -> tuple[F64, F64]:
     """Check two offset arrays and return them as float64.
 
     Parameters
@@ -128,8 +147,9 @@ def _check_fps(fps: ArrayLike, n: int) -> F64:
     return arr
 
 
-def within_tolerance_pct(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
-                         tolerance_s: float = 0.010) -> float:  # fmt: skip
+def within_tolerance_pct(
+    true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, tolerance_s: float = 0.010
+) -> float:
     """Percentage of clips with ``|est - true| <= tolerance_s`` (NaN for no clips)."""
     if not (np.isfinite(tolerance_s) and tolerance_s >= 0):
         raise ValueError(f"tolerance_s must be >= 0, got {tolerance_s}")
@@ -137,16 +157,18 @@ def within_tolerance_pct(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
     return _stat(errors_s <= tolerance_s, lambda ok: 100.0 * np.mean(ok))
 
 
-def within_one_frame_pct(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
-                         fps: ArrayLike) -> float:  # fmt: skip
+def within_one_frame_pct(
+    true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, fps: ArrayLike
+) -> float:
     """Percentage of clips within one frame of their own rate: ``|est - true| <= 1 / fps``."""
     errors_s = _abs_errors_s(true_offsets_s, est_offsets_s)
     frame_s = 1.0 / _check_fps(fps, errors_s.size)
     return _stat(errors_s <= frame_s, lambda ok: 100.0 * np.mean(ok))
 
 
-def error_by_band(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
-                  confidences: ArrayLike) -> dict[str, tuple[int, float]]:  # fmt: skip
+def error_by_band(
+    true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, confidences: ArrayLike
+) -> dict[str, tuple[int, float]]:
     """Clip count and MAE (seconds) per confidence band: does the error fall as confidence rises?
 
     Returns
@@ -165,9 +187,14 @@ def error_by_band(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
     return out
 
 
-def confident_but_wrong_count(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *,
-                              confidences: ArrayLike, fps: ArrayLike,
-                              threshold: float = CONFIDENT) -> int:  # fmt: skip
+def confident_but_wrong_count(
+    true_offsets_s: ArrayLike,
+    est_offsets_s: ArrayLike,
+    *,
+    confidences: ArrayLike,
+    fps: ArrayLike,
+    threshold: float = CONFIDENT,
+) -> int:
     """Placed clips with ``confidence >= threshold`` that are wrong by more than one frame.
 
     An unsyncable clip (true ``NaN``) that was placed with such confidence counts as wrong too.
@@ -180,8 +207,9 @@ def confident_but_wrong_count(true_offsets_s: ArrayLike, est_offsets_s: ArrayLik
     return int(np.sum(~np.isnan(est_s) & (conf >= threshold) & wrong))
 
 
-def refused_pct(est_offsets_s: ArrayLike, *, confidences: ArrayLike,
-                threshold: float = REFUSED_BELOW) -> float:  # fmt: skip
+def refused_pct(
+    est_offsets_s: ArrayLike, *, confidences: ArrayLike, threshold: float = REFUSED_BELOW
+) -> float:
     """Percentage of (unsyncable) clips not placed, or placed with ``confidence < threshold``."""
     est_s = _array(est_offsets_s, "est_offsets_s")
     conf = np.nan_to_num(_array(confidences, "confidences"), nan=0.0)
@@ -197,29 +225,43 @@ def agreement(audio_video_diff_s: ArrayLike, *, tolerance_s: float = 0.2) -> dic
     """Distribution of ``|audio - visual|`` over clips where both were measured (NaN skipped)."""
     diff_s = np.abs(_array(audio_video_diff_s, "audio_video_diff_s"))
     diff_s = diff_s[np.isfinite(diff_s)]
-    return {"av_n": float(diff_s.size),
-            "av_diff_median_ms": 1e3 * _stat(diff_s, np.median),
-            "av_diff_p90_ms": 1e3 * _stat(diff_s, lambda d: np.percentile(d, 90)),
-            "av_diff_max_ms": 1e3 * _stat(diff_s, np.max),
-            "av_within_200ms_pct": _stat(diff_s <= tolerance_s, lambda ok: 100 * np.mean(ok)),
-            }  # fmt: skip
+    return {
+        "av_n": float(diff_s.size),
+        "av_diff_median_ms": 1e3 * _stat(diff_s, np.median),
+        "av_diff_p90_ms": 1e3 * _stat(diff_s, lambda d: np.percentile(d, 90)),
+        "av_diff_max_ms": 1e3 * _stat(diff_s, np.max),
+        "av_within_200ms_pct": _stat(diff_s <= tolerance_s, lambda ok: 100 * np.mean(ok)),
+    }
 
 
-def efficiency(runtime_s: ArrayLike, *, video_minutes: ArrayLike, peak_memory_mb: ArrayLike,
-               peak_cpu_percent: ArrayLike) -> dict[str, float]:  # fmt: skip
+def efficiency(
+    runtime_s: ArrayLike,
+    *,
+    video_minutes: ArrayLike,
+    peak_memory_mb: ArrayLike,
+    peak_cpu_percent: ArrayLike,
+) -> dict[str, float]:
     """Runtime per video minute (total time / total minutes), peak memory and CPU over runs."""
     rt, mins = _array(runtime_s, "runtime_s"), _array(video_minutes, "video_minutes")
     mem, cpu = _array(peak_memory_mb, "peak_memory_mb"), _array(peak_cpu_percent, "peak_cpu")
     per_min = rt.sum() / mins.sum() if mins.sum() > 0 else float("nan")
-    return {"runtime_total_s": float(rt.sum()), "runtime_s_per_video_min": float(per_min),
-            "peak_memory_mb": _stat(mem[np.isfinite(mem)], np.max),
-            "peak_cpu_max_pct": _stat(cpu[np.isfinite(cpu)], np.max),
-            "peak_cpu_mean_pct": _stat(cpu[np.isfinite(cpu)], np.mean)}  # fmt: skip
+    return {
+        "runtime_total_s": float(rt.sum()),
+        "runtime_s_per_video_min": float(per_min),
+        "peak_memory_mb": _stat(mem[np.isfinite(mem)], np.max),
+        "peak_cpu_max_pct": _stat(cpu[np.isfinite(cpu)], np.max),
+        "peak_cpu_mean_pct": _stat(cpu[np.isfinite(cpu)], np.mean),
+    }
 
 
-def evaluate(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, fps: ArrayLike,
-             confidences: ArrayLike,
-             distinct_motion: ArrayLike | None = None) -> dict[str, float]:  # fmt: skip
+def evaluate(
+    true_offsets_s: ArrayLike,
+    est_offsets_s: ArrayLike,
+    *,
+    fps: ArrayLike,
+    confidences: ArrayLike,
+    distinct_motion: ArrayLike | None = None,
+) -> dict[str, float]:
     """All accuracy and confidence scores of one method over its non-reference clips.
 
     Parameters
@@ -238,8 +280,12 @@ def evaluate(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, fps: ArrayL
     syncable = ~np.isnan(true_s)
     placed = syncable & ~np.isnan(est_s)
     t, e, f = true_s[placed], est_s[placed], fps_a[placed]
-    scores = {"clips_n": float(true_s.size), "syncable_n": float(syncable.sum()),
-              "synced_n": float(placed.sum()), "unsyncable_n": float((~syncable).sum())}
+    scores = {
+        "clips_n": float(true_s.size),
+        "syncable_n": float(syncable.sum()),
+        "synced_n": float(placed.sum()),
+        "unsyncable_n": float((~syncable).sum()),
+    }
     scores["mae_ms"], scores["rmse_ms"] = 1e3 * mae_s(t, e), 1e3 * rmse_s(t, e)
     scores["median_ms"] = 1e3 * median_abs_error_s(t, e)
     scores["max_ms"] = 1e3 * max_abs_error_s(t, e)
@@ -247,7 +293,8 @@ def evaluate(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, fps: ArrayL
     scores["within_10ms_pct"] = within_tolerance_pct(t, e, tolerance_s=0.010)
     scores["failure_pct"] = failure_pct(est_s[syncable])
     scores["confident_wrong_n"] = float(
-        confident_but_wrong_count(true_s, est_s, confidences=conf, fps=fps_a))
+        confident_but_wrong_count(true_s, est_s, confidences=conf, fps=fps_a)
+    )
     scores["refused_pct"] = refused_pct(est_s[~syncable], confidences=conf[~syncable])
     for band, (n, err_s) in error_by_band(t, e, confidences=conf[placed]).items():
         scores[f"band_{band}_n"], scores[f"band_{band}_mae_ms"] = float(n), 1e3 * err_s
@@ -259,8 +306,9 @@ def evaluate(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, fps: ArrayL
     return scores
 
 
-def calibration(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, confidences: ArrayLike,
-                fps: ArrayLike) -> dict[str, float]:  # fmt: skip
+def calibration(
+    true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, confidences: ArrayLike, fps: ArrayLike
+) -> dict[str, float]:
     """Does a clip's confidence mean what it says? Expected calibration error (10 bins) and,
     per band, the observed fraction of clips within one frame (``cal_<band>_n``,
     ``cal_<band>_correct_pct``). Every non-reference clip counts: one not placed has
@@ -283,12 +331,21 @@ def calibration(true_offsets_s: ArrayLike, est_offsets_s: ArrayLike, *, confiden
 def evaluate_runs(runs: Sequence[dict[str, Any]]) -> dict[str, float]:
     """:func:`evaluate` plus agreement and efficiency over results.json runs of one method."""
     clips = clip_arrays(runs)
-    scores = evaluate(clips["true_offset_s"], clips["est_offset_s"], fps=clips["fps"],
-                      confidences=clips["confidence"], distinct_motion=clips["distinct_motion"])
+    scores = evaluate(
+        clips["true_offset_s"],
+        clips["est_offset_s"],
+        fps=clips["fps"],
+        confidences=clips["confidence"],
+        distinct_motion=clips["distinct_motion"],
+    )
     syncable = ~np.isnan(clips["true_offset_s"])
     scores |= agreement(clips["audio_video_diff_s"][syncable])
-    scores |= calibration(clips["true_offset_s"], clips["est_offset_s"],
-                          confidences=clips["confidence"], fps=clips["fps"])  # fmt: skip
+    scores |= calibration(
+        clips["true_offset_s"],
+        clips["est_offset_s"],
+        confidences=clips["confidence"],
+        fps=clips["fps"],
+    )
     scores |= efficiency(**run_arrays(runs))
     scores["run_errors_n"] = float(sum(r.get("error_code") is not None for r in runs))
     return scores
@@ -302,10 +359,16 @@ def evaluate_results(results: dict[str, Any]) -> dict[str, Any]:
         runs = [r for r in results["runs"] if r["method"] == method]
         by_method[method] = evaluate_runs(runs)
         tags = sorted({t for r in runs for t in r.get("tags", [])})
-        by_tag[method] = {t: evaluate_runs([r for r in runs if t in r.get("tags", [])])
-                          for t in tags}  # fmt: skip
-    return {"preset": results.get("preset"), "engine_version": results.get("engine_version"),
-            "note": ACCURACY_NOTE, "methods": by_method, "by_tag": by_tag}  # fmt: skip
+        by_tag[method] = {
+            t: evaluate_runs([r for r in runs if t in r.get("tags", [])]) for t in tags
+        }
+    return {
+        "preset": results.get("preset"),
+        "engine_version": results.get("engine_version"),
+        "note": ACCURACY_NOTE,
+        "methods": by_method,
+        "by_tag": by_tag,
+    }
 
 
 def _method_key(method: str) -> tuple[int, str]:
@@ -315,8 +378,10 @@ def _method_key(method: str) -> tuple[int, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m evaluation.compute_metrics",
-                                     description="Score results.json; write metrics.json.")
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.compute_metrics",
+        description="Score results.json; write metrics.json.",
+    )
     add_dataset_arguments(parser)
     args = parser.parse_args(argv)
     root = args.out / args.preset

@@ -115,8 +115,9 @@ def _video_filters(plan: ClipPlan, *, cut: bool, seed: int) -> list[str]:
         f += [f"scale={w}:{h}", f"scale={s.width}:{s.height}"]
     if plan.perspective:
         p = plan.perspective
-        f.append(f"perspective=x0=W*{p}:y0=0:x1=W*{1 - p}:y1=0:x2=0:y2=H:x3=W:y3=H"
-                 ":interpolation=linear")  # fmt: skip
+        f.append(
+            f"perspective=x0=W*{p}:y0=0:x1=W*{1 - p}:y1=0:x2=0:y2=H:x3=W:y3=H:interpolation=linear"
+        )
     if plan.video_noise:
         f.append(f"noise=alls={plan.video_noise}:allf=t:all_seed={seed}")
     return f + ([f"fps={_fps_arg(s.fps)}:start_time=0"] if cut else []) + ["format=yuv420p"]
@@ -140,15 +141,34 @@ def _audio_filters(plan: ClipPlan, *, level_db: float, seed: int) -> list[str]:
 def _audio_codec(plan: ClipPlan) -> list[str]:
     s = plan.spec
     codec = {"aac": "aac", "mp3": "libmp3lame"}[plan.audio_codec]
-    return ["-c:a", codec, "-b:a", f"{plan.audio_bitrate_kbps}k", "-ar", str(s.sample_rate_hz),
-            "-ac", str(s.channels)]  # fmt: skip
+    return [
+        "-c:a",
+        codec,
+        "-b:a",
+        f"{plan.audio_bitrate_kbps}k",
+        "-ar",
+        str(s.sample_rate_hz),
+        "-ac",
+        str(s.channels),
+    ]
 
 
 def _video_codec(plan: ClipPlan) -> list[str]:
     fps = plan.spec.fps
     crf = [] if plan.crf is None else ["-crf", str(plan.crf)]
-    return ["-c:v", "libx264", "-preset", "ultrafast", *crf, "-pix_fmt", "yuv420p",
-            "-g", str(max(1, round(2 * fps))), "-r", _fps_arg(fps)]  # fmt: skip
+    return [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        *crf,
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        str(max(1, round(2 * fps))),
+        "-r",
+        _fps_arg(fps),
+    ]
 
 
 def _audio_graph(plan: ClipPlan, source: Source, *, base_s: float, seed: int) -> list[str]:
@@ -157,18 +177,23 @@ def _audio_graph(plan: ClipPlan, source: Source, *, base_s: float, seed: int) ->
     graph, a_in = [], "[0:a]"
     if s.audio_kind == "music_loop":
         size = round(_LOOP_S["audio"] * 48000)
-        graph.append(f"[1:a]aresample=48000,atrim=start={base_s}:duration={_LOOP_S['audio']},"
-                     f"asetpts=PTS-STARTPTS,aloop=loop=-1:size={size},"
-                     f"atrim=start={base_s + s.start_s},asetpts=PTS-STARTPTS[al]")  # fmt: skip
+        graph.append(
+            f"[1:a]aresample=48000,atrim=start={base_s}:duration={_LOOP_S['audio']},"
+            f"asetpts=PTS-STARTPTS,aloop=loop=-1:size={size},"
+            f"atrim=start={base_s + s.start_s},asetpts=PTS-STARTPTS[al]"
+        )
         a_in = "[al]"
     chain = ",".join(_audio_filters(plan, level_db=source.level_db, seed=seed))
     out = f"aresample={s.sample_rate_hz}[a]"
     if s.noise_db is None or s.audio == "silent":
         return [*graph, f"{a_in}{chain},{out}"]
     amplitude = 10 ** (s.noise_db / 20) * 3**0.5  # uniform white noise: RMS = amplitude / sqrt(3)
-    return [*graph, f"{a_in}{chain}[a0]",
-            f"anoisesrc=color=white:amplitude={amplitude:.6g}:seed={seed}:sample_rate=48000[n]",
-            f"[a0][n]amix=inputs=2:duration=first:normalize=0,{out}"]  # fmt: skip
+    return [
+        *graph,
+        f"{a_in}{chain}[a0]",
+        f"anoisesrc=color=white:amplitude={amplitude:.6g}:seed={seed}:sample_rate=48000[n]",
+        f"[a0][n]amix=inputs=2:duration=first:normalize=0,{out}",
+    ]
 
 
 def cut_argv(
@@ -202,9 +227,11 @@ def cut_argv(
     graph, v_in = [], "[0:v]"
     if s.video in ("loop", "static"):
         n = 1 if s.video == "static" else round(_LOOP_S["video"] * _LOOP_FPS)
-        graph.append(f"[1:v]fps={_LOOP_FPS},trim=start={base_s}:duration={n / _LOOP_FPS},"
-                     f"setpts=PTS-STARTPTS,loop=loop=-1:size={n},trim=start={ss},"
-                     "setpts=PTS-STARTPTS[vl]")  # fmt: skip
+        graph.append(
+            f"[1:v]fps={_LOOP_FPS},trim=start={base_s}:duration={n / _LOOP_FPS},"
+            f"setpts=PTS-STARTPTS,loop=loop=-1:size={n},trim=start={ss},"
+            "setpts=PTS-STARTPTS[vl]"
+        )
         v_in = "[vl]"
     graph.append(v_in + ",".join(_video_filters(plan, cut=True, seed=seed)) + "[v]")
     maps = ["-map", "[v]"]
@@ -213,9 +240,21 @@ def cut_argv(
         maps += ["-map", "[a]", *_audio_codec(plan)]
     inputs = ["-ss", f"{ss:.6f}", "-i", str(source.path)]
     inputs += ["-i", str(source.path)] if loops else []
-    return [ffmpeg_bin, "-nostdin", "-v", "error", "-y", *inputs,
-            "-filter_complex", ";".join(graph), *maps, "-t", f"{s.duration_s:.6f}",
-            *_video_codec(plan), str(dst)]  # fmt: skip
+    return [
+        ffmpeg_bin,
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        ";".join(graph),
+        *maps,
+        "-t",
+        f"{s.duration_s:.6f}",
+        *_video_codec(plan),
+        str(dst),
+    ]
 
 
 def post_argv(plan: ClipPlan, src: Path, dst: Path, *, ffmpeg_bin: str, seed: int) -> list[str]:
@@ -228,8 +267,20 @@ def post_argv(plan: ClipPlan, src: Path, dst: Path, *, ffmpeg_bin: str, seed: in
     reencode = len(vf) > 1 or plan.crf is not None
     video = ["-vf", ",".join(vf), *_video_codec(plan)] if reencode else ["-c:v", "copy"]
     audio = _audio_codec(plan) if plan.has_track else []
-    return [ffmpeg_bin, "-nostdin", "-v", "error", "-y", "-i", str(src), "-map", "0", *video,
-            *audio, str(dst)]  # fmt: skip
+    return [
+        ffmpeg_bin,
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(src),
+        "-map",
+        "0",
+        *video,
+        *audio,
+        str(dst),
+    ]
 
 
 def run_ffmpeg(argv: list[str]) -> None:

@@ -30,10 +30,19 @@ __all__ = ["DEMO_CAMERAS", "main", "write_demo"]
 
 DEMO_CAMERAS = (
     CameraSpec("cam1", start_s=0.0, duration_s=30.0),
-    CameraSpec("cam2", start_s=2.35, duration_s=28.0, fps=30000 / 1001, sample_rate_hz=44100,
-               channels=2, crop=0.8, gain_db=-6.0, noise_db=-45.0),
+    CameraSpec(
+        "cam2",
+        start_s=2.35,
+        duration_s=28.0,
+        fps=30000 / 1001,
+        sample_rate_hz=44100,
+        channels=2,
+        crop=0.8,
+        gain_db=-6.0,
+        noise_db=-45.0,
+    ),
     CameraSpec("cam3", start_s=-1.6, duration_s=26.0, fps=25.0, lowpass_hz=4000.0, reverb=True),
-)  # fmt: skip
+)
 
 
 def write_demo(out_dir: Path, *, seed: int = 0, ffmpeg_bin: str | None = None) -> dict[str, float]:
@@ -80,8 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, offset_s in truth.items():
         spec = specs[name]
         audio = f"{spec.sample_rate_hz} Hz x{spec.channels}"
-        print(f"{name:<10} {offset_s:>+9.3f} {spec.start_s:>8.3f} {spec.duration_s:>10.1f} "
-              f"{spec.fps:>7.3f} {audio:>14}")  # fmt: skip
+        print(
+            f"{name:<10} {offset_s:>+9.3f} {spec.start_s:>8.3f} {spec.duration_s:>10.1f} "
+            f"{spec.fps:>7.3f} {audio:>14}"
+        )
     elapsed_s = time.monotonic() - started
     print(f"wrote {len(truth)} clips and truth.json to {args.out} in {elapsed_s:.1f} s")
     return 0

@@ -43,9 +43,27 @@ def _ffmpeg() -> str:
 
 def decode_mono(path: str, rate_hz: int = RATE_HZ) -> np.ndarray:
     """The first audio stream of ``path`` as mono float32 at ``rate_hz``."""
-    done = subprocess.run([_ffmpeg(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0",
-                           "-ac", "1", "-ar", str(rate_hz), "-f", "f32le", "-"],
-                          capture_output=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [
+            _ffmpeg(),
+            "-v",
+            "error",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate_hz),
+            "-f",
+            "f32le",
+            "-",
+        ],
+        capture_output=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["ffmpeg failed"]
         raise RuntimeError(f"cannot decode audio of {os.path.basename(path)}: {lines[-1]}")
@@ -63,7 +81,7 @@ def gcc_phat_offset_s(ref: np.ndarray, other: np.ndarray, rate_hz: int = RATE_HZ
     corr = np.fft.irfft(cross, nfft)
     # lags 0 .. ref.size - 1 sit at the start, lags -(other.size - 1) .. -1 at the end
     lags = np.r_[np.arange(ref.size), np.arange(-(other.size - 1), 0)]
-    values = np.r_[corr[: ref.size], corr[nfft - (other.size - 1):]]
+    values = np.r_[corr[: ref.size], corr[nfft - (other.size - 1) :]]
     return float(lags[int(np.argmax(values))] / rate_hz)
 
 

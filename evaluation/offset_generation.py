@@ -110,10 +110,16 @@ def _fit(case: CasePlan, sources: Sequence[Source], *, seed: int) -> _Job | None
     factor = min(1.0, (source.duration_s - 2 * _MARGIN_S) / (hi - lo))
     if factor < 1.0:
         clips = tuple(
-            replace(c, spec=replace(c.spec, start_s=round(c.spec.start_s * factor, 7),
-                                    duration_s=round(c.spec.duration_s * factor, 3)))
+            replace(
+                c,
+                spec=replace(
+                    c.spec,
+                    start_s=round(c.spec.start_s * factor, 7),
+                    duration_s=round(c.spec.duration_s * factor, 3),
+                ),
+            )
             for c in case.clips
-        )  # fmt: skip
+        )
         if min(c.spec.duration_s for c in clips) < _MIN_CLIP_S:
             return None
         case, lo, hi = replace(case, clips=clips), lo * factor, hi * factor
@@ -132,18 +138,31 @@ def _job(case: CasePlan, sources: Sequence[Source], *, espeak: bool, seed: int) 
 
 def _code_hash() -> str:
     """sha256 of the modules that decide a clip's bytes: editing one regenerates every case."""
-    names = ("degrade.py", "offset_generation.py", "speech.py", "synth.py", "synth_audio.py",
-             "synth_video.py", "synth_room.py", "synth_view.py", "synth_world.py")  # fmt: skip
+    names = (
+        "degrade.py",
+        "offset_generation.py",
+        "speech.py",
+        "synth.py",
+        "synth_audio.py",
+        "synth_video.py",
+        "synth_room.py",
+        "synth_view.py",
+        "synth_world.py",
+    )
     return hashlib.sha256(b"".join((_HERE / n).read_bytes() for n in names)).hexdigest()
 
 
 def _spec_hash(job: _Job, *, seed: int, code_hash: str) -> str:
     src = job.source
     described = {
-        "version": GENERATOR_VERSION, "code": code_hash, "seed": seed, "case": asdict(job.case),
+        "version": GENERATOR_VERSION,
+        "code": code_hash,
+        "seed": seed,
+        "case": asdict(job.case),
         "source": None if src is None else [src.path.name, src.path.stat().st_size],
-        "base_s": job.base_s, "speech": job.speech,
-    }  # fmt: skip
+        "base_s": job.base_s,
+        "speech": job.speech,
+    }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
@@ -152,8 +171,9 @@ def _write_clip(plan: ClipPlan, job: _Job, folder: Path, *, ffmpeg: str, seed: i
     dst = folder / f"{s.name}.{s.container}"
     clip_seed = seed_key(seed, job.case.case_id, s.name)
     if job.source is not None and plan.syncable:
-        run_ffmpeg(cut_argv(plan, job.source, dst, base_s=job.base_s, ffmpeg_bin=ffmpeg,
-                            seed=clip_seed))  # fmt: skip
+        run_ffmpeg(
+            cut_argv(plan, job.source, dst, base_s=job.base_s, ffmpeg_bin=ffmpeg, seed=clip_seed)
+        )
         return dst
     raw = write_clip(replace(s, name=f"_{s.name}"), folder, seed=seed, ffmpeg_bin=ffmpeg)
     if plan.post_processed:
@@ -173,14 +193,21 @@ def _write_case(job: _Job, case_dir: Path, spec_hash: str, *, ffmpeg: str, seed:
         lo, hi = _span_s(job.case)
         length_s, ref = hi - lo + 2 * _MARGIN_S, job.case.clips[0].spec
         src = speech.write_speech_source(
-            staging / "_source.mkv", start_s=lo - _MARGIN_S, duration_s=length_s,
-            width=ref.width, height=ref.height, seed=seed_key(seed, job.case.case_id),
-            espeak_bin=str(speech.espeak_executable()), ffmpeg_bin=ffmpeg,
-        )  # fmt: skip
+            staging / "_source.mkv",
+            start_s=lo - _MARGIN_S,
+            duration_s=length_s,
+            width=ref.width,
+            height=ref.height,
+            seed=seed_key(seed, job.case.case_id),
+            espeak_bin=str(speech.espeak_executable()),
+            ffmpeg_bin=ffmpeg,
+        )
         job = replace(job, source=Source(src, length_s, _SPEECH_LEVEL_DB))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        write = [pool.submit(_write_clip, c, job, staging, ffmpeg=ffmpeg, seed=seed)
-                 for c in job.case.clips]  # fmt: skip
+        write = [
+            pool.submit(_write_clip, c, job, staging, ffmpeg=ffmpeg, seed=seed)
+            for c in job.case.clips
+        ]
         for future in write:
             future.result()
     (staging / "_source.mkv").unlink(missing_ok=True)
@@ -203,25 +230,44 @@ def _entry(job: _Job, spec_hash: str) -> dict[str, Any]:
     case = job.case
     source = Source(Path("speech"), 0.0, _SPEECH_LEVEL_DB) if job.speech else job.source
     picture_s = picture_offsets_s(case, source, base_s=job.base_s)
-    clips = [{
-        "file": f"cases/{case.case_id}/{c.spec.name}.{c.spec.container}",
-        "name": f"{c.spec.name}.{c.spec.container}", "true_offset_s": case.true_offset_s(k),
-        "picture_offset_s": picture_s[k],
-        "syncable": c.syncable, "has_audio": c.has_audio, "fps": round(c.spec.fps, 6),
-        "sample_rate_hz": c.spec.sample_rate_hz, "channels": c.spec.channels,
-        "duration_s": c.spec.duration_s, "drift_ppm": c.spec.drift_ppm,
-        "distinct_motion": c.distinct_motion,
-    } for k, c in enumerate(case.clips)]  # fmt: skip
+    clips = [
+        {
+            "file": f"cases/{case.case_id}/{c.spec.name}.{c.spec.container}",
+            "name": f"{c.spec.name}.{c.spec.container}",
+            "true_offset_s": case.true_offset_s(k),
+            "picture_offset_s": picture_s[k],
+            "syncable": c.syncable,
+            "has_audio": c.has_audio,
+            "fps": round(c.spec.fps, 6),
+            "sample_rate_hz": c.spec.sample_rate_hz,
+            "channels": c.spec.channels,
+            "duration_s": c.spec.duration_s,
+            "drift_ppm": c.spec.drift_ppm,
+            "distinct_motion": c.distinct_motion,
+        }
+        for k, c in enumerate(case.clips)
+    ]
     source = None if job.source is None or job.speech else job.source.path.name
-    return {"id": case.case_id, "tags": list(case.tags), "reference": clips[0]["name"],
-            "spec_hash": spec_hash, "source_file": source, "clips": clips}  # fmt: skip
+    return {
+        "id": case.case_id,
+        "tags": list(case.tags),
+        "reference": clips[0]["name"],
+        "spec_hash": spec_hash,
+        "source_file": source,
+        "clips": clips,
+    }
 
 
 def generate(
-    preset: str = "full", *, out_dir: Path = DEFAULT_OUT, seed: int = 0,
-    originals_dir: Path = DEFAULT_ORIGINALS, cases: Sequence[str] | None = None,
-    ffmpeg_bin: str | None = None, log: Callable[[str], None] = print,
-) -> dict[str, Any]:  # fmt: skip
+    preset: str = "full",
+    *,
+    out_dir: Path = DEFAULT_OUT,
+    seed: int = 0,
+    originals_dir: Path = DEFAULT_ORIGINALS,
+    cases: Sequence[str] | None = None,
+    ffmpeg_bin: str | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Write the cases of ``preset`` and ``<out_dir>/<preset>/manifest.json``.
 
     Parameters
@@ -246,8 +292,11 @@ def generate(
     dict
         The manifest, as written (see the module Conventions).
     """
-    plans = [c for c in preset_cases(preset, seed=seed)
-             if cases is None or c.case_id in cases or set(c.tags) & set(cases)]  # fmt: skip
+    plans = [
+        c
+        for c in preset_cases(preset, seed=seed)
+        if cases is None or c.case_id in cases or set(c.tags) & set(cases)
+    ]
     ffmpeg = media.ffmpeg_executable(ffmpeg_bin)
     originals_dir = Path(originals_dir)
     sources = find_originals(originals_dir, ffmpeg_bin=ffmpeg) if originals_dir.is_dir() else []
@@ -265,28 +314,37 @@ def generate(
         reused = _is_current(case_dir, job.case, spec_hash)
         if not reused:
             _write_case(job, case_dir, spec_hash, ffmpeg=ffmpeg, seed=seed)
-        log(f"[{k}/{len(plans)}] {case.case_id:<24} {len(case.clips)} clips "
+        log(
+            f"[{k}/{len(plans)}] {case.case_id:<24} {len(case.clips)} clips "
             f"{'reused' if reused else 'written'} in {time.monotonic() - t0:5.1f} s  "
-            f"tags={','.join(case.tags)}")  # fmt: skip
+            f"tags={','.join(case.tags)}"
+        )
         entries.append(_entry(job, spec_hash))
     manifest = {
-        "preset": preset, "seed": seed, "source": "originals" if sources else "synthetic",
-        "speech": "espeak-ng" if espeak else "synthetic", "generator_version": GENERATOR_VERSION,
-        "cases": entries, "skipped": skipped,
-    }  # fmt: skip
+        "preset": preset,
+        "seed": seed,
+        "source": "originals" if sources else "synthetic",
+        "speech": "espeak-ng" if espeak else "synthetic",
+        "generator_version": GENERATOR_VERSION,
+        "cases": entries,
+        "skipped": skipped,
+    }
     root.mkdir(parents=True, exist_ok=True)
     staged = root / "manifest.json.partial"
     staged.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     staged.replace(root / "manifest.json")
-    log(f"wrote {len(entries)} cases ({manifest['source']}, speech: {manifest['speech']}) and "
-        f"{root / 'manifest.json'} in {time.monotonic() - started:.1f} s")  # fmt: skip
+    log(
+        f"wrote {len(entries)} cases ({manifest['source']}, speech: {manifest['speech']}) and "
+        f"{root / 'manifest.json'} in {time.monotonic() - started:.1f} s"
+    )
     return manifest
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m evaluation.offset_generation",
-                                     description=__doc__.split("\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.offset_generation", description=__doc__.split("\n")[0]
+    )
     add_dataset_arguments(parser, presets=PRESETS)
     parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     parser.add_argument(
@@ -299,8 +357,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ffmpeg", default=None, help="ffmpeg binary (default: imageio-ffmpeg)")
     args = parser.parse_args(argv)
     cases = [c.strip() for c in args.cases.split(",") if c.strip()] if args.cases else None
-    generate(args.preset, out_dir=args.out, seed=args.seed, originals_dir=args.originals,
-             cases=cases, ffmpeg_bin=args.ffmpeg)  # fmt: skip
+    generate(
+        args.preset,
+        out_dir=args.out,
+        seed=args.seed,
+        originals_dir=args.originals,
+        cases=cases,
+        ffmpeg_bin=args.ffmpeg,
+    )
     return 0
 
 

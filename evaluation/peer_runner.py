@@ -48,9 +48,26 @@ def _ffmpeg() -> str:
 
 def _to_wav(src: str, dst: Path) -> Path:
     """Decode the first audio stream to 16-bit PCM WAV (pydub reads WAV without ffprobe)."""
-    done = subprocess.run([_ffmpeg(), "-v", "error", "-nostdin", "-y", "-i", src, "-vn",
-                           "-map", "0:a:0", "-c:a", "pcm_s16le", str(dst)],
-                          capture_output=True, text=True, timeout=_TIMEOUT_S)  # fmt: skip
+    done = subprocess.run(
+        [
+            _ffmpeg(),
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-i",
+            src,
+            "-vn",
+            "-map",
+            "0:a:0",
+            "-c:a",
+            "pcm_s16le",
+            str(dst),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=_TIMEOUT_S,
+    )
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or ["ffmpeg failed"]
         raise RuntimeError(f"cannot extract audio from {Path(src).name}: {lines[-1]}")
@@ -83,8 +100,10 @@ def _audalign(reference: str, other: str, *, correlation: bool) -> tuple[dict[st
         raise RuntimeError("audalign found no alignment")
     ranking = result.get("rankings", {}).get("match_info", {}).get("other.wav", {})
     score = ranking.get("reference.wav")
-    raw = {"reference_shift_s": float(result["reference.wav"]),
-           "other_shift_s": float(result["other.wav"])}  # fmt: skip
+    raw = {
+        "reference_shift_s": float(result["reference.wav"]),
+        "other_shift_s": float(result["other.wav"]),
+    }
     return raw, None if score is None else float(score)
 
 
@@ -115,7 +134,8 @@ def run_tool(tool: str, reference: str, other: str) -> dict[str, Any]:
     if tool not in calls:
         raise ValueError(f"unknown tool {tool!r}; expected one of {TOOLS}")
     module = {"audio-offset-finder": "audio_offset_finder", "gcc-phat": "numpy"}.get(
-        tool, tool.split("-")[0])  # fmt: skip
+        tool, tool.split("-")[0]
+    )
     __import__(module)
     started = time.perf_counter()
     raw, score = calls[tool]()
@@ -125,11 +145,16 @@ def run_tool(tool: str, reference: str, other: str) -> dict[str, Any]:
 def ffprobe_shim(args: list[str]) -> int:
     """Answer syncstart's two ffprobe queries from ``ffmpeg -i`` (prints ``key=value``)."""
     entry = args[args.index("-show_entries") + 1] if "-show_entries" in args else ""
-    done = subprocess.run([_ffmpeg(), "-hide_banner", "-nostdin", "-i", args[-1]],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    patterns = {"stream=sample_rate": ("sample_rate", r"Audio: .*?, (\d+) Hz"),
-                "stream=avg_frame_rate": ("avg_frame_rate", r"Video: .*?, ([\d.]+) fps"),
-                }  # fmt: skip
+    done = subprocess.run(
+        [_ffmpeg(), "-hide_banner", "-nostdin", "-i", args[-1]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    patterns = {
+        "stream=sample_rate": ("sample_rate", r"Audio: .*?, (\d+) Hz"),
+        "stream=avg_frame_rate": ("avg_frame_rate", r"Video: .*?, ([\d.]+) fps"),
+    }
     if entry not in patterns:
         print(f"ffprobe stand-in: unsupported query {args}", file=sys.stderr)
         return 1

@@ -22,8 +22,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 __all__ = ["PALETTE", "Axes", "Canvas", "linear_ticks", "log_ticks", "tick_label"]
 
-PALETTE = {"audio": "#1f77b4", "visual": "#ff7f0e", "auto": "#2ca02c", "syncstart": "#9467bd",
-           "audalign": "#8c564b", "audio-offset-finder": "#e377c2", "other": "#7f7f7f"}  # fmt: skip
+PALETTE = {
+    "audio": "#1f77b4",
+    "visual": "#ff7f0e",
+    "auto": "#2ca02c",
+    "syncstart": "#9467bd",
+    "audalign": "#8c564b",
+    "audio-offset-finder": "#e377c2",
+    "other": "#7f7f7f",
+}
 _GRID, _FRAME, _TEXT = "#e6e6e6", "#333333", "#222222"
 
 
@@ -47,8 +54,10 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     """Powers of ten within ``[lo, hi]`` (both > 0)."""
     if not 0 < lo < hi:
         raise ValueError(f"log axis needs 0 < lo < hi, got [{lo}, {hi}]")
-    return [10.0**k for k in range(math.ceil(math.log10(lo) - 1e-9),
-                                   math.floor(math.log10(hi) + 1e-9) + 1)]  # fmt: skip
+    return [
+        10.0**k
+        for k in range(math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9) + 1)
+    ]
 
 
 def tick_label(value: float) -> str:
@@ -91,20 +100,33 @@ class Canvas:
 class Axes:
     """One plot area with a frame, grid, ticks, axis labels and a legend."""
 
-    def __init__(self, canvas: Canvas, box: tuple[int, int, int, int], *,
-                 xlim: tuple[float, float], ylim: tuple[float, float], xlabel: str = "",
-                 ylabel: str = "", title: str = "", xlog: bool = False, ylog: bool = False,
-                 xticks: Sequence[float] | None = None,
-                 xticklabels: Sequence[str] | None = None,
-                 legend_loc: str = "upper left") -> None:  # fmt: skip
+    def __init__(
+        self,
+        canvas: Canvas,
+        box: tuple[int, int, int, int],
+        *,
+        xlim: tuple[float, float],
+        ylim: tuple[float, float],
+        xlabel: str = "",
+        ylabel: str = "",
+        title: str = "",
+        xlog: bool = False,
+        ylog: bool = False,
+        xticks: Sequence[float] | None = None,
+        xticklabels: Sequence[str] | None = None,
+        legend_loc: str = "upper left",
+    ) -> None:
         self.canvas, self.box, self.xlog, self.ylog = canvas, box, xlog, ylog
         self.xlim, self.ylim, self.legend_loc = xlim, ylim, legend_loc
         left, top, right, bottom = box
         self.plot = Image.new("RGB", (right - left, bottom - top), "white")
         self.draw = ImageDraw.Draw(self.plot)
         self._legend: list[tuple[str, str, str]] = []  # label, colour, kind
-        xt = list(xticks) if xticks is not None else (
-            log_ticks(*xlim) if xlog else linear_ticks(*xlim))  # fmt: skip
+        xt = (
+            list(xticks)
+            if xticks is not None
+            else (log_ticks(*xlim) if xlog else linear_ticks(*xlim))
+        )
         yt = log_ticks(*ylim) if ylog else linear_ticks(*ylim)
         labels = list(xticklabels) if xticklabels is not None else [tick_label(v) for v in xt]
         self.xlabel_pad = 14 + 16 * max(label.count("\n") + 1 for label in labels) if labels else 30
@@ -144,12 +166,20 @@ class Axes:
     def _labels(self, xlabel: str, ylabel: str, title: str) -> None:
         d, font = self.canvas.draw, _font(16)
         left, top, right, bottom = self.box
-        d.text(((left + right - d.textlength(xlabel, font=font)) / 2, bottom + self.xlabel_pad),
-               xlabel, fill=_TEXT, font=font)  # fmt: skip
+        d.text(
+            ((left + right - d.textlength(xlabel, font=font)) / 2, bottom + self.xlabel_pad),
+            xlabel,
+            fill=_TEXT,
+            font=font,
+        )
         if title:
             bold = _font(18)
-            d.text(((left + right - d.textlength(title, font=bold)) / 2, top - 28), title,
-                   fill=_TEXT, font=bold)  # fmt: skip
+            d.text(
+                ((left + right - d.textlength(title, font=bold)) / 2, top - 28),
+                title,
+                fill=_TEXT,
+                font=bold,
+            )
         if ylabel:
             w = int(d.textlength(ylabel, font=font)) + 4
             strip = Image.new("RGB", (w, 22), "white")
@@ -158,8 +188,16 @@ class Axes:
             x = max(left - 80, 2)
             self.canvas.image.paste(strip, (x, int((top + bottom - strip.height) / 2)))
 
-    def scatter(self, x: Sequence[float], y: Sequence[float], *, color: str,
-                label: str | None = None, marker: str = "o", size: int = 4) -> None:  # fmt: skip
+    def scatter(
+        self,
+        x: Sequence[float],
+        y: Sequence[float],
+        *,
+        color: str,
+        label: str | None = None,
+        marker: str = "o",
+        size: int = 4,
+    ) -> None:
         """Markers ``"o"`` (filled disc), ``"x"`` or ``"s"`` (hollow square)."""
         for xv, yv in zip(x, y, strict=True):
             if not (math.isfinite(xv) and math.isfinite(yv)):
@@ -176,11 +214,22 @@ class Axes:
         if label:
             self._legend.append((label, color, marker))
 
-    def line(self, x: Sequence[float], y: Sequence[float], *, color: str, label: str | None = None,
-             width: int = 2, dashed: bool = False) -> None:  # fmt: skip
+    def line(
+        self,
+        x: Sequence[float],
+        y: Sequence[float],
+        *,
+        color: str,
+        label: str | None = None,
+        width: int = 2,
+        dashed: bool = False,
+    ) -> None:
         """A polyline through finite points (``dashed`` draws 8 px on, 6 px off)."""
-        pts = [self._px(a, b) for a, b in zip(x, y, strict=True)
-               if math.isfinite(a) and math.isfinite(b)]  # fmt: skip
+        pts = [
+            self._px(a, b)
+            for a, b in zip(x, y, strict=True)
+            if math.isfinite(a) and math.isfinite(b)
+        ]
         for p, q in zip(pts, pts[1:], strict=False):
             if not dashed:
                 self.draw.line([p, q], fill=color, width=width)
@@ -188,9 +237,14 @@ class Axes:
             length = math.dist(p, q)
             for start in range(0, int(length), 14):
                 t0, t1 = start / length, min(start + 8, length) / length
-                self.draw.line([(p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0),
-                                (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1)],
-                               fill=color, width=width)  # fmt: skip
+                self.draw.line(
+                    [
+                        (p[0] + (q[0] - p[0]) * t0, p[1] + (q[1] - p[1]) * t0),
+                        (p[0] + (q[0] - p[0]) * t1, p[1] + (q[1] - p[1]) * t1),
+                    ],
+                    fill=color,
+                    width=width,
+                )
         if label:
             self._legend.append((label, color, "--" if dashed else "-"))
 
@@ -202,9 +256,16 @@ class Axes:
         """A vertical reference line across the plot."""
         self.line((x, x), self.ylim, color=color, label=label, dashed=dashed)
 
-    def bars(self, positions: Sequence[float], heights: Sequence[float], *, color: str,
-             width: float = 0.6, label: str | None = None,
-             annotate: str | None = None) -> None:  # fmt: skip
+    def bars(
+        self,
+        positions: Sequence[float],
+        heights: Sequence[float],
+        *,
+        color: str,
+        width: float = 0.6,
+        label: str | None = None,
+        annotate: str | None = None,
+    ) -> None:
         """Bars centred on ``positions`` (x units) rising from the lower y limit.
 
         ``annotate`` is a format string (``"{:.1f}"``) for the value written above each bar.

@@ -85,13 +85,52 @@ from evaluation.synth import CameraSpec
 
 __all__ = ["HARD_TAGS", "PRESETS", "TAGS", "CasePlan", "ClipPlan", "Look", "preset_cases"]
 
-HARD_TAGS = ("song", "crowd", "traffic", "reverb", "distant_mic", "cheap_mic", "clipping", "agc",
-             "low_bitrate", "wind", "action_cam", "muted", "shared_music", "portrait", "shake",
-             "rolling_shutter", "auto_exposure", "light_switch", "blur", "sensor_noise",
-             "low_quality", "long_ref", "long_offset", "edge_offset", "many_cameras")  # fmt: skip
-TAGS = ("offset_range", "subframe", "partial_overlap", "durations", "fps_mix", "rate_mix",
-        "channels", "room_mic", "viewpoint", "no_audio", "near_silence", "repetitive", "drift",
-        "unsyncable", "speech", "field", *HARD_TAGS)  # fmt: skip
+HARD_TAGS = (
+    "song",
+    "crowd",
+    "traffic",
+    "reverb",
+    "distant_mic",
+    "cheap_mic",
+    "clipping",
+    "agc",
+    "low_bitrate",
+    "wind",
+    "action_cam",
+    "muted",
+    "shared_music",
+    "portrait",
+    "shake",
+    "rolling_shutter",
+    "auto_exposure",
+    "light_switch",
+    "blur",
+    "sensor_noise",
+    "low_quality",
+    "long_ref",
+    "long_offset",
+    "edge_offset",
+    "many_cameras",
+)
+TAGS = (
+    "offset_range",
+    "subframe",
+    "partial_overlap",
+    "durations",
+    "fps_mix",
+    "rate_mix",
+    "channels",
+    "room_mic",
+    "viewpoint",
+    "no_audio",
+    "near_silence",
+    "repetitive",
+    "drift",
+    "unsyncable",
+    "speech",
+    "field",
+    *HARD_TAGS,
+)
 NTSC_FPS = 30000 / 1001
 _PPM_STEP = 1e6 / 48000  # one sample per second at 48 kHz, in ppm
 _MAX_OFFSET_S = 19.8
@@ -139,8 +178,14 @@ class ClipPlan:
     @property
     def post_processed(self) -> bool:
         """True when a synthetic clip needs an ffmpeg pass after ``evaluation.synth``."""
-        return (self.audio_codec, self.audio_bitrate_kbps, self.scale, self.video_noise,
-                self.perspective, self.crf) != ("aac", 128, 1.0, 0, 0.0, None)  # fmt: skip
+        return (
+            self.audio_codec,
+            self.audio_bitrate_kbps,
+            self.scale,
+            self.video_noise,
+            self.perspective,
+            self.crf,
+        ) != ("aac", 128, 1.0, 0, 0.0, None)
 
 
 @dataclass(frozen=True)
@@ -202,8 +247,10 @@ def _offset_range(rng: _Rng, look: Look) -> _Case:
 def _subframe(rng: _Rng, look: Look) -> _Case:
     d = rng.uniform(*look.clip_s)
     # Whole frames plus a fraction of a frame plus a fraction of a 48 kHz sample.
-    starts = [(rng.integers(-90, 90) + rng.uniform(0.05, 0.95)) / 30.0 + rng.uniform(0, 1) / 48000
-              for _ in range(2)]  # fmt: skip
+    starts = [
+        (rng.integers(-90, 90) + rng.uniform(0.05, 0.95)) / 30.0 + rng.uniform(0, 1) / 48000
+        for _ in range(2)
+    ]
     return ("subframe", "offset_range"), _plans(look.cam(0.0, d), *(look.cam(s, d) for s in starts))
 
 
@@ -250,8 +297,7 @@ def _room_clip(rng: _Rng, spec: CameraSpec, *, codec: str, **video: object) -> C
     noise_db = round(rng.uniform(-55, -40), 1)
     mic = dict(reverb=True, lowpass_hz=lowpass_hz, gain_db=gain_db, noise_db=noise_db)
     kbps = int(rng.choice([32, 40, 48]))
-    return ClipPlan(replace(spec, **mic), audio_codec=codec, audio_bitrate_kbps=kbps,
-                    **video)  # type: ignore[arg-type]  # fmt: skip
+    return ClipPlan(replace(spec, **mic), audio_codec=codec, audio_bitrate_kbps=kbps, **video)  # type: ignore[arg-type]
 
 
 def _room_mic(rng: _Rng, look: Look) -> _Case:
@@ -263,16 +309,27 @@ def _room_mic(rng: _Rng, look: Look) -> _Case:
 
 def _viewpoint(rng: _Rng, look: Look) -> _Case:
     d = rng.uniform(*look.clip_s)
-    a = _near(rng, look, d, crop=round(rng.uniform(0.6, 0.8), 2),
-              brightness=round(rng.uniform(0.05, 0.15), 2))  # fmt: skip
-    b = _near(rng, look, d, crop=round(rng.uniform(0.8, 0.95), 2),
-              brightness=round(rng.uniform(-0.15, -0.05), 2))  # fmt: skip
+    a = _near(
+        rng,
+        look,
+        d,
+        crop=round(rng.uniform(0.6, 0.8), 2),
+        brightness=round(rng.uniform(0.05, 0.15), 2),
+    )
+    b = _near(
+        rng,
+        look,
+        d,
+        crop=round(rng.uniform(0.8, 0.95), 2),
+        brightness=round(rng.uniform(-0.15, -0.05), 2),
+    )
     return ("viewpoint",), [
         ClipPlan(look.cam(0.0, d)),
         ClipPlan(a, scale=0.5, video_noise=int(rng.integers(6, 14))),
-        ClipPlan(b, perspective=round(rng.uniform(0.05, 0.12), 3),
-                 video_noise=int(rng.integers(4, 10))),
-    ]  # fmt: skip
+        ClipPlan(
+            b, perspective=round(rng.uniform(0.05, 0.12), 3), video_noise=int(rng.integers(4, 10))
+        ),
+    ]
 
 
 def _no_audio(rng: _Rng, look: Look) -> _Case:
@@ -331,14 +388,23 @@ def _field(rng: _Rng, look: Look) -> _Case:
     clips = [ClipPlan(look.cam(0.0, d, noise_db=-60.0))]
     for _ in range(3):
         spec = look.cam(
-            _offset(rng, -0.4 * d, 0.4 * d), rng.uniform(0.6, 1.0) * d,
+            _offset(rng, -0.4 * d, 0.4 * d),
+            rng.uniform(0.6, 1.0) * d,
             fps=float(rng.choice([25.0, NTSC_FPS, 30.0, 60.0])),
-            sample_rate_hz=int(rng.choice([44100, 48000])), channels=int(rng.integers(1, 3)),
-            crop=round(rng.uniform(0.7, 1.0), 2), brightness=round(rng.uniform(-0.1, 0.1), 2),
-        )  # fmt: skip
-        clips.append(_room_clip(rng, spec, codec=str(rng.choice(["aac", "mp3"])),
-                                video_noise=int(rng.integers(0, 8)),
-                                scale=round(rng.uniform(0.5, 1.0), 2)))  # fmt: skip
+            sample_rate_hz=int(rng.choice([44100, 48000])),
+            channels=int(rng.integers(1, 3)),
+            crop=round(rng.uniform(0.7, 1.0), 2),
+            brightness=round(rng.uniform(-0.1, 0.1), 2),
+        )
+        clips.append(
+            _room_clip(
+                rng,
+                spec,
+                codec=str(rng.choice(["aac", "mp3"])),
+                video_noise=int(rng.integers(0, 8)),
+                scale=round(rng.uniform(0.5, 1.0), 2),
+            )
+        )
     return ("field",), clips
 
 
@@ -371,16 +437,42 @@ class _Style:
         return f"{self.song}+{self.crowd}+cheers"
 
 
-_TUNE = _Style(song="song_a", crowd="crowd", traffic="traffic", scene="stage",
-               rt60_s=(0.3, 0.8), drr_db=(0.0, 6.0), far_drr_db=(-6.0, -2.0),
-               zoom=(0.7, 0.95), roll_deg=(1.0, 3.0), shake=(0.008, 0.02), kbps=(48, 64),
-               crf=(32, 37), exposure_lag_s=(0.3, 0.8), blur_px=(0.8, 1.5),
-               wind_db=(-26.0, -18.0), drift_steps=(6, 10))  # fmt: skip
-_HELDOUT = _Style(song="song_b", crowd="crowd_b", traffic="traffic_b", scene="party",
-                  rt60_s=(0.7, 1.3), drr_db=(-3.0, 3.0), far_drr_db=(-10.0, -6.0),
-                  zoom=(0.5, 0.8), roll_deg=(3.0, 6.0), shake=(0.015, 0.035), kbps=(32, 40),
-                  crf=(38, 44), exposure_lag_s=(0.8, 1.5), blur_px=(1.5, 2.5),
-                  wind_db=(-18.0, -10.0), drift_steps=(11, 14))  # fmt: skip
+_TUNE = _Style(
+    song="song_a",
+    crowd="crowd",
+    traffic="traffic",
+    scene="stage",
+    rt60_s=(0.3, 0.8),
+    drr_db=(0.0, 6.0),
+    far_drr_db=(-6.0, -2.0),
+    zoom=(0.7, 0.95),
+    roll_deg=(1.0, 3.0),
+    shake=(0.008, 0.02),
+    kbps=(48, 64),
+    crf=(32, 37),
+    exposure_lag_s=(0.3, 0.8),
+    blur_px=(0.8, 1.5),
+    wind_db=(-26.0, -18.0),
+    drift_steps=(6, 10),
+)
+_HELDOUT = _Style(
+    song="song_b",
+    crowd="crowd_b",
+    traffic="traffic_b",
+    scene="party",
+    rt60_s=(0.7, 1.3),
+    drr_db=(-3.0, 3.0),
+    far_drr_db=(-10.0, -6.0),
+    zoom=(0.5, 0.8),
+    roll_deg=(3.0, 6.0),
+    shake=(0.015, 0.035),
+    kbps=(32, 40),
+    crf=(38, 44),
+    exposure_lag_s=(0.8, 1.5),
+    blur_px=(1.5, 2.5),
+    wind_db=(-18.0, -10.0),
+    drift_steps=(11, 14),
+)
 _PORTRAIT = {"width": 180, "height": 320}
 
 
@@ -406,11 +498,16 @@ def _room(rng: _Rng, st: _Style, *, far: bool = False) -> dict[str, object]:
     """A room microphone (``far``: a distant one, the direct path well below the reverb)."""
     lo, hi = st.rt60_s
     if far:
-        return dict(rt60_s=_u(rng, ((lo + hi) / 2, hi)), drr_db=_u(rng, st.far_drr_db, 1),
-                    gain_db=_u(rng, (-16.0, -10.0), 1), lowpass_hz=float(round(rng.uniform(
-                        3000, 5000))), noise_db=_u(rng, (-52.0, -46.0), 1))  # fmt: skip
-    return dict(rt60_s=_u(rng, st.rt60_s), drr_db=_u(rng, st.drr_db, 1),
-                noise_db=_u(rng, (-60.0, -50.0), 1))  # fmt: skip
+        return dict(
+            rt60_s=_u(rng, ((lo + hi) / 2, hi)),
+            drr_db=_u(rng, st.far_drr_db, 1),
+            gain_db=_u(rng, (-16.0, -10.0), 1),
+            lowpass_hz=float(round(rng.uniform(3000, 5000))),
+            noise_db=_u(rng, (-52.0, -46.0), 1),
+        )
+    return dict(
+        rt60_s=_u(rng, st.rt60_s), drr_db=_u(rng, st.drr_db, 1), noise_db=_u(rng, (-60.0, -50.0), 1)
+    )
 
 
 def _view(rng: _Rng, st: _Style, *, portrait: bool = False) -> dict[str, object]:
@@ -439,56 +536,84 @@ def _h_song_static(rng: _Rng, look: Look, st: _Style) -> _Case:
     """The song over a still picture: nothing but the song's small variations can place it."""
     d = rng.uniform(*look.clip_s)
     kw = {"audio_kind": st.song, "video": "static"}
-    return ("song", "repetitive"), _plans(_hc(look, st, 0.0, d, **kw),
-                                          _hc(look, st, _around(rng, d), d, **kw))  # fmt: skip
+    return ("song", "repetitive"), _plans(
+        _hc(look, st, 0.0, d, **kw), _hc(look, st, _around(rng, d), d, **kw)
+    )
 
 
 def _h_crowd(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
     kw = {"audio_kind": st.crowd}
-    return ("crowd",), [ClipPlan(_hc(look, st, 0.0, d, **kw)),
-                        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, **_room(rng, st))),
-                        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, gain_db=-6.0,
-                                     noise_db=-50.0), audio_codec="mp3",
-                                 audio_bitrate_kbps=int(rng.choice(st.kbps)))]  # fmt: skip
+    return ("crowd",), [
+        ClipPlan(_hc(look, st, 0.0, d, **kw)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, **_room(rng, st))),
+        ClipPlan(
+            _hc(look, st, _around(rng, d), d, **kw, gain_db=-6.0, noise_db=-50.0),
+            audio_codec="mp3",
+            audio_bitrate_kbps=int(rng.choice(st.kbps)),
+        ),
+    ]
 
 
 def _h_traffic(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
     kw = {"audio_kind": st.traffic}
-    return ("traffic",), [ClipPlan(_hc(look, st, 0.0, d, **kw)),
-                          ClipPlan(_hc(look, st, _around(rng, d), d, **kw, noise_db=-45.0)),
-                          ClipPlan(_hc(look, st, _around(rng, d), d, **kw,
-                                       wind_db=_u(rng, st.wind_db, 1)))]  # fmt: skip
+    return ("traffic",), [
+        ClipPlan(_hc(look, st, 0.0, d, **kw)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, noise_db=-45.0)),
+        ClipPlan(_hc(look, st, _around(rng, d), d, **kw, wind_db=_u(rng, st.wind_db, 1))),
+    ]
 
 
 def _h_reverb(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
-    return ("reverb",), _plans(_hc(look, st, 0.0, d, noise_db=-60.0),
-                               *(_hc(look, st, _around(rng, d), d, **_room(rng, st))
-                                 for _ in range(2)))  # fmt: skip
+    return ("reverb",), _plans(
+        _hc(look, st, 0.0, d, noise_db=-60.0),
+        *(_hc(look, st, _around(rng, d), d, **_room(rng, st)) for _ in range(2)),
+    )
 
 
 def _h_distant(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
-    far = [ClipPlan(_hc(look, st, _around(rng, d), d, **_room(rng, st, far=True)),
-                    audio_bitrate_kbps=int(rng.choice(st.kbps))) for _ in range(2)]  # fmt: skip
+    far = [
+        ClipPlan(
+            _hc(look, st, _around(rng, d), d, **_room(rng, st, far=True)),
+            audio_bitrate_kbps=int(rng.choice(st.kbps)),
+        )
+        for _ in range(2)
+    ]
     return ("distant_mic", "reverb"), [ClipPlan(_hc(look, st, 0.0, d, noise_db=-60.0)), *far]
 
 
 def _h_cheap(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
-    soft = _hc(look, st, _around(rng, d), d, band_hz=(300.0, 3400.0), clip_mode="soft",
-               drive_db=_u(rng, (12.0, 18.0), 1), noise_db=-50.0)  # fmt: skip
-    hard = _hc(look, st, _around(rng, d), d, band_hz=(float(round(rng.uniform(250, 400))),
-               float(round(rng.uniform(3000, 3800)))), agc=True, clip_mode="hard",
-               drive_db=_u(rng, (2.0, 6.0), 1))  # fmt: skip
+    soft = _hc(
+        look,
+        st,
+        _around(rng, d),
+        d,
+        band_hz=(300.0, 3400.0),
+        clip_mode="soft",
+        drive_db=_u(rng, (12.0, 18.0), 1),
+        noise_db=-50.0,
+    )
+    hard = _hc(
+        look,
+        st,
+        _around(rng, d),
+        d,
+        band_hz=(float(round(rng.uniform(250, 400))), float(round(rng.uniform(3000, 3800)))),
+        agc=True,
+        clip_mode="hard",
+        drive_db=_u(rng, (2.0, 6.0), 1),
+    )
     pumped = _hc(look, st, _around(rng, d), d, agc=True, noise_db=-48.0)
     return ("cheap_mic", "clipping", "agc"), [
-        ClipPlan(_hc(look, st, 0.0, d)), ClipPlan(soft, audio_bitrate_kbps=64),
+        ClipPlan(_hc(look, st, 0.0, d)),
+        ClipPlan(soft, audio_bitrate_kbps=64),
         ClipPlan(hard, audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps))),
         ClipPlan(pumped, audio_bitrate_kbps=64),
-    ]  # fmt: skip
+    ]
 
 
 def _h_codec(rng: _Rng, look: Look, st: _Style) -> _Case:
@@ -496,24 +621,44 @@ def _h_codec(rng: _Rng, look: Look, st: _Style) -> _Case:
     a = _hc(look, st, _around(rng, d), d)
     b = _hc(look, st, _around(rng, d), d, sample_rate_hz=44100, **_room(rng, st))
     c = _hc(look, st, _around(rng, d), d, channels=2)
-    return ("low_bitrate",), [ClipPlan(_hc(look, st, 0.0, d)),
-                              ClipPlan(a, audio_codec="mp3", audio_bitrate_kbps=32),
-                              ClipPlan(b, audio_codec="aac", audio_bitrate_kbps=32),
-                              ClipPlan(c, audio_codec="mp3",
-                                       audio_bitrate_kbps=int(rng.choice(st.kbps)))]  # fmt: skip
+    return ("low_bitrate",), [
+        ClipPlan(_hc(look, st, 0.0, d)),
+        ClipPlan(a, audio_codec="mp3", audio_bitrate_kbps=32),
+        ClipPlan(b, audio_codec="aac", audio_bitrate_kbps=32),
+        ClipPlan(c, audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps))),
+    ]
 
 
 def _h_wind(rng: _Rng, look: Look, st: _Style) -> _Case:
     """Action cameras: wind gusts, handling knocks, hard clipping, shake, a wide view."""
     d = rng.uniform(*look.clip_s)
-    action = _hc(look, st, _around(rng, d), d, wind_db=_u(rng, st.wind_db, 1), handling=True,
-                 clip_mode="hard", drive_db=_u(rng, (6.0, 12.0), 1),
-                 shake=_u(rng, st.shake, 3) * 1.5, fps=60.0)  # fmt: skip
-    bar = _hc(look, st, _around(rng, d), d, wind_db=_u(rng, st.wind_db, 1) + 4.0,
-              clip_mode="hard", drive_db=6.0, shake=_u(rng, st.shake, 3))  # fmt: skip
+    action = _hc(
+        look,
+        st,
+        _around(rng, d),
+        d,
+        wind_db=_u(rng, st.wind_db, 1),
+        handling=True,
+        clip_mode="hard",
+        drive_db=_u(rng, (6.0, 12.0), 1),
+        shake=_u(rng, st.shake, 3) * 1.5,
+        fps=60.0,
+    )
+    bar = _hc(
+        look,
+        st,
+        _around(rng, d),
+        d,
+        wind_db=_u(rng, st.wind_db, 1) + 4.0,
+        clip_mode="hard",
+        drive_db=6.0,
+        shake=_u(rng, st.shake, 3),
+    )
     return ("wind", "action_cam", "shake", "clipping"), [
-        ClipPlan(_hc(look, st, 0.0, d)), ClipPlan(action, audio_bitrate_kbps=64),
-        ClipPlan(bar, audio_bitrate_kbps=int(rng.choice(st.kbps)))]  # fmt: skip
+        ClipPlan(_hc(look, st, 0.0, d)),
+        ClipPlan(action, audio_bitrate_kbps=64),
+        ClipPlan(bar, audio_bitrate_kbps=int(rng.choice(st.kbps))),
+    ]
 
 
 def _h_muted(rng: _Rng, look: Look, st: _Style) -> _Case:
@@ -531,13 +676,24 @@ def _h_shared_music(rng: _Rng, look: Look, st: _Style) -> _Case:
     moment of it, over another crowd and scene), one shares nothing."""
     d = rng.uniform(*look.clip_s)
     shift = round(float(rng.uniform(20.0, 50.0)) * float(rng.choice([-1, 1])), 3)
-    stranger = _hc(look, st, _around(rng, d), d, audio="shared_music", video="unrelated",
-                   song_shift_s=shift, **_room(rng, st))  # fmt: skip
+    stranger = _hc(
+        look,
+        st,
+        _around(rng, d),
+        d,
+        audio="shared_music",
+        video="unrelated",
+        song_shift_s=shift,
+        **_room(rng, st),
+    )
     nobody = _hc(look, st, _around(rng, d), d, audio="unrelated", video="unrelated")
     return ("shared_music", "unsyncable", "many_cameras"), [
-        ClipPlan(_hc(look, st, 0.0, d)), ClipPlan(_hc(look, st, _around(rng, d), d)),
+        ClipPlan(_hc(look, st, 0.0, d)),
+        ClipPlan(_hc(look, st, _around(rng, d), d)),
         ClipPlan(_hc(look, st, _around(rng, d), d, **_room(rng, st))),
-        ClipPlan(stranger, audio_bitrate_kbps=64), ClipPlan(nobody)]  # fmt: skip
+        ClipPlan(stranger, audio_bitrate_kbps=64),
+        ClipPlan(nobody),
+    ]
 
 
 def _h_viewpoint(rng: _Rng, look: Look, st: _Style) -> _Case:
@@ -545,47 +701,72 @@ def _h_viewpoint(rng: _Rng, look: Look, st: _Style) -> _Case:
     return ("viewpoint", "portrait"), [
         ClipPlan(_hc(look, st, 0.0, d)),
         ClipPlan(_hc(look, st, _around(rng, d), d, **_view(rng, st))),
-        ClipPlan(_hc(look, st, _around(rng, d), d, **_view(rng, st)),
-                 perspective=_u(rng, (0.06, 0.14), 3)),
+        ClipPlan(
+            _hc(look, st, _around(rng, d), d, **_view(rng, st)),
+            perspective=_u(rng, (0.06, 0.14), 3),
+        ),
         ClipPlan(_hc(look, st, _around(rng, d), d, **_view(rng, st, portrait=True))),
-    ]  # fmt: skip
+    ]
 
 
 def _h_shake(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
     return ("shake", "rolling_shutter"), _plans(
         _hc(look, st, 0.0, d),
-        *(_hc(look, st, _around(rng, d), d, shake=_u(rng, st.shake, 3),
-              rolling_shutter=_u(rng, (0.5, 0.9)), **_view(rng, st)) for _ in range(2)),
-    )  # fmt: skip
+        *(
+            _hc(
+                look,
+                st,
+                _around(rng, d),
+                d,
+                shake=_u(rng, st.shake, 3),
+                rolling_shutter=_u(rng, (0.5, 0.9)),
+                **_view(rng, st),
+            )
+            for _ in range(2)
+        ),
+    )
 
 
 def _h_exposure(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
     return ("auto_exposure", "light_switch"), _plans(
         _hc(look, st, 0.0, d, exposure_lag_s=_u(rng, st.exposure_lag_s)),
-        *(_hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, st.exposure_lag_s))
-          for _ in range(2)),
-    )  # fmt: skip
+        *(
+            _hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, st.exposure_lag_s))
+            for _ in range(2)
+        ),
+    )
 
 
 def _h_quality(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
     return ("blur", "sensor_noise", "low_quality"), [
         ClipPlan(_hc(look, st, 0.0, d)),
-        ClipPlan(_hc(look, st, _around(rng, d), d, blur_px=_u(rng, st.blur_px)),
-                 video_noise=int(rng.integers(10, 20)), crf=int(rng.integers(*st.crf))),
-        ClipPlan(_hc(look, st, _around(rng, d), d, blur_px=_u(rng, st.blur_px)), scale=0.5,
-                 crf=int(rng.integers(*st.crf))),
-    ]  # fmt: skip
+        ClipPlan(
+            _hc(look, st, _around(rng, d), d, blur_px=_u(rng, st.blur_px)),
+            video_noise=int(rng.integers(10, 20)),
+            crf=int(rng.integers(*st.crf)),
+        ),
+        ClipPlan(
+            _hc(look, st, _around(rng, d), d, blur_px=_u(rng, st.blur_px)),
+            scale=0.5,
+            crf=int(rng.integers(*st.crf)),
+        ),
+    ]
 
 
 def _h_long_ref(rng: _Rng, look: Look, st: _Style) -> _Case:
     """Short phone clips inside a 90 s reference, up to 75 s into it."""
     ref = _hc(look, st, 0.0, 90.0, noise_db=-60.0)
     starts = (rng.uniform(3, 12), rng.uniform(32, 45), rng.uniform(62, 73))
-    others = [ClipPlan(_hc(look, st, round(float(t), 3), 15.0, **_room(rng, st)),
-                       audio_bitrate_kbps=int(rng.choice(st.kbps))) for t in starts]  # fmt: skip
+    others = [
+        ClipPlan(
+            _hc(look, st, round(float(t), 3), 15.0, **_room(rng, st)),
+            audio_bitrate_kbps=int(rng.choice(st.kbps)),
+        )
+        for t in starts
+    ]
     return ("long_ref", "long_offset"), [ClipPlan(ref), *others]
 
 
@@ -594,8 +775,10 @@ def _h_edge(rng: _Rng, look: Look, st: _Style) -> _Case:
     late, early = _u(rng, (19.0, 20.0), 3), -_u(rng, (19.0, 20.0), 3)
     d = round(late / 0.7, 3)
     return ("edge_offset", "partial_overlap"), _plans(
-        _hc(look, st, 0.0, d), _hc(look, st, late, d),
-        _hc(look, st, early, round(-early / 0.7, 3), **_room(rng, st)))  # fmt: skip
+        _hc(look, st, 0.0, d),
+        _hc(look, st, late, d),
+        _hc(look, st, early, round(-early / 0.7, 3), **_room(rng, st)),
+    )
 
 
 def _h_far(rng: _Rng, look: Look, st: _Style) -> _Case:
@@ -603,24 +786,33 @@ def _h_far(rng: _Rng, look: Look, st: _Style) -> _Case:
     late = _u(rng, (30.0, 34.0), 3)
     early = -_u(rng, (30.0, 34.0), 3)
     return ("long_offset",), _plans(
-        _hc(look, st, 0.0, 45.0), _hc(look, st, late, 25.0, **_room(rng, st)),
-        _hc(look, st, early, round(-early + _u(rng, (10.0, 14.0)), 3)))  # fmt: skip
+        _hc(look, st, 0.0, 45.0),
+        _hc(look, st, late, 25.0, **_room(rng, st)),
+        _hc(look, st, early, round(-early + _u(rng, (10.0, 14.0)), 3)),
+    )
 
 
 def _h_drift(rng: _Rng, look: Look, st: _Style) -> _Case:
     take_s = rng.uniform(*look.drift_take_s)
     fast, slow = (int(rng.integers(st.drift_steps[0], st.drift_steps[1] + 1)) for _ in range(2))
     a = _hc(look, st, _around(rng, 20.0), take_s, drift_ppm=round(fast * _PPM_STEP, 6))
-    b = _hc(look, st, _around(rng, 20.0), 0.5 * take_s, drift_ppm=round(-slow * _PPM_STEP, 6),
-            **_room(rng, st))  # fmt: skip
+    b = _hc(
+        look,
+        st,
+        _around(rng, 20.0),
+        0.5 * take_s,
+        drift_ppm=round(-slow * _PPM_STEP, 6),
+        **_room(rng, st),
+    )
     return ("drift",), _plans(_hc(look, st, 0.0, take_s), a, b)
 
 
 def _h_unrelated(rng: _Rng, look: Look, st: _Style) -> _Case:
     d = rng.uniform(*look.clip_s)
     stranger = _hc(look, st, 0.0, d, audio="unrelated", video="unrelated")
-    return ("unsyncable",), _plans(_hc(look, st, 0.0, d), _hc(look, st, _around(rng, d), d),
-                                   stranger)  # fmt: skip
+    return ("unsyncable",), _plans(
+        _hc(look, st, 0.0, d), _hc(look, st, _around(rng, d), d), stranger
+    )
 
 
 def _h_field_many(rng: _Rng, look: Look, st: _Style) -> _Case:
@@ -630,41 +822,123 @@ def _h_field_many(rng: _Rng, look: Look, st: _Style) -> _Case:
     kb = int(rng.choice(st.kbps))
     return ("field", "many_cameras"), [
         ClipPlan(_hc(look, st, 0.0, d, noise_db=-60.0)),
-        ClipPlan(_hc(look, st, o[0], d, **_view(rng, st, portrait=True), agc=True,
-                     shake=_u(rng, st.shake, 3), exposure_lag_s=_u(rng, st.exposure_lag_s),
-                     band_hz=(300.0, 3400.0), fps=NTSC_FPS, **_room(rng, st)),
-                 audio_bitrate_kbps=kb, crf=int(rng.integers(*st.crf))),
-        ClipPlan(_hc(look, st, o[1], 0.8 * d, **_view(rng, st), **_room(rng, st, far=True),
-                     fps=25.0, sample_rate_hz=44100), audio_codec="mp3", audio_bitrate_kbps=kb,
-                 perspective=_u(rng, (0.05, 0.1), 3), video_noise=int(rng.integers(5, 12))),
-        ClipPlan(_hc(look, st, o[2], d, wind_db=_u(rng, st.wind_db, 1), handling=True,
-                     clip_mode="hard", drive_db=6.0, shake=1.5 * _u(rng, st.shake, 3),
-                     rolling_shutter=0.8, fps=60.0), audio_bitrate_kbps=64),
-        ClipPlan(_hc(look, st, o[3], 0.7 * d, blur_px=_u(rng, st.blur_px), clip_mode="soft",
-                     drive_db=14.0, **_room(rng, st)),
-                 crf=int(rng.integers(*st.crf)), scale=0.6, audio_bitrate_kbps=kb),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                o[0],
+                d,
+                **_view(rng, st, portrait=True),
+                agc=True,
+                shake=_u(rng, st.shake, 3),
+                exposure_lag_s=_u(rng, st.exposure_lag_s),
+                band_hz=(300.0, 3400.0),
+                fps=NTSC_FPS,
+                **_room(rng, st),
+            ),
+            audio_bitrate_kbps=kb,
+            crf=int(rng.integers(*st.crf)),
+        ),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                o[1],
+                0.8 * d,
+                **_view(rng, st),
+                **_room(rng, st, far=True),
+                fps=25.0,
+                sample_rate_hz=44100,
+            ),
+            audio_codec="mp3",
+            audio_bitrate_kbps=kb,
+            perspective=_u(rng, (0.05, 0.1), 3),
+            video_noise=int(rng.integers(5, 12)),
+        ),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                o[2],
+                d,
+                wind_db=_u(rng, st.wind_db, 1),
+                handling=True,
+                clip_mode="hard",
+                drive_db=6.0,
+                shake=1.5 * _u(rng, st.shake, 3),
+                rolling_shutter=0.8,
+                fps=60.0,
+            ),
+            audio_bitrate_kbps=64,
+        ),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                o[3],
+                0.7 * d,
+                blur_px=_u(rng, st.blur_px),
+                clip_mode="soft",
+                drive_db=14.0,
+                **_room(rng, st),
+            ),
+            crf=int(rng.integers(*st.crf)),
+            scale=0.6,
+            audio_bitrate_kbps=kb,
+        ),
         ClipPlan(_hc(look, st, o[4], d, audio="none", **_view(rng, st))),
-    ]  # fmt: skip
+    ]
 
 
 def _h_field_night(rng: _Rng, look: Look, st: _Style) -> _Case:
     """A night event: lights switch, exposure lags, rooms ring, one stranger shares the song."""
     d = rng.uniform(*look.clip_s)
     lag = st.exposure_lag_s
-    stranger = _hc(look, st, _around(rng, d), d, audio="shared_music", video="unrelated",
-                   song_shift_s=_u(rng, (25.0, 45.0), 3), agc=True)  # fmt: skip
+    stranger = _hc(
+        look,
+        st,
+        _around(rng, d),
+        d,
+        audio="shared_music",
+        video="unrelated",
+        song_shift_s=_u(rng, (25.0, 45.0), 3),
+        agc=True,
+    )
     return ("field", "shared_music", "auto_exposure", "reverb"), [
         ClipPlan(_hc(look, st, 0.0, d, exposure_lag_s=_u(rng, lag), **_room(rng, st))),
-        ClipPlan(_hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, lag), agc=True,
-                     **_view(rng, st), **_room(rng, st, far=True)), audio_bitrate_kbps=48,
-                 video_noise=int(rng.integers(12, 22))),
-        ClipPlan(_hc(look, st, _around(rng, d), d, exposure_lag_s=_u(rng, lag),
-                     shake=_u(rng, st.shake, 3), **_view(rng, st, portrait=True),
-                     band_hz=(300.0, 3400.0), clip_mode="soft", drive_db=10.0),
-                 audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps)),
-                 crf=int(rng.integers(*st.crf))),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                _around(rng, d),
+                d,
+                exposure_lag_s=_u(rng, lag),
+                agc=True,
+                **_view(rng, st),
+                **_room(rng, st, far=True),
+            ),
+            audio_bitrate_kbps=48,
+            video_noise=int(rng.integers(12, 22)),
+        ),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                _around(rng, d),
+                d,
+                exposure_lag_s=_u(rng, lag),
+                shake=_u(rng, st.shake, 3),
+                **_view(rng, st, portrait=True),
+                band_hz=(300.0, 3400.0),
+                clip_mode="soft",
+                drive_db=10.0,
+            ),
+            audio_codec="mp3",
+            audio_bitrate_kbps=int(rng.choice(st.kbps)),
+            crf=int(rng.integers(*st.crf)),
+        ),
         ClipPlan(stranger, audio_bitrate_kbps=64),
-    ]  # fmt: skip
+    ]
 
 
 def _h_field_street(rng: _Rng, look: Look, st: _Style) -> _Case:
@@ -674,29 +948,110 @@ def _h_field_street(rng: _Rng, look: Look, st: _Style) -> _Case:
     late, early = _u(rng, (21.0, 28.0), 3), -_u(rng, (18.0, 25.0), 3)
     return ("field", "traffic", "long_offset"), [
         ClipPlan(_hc(look, st, 0.0, d, audio_kind=kind)),
-        ClipPlan(_hc(look, st, late, 25.0, audio_kind=kind, wind_db=_u(rng, st.wind_db, 1),
-                     shake=_u(rng, st.shake, 3), **_view(rng, st)),
-                 audio_codec="mp3", audio_bitrate_kbps=int(rng.choice(st.kbps))),
-        ClipPlan(_hc(look, st, early, 35.0, audio_kind=kind, **_room(rng, st, far=True),
-                     **_view(rng, st, portrait=True)), crf=int(rng.integers(*st.crf))),
-        ClipPlan(_hc(look, st, _around(rng, d), 20.0, audio_kind=kind, audio="unrelated",
-                     video="unrelated")),
-    ]  # fmt: skip
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                late,
+                25.0,
+                audio_kind=kind,
+                wind_db=_u(rng, st.wind_db, 1),
+                shake=_u(rng, st.shake, 3),
+                **_view(rng, st),
+            ),
+            audio_codec="mp3",
+            audio_bitrate_kbps=int(rng.choice(st.kbps)),
+        ),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                early,
+                35.0,
+                audio_kind=kind,
+                **_room(rng, st, far=True),
+                **_view(rng, st, portrait=True),
+            ),
+            crf=int(rng.integers(*st.crf)),
+        ),
+        ClipPlan(
+            _hc(
+                look,
+                st,
+                _around(rng, d),
+                20.0,
+                audio_kind=kind,
+                audio="unrelated",
+                video="unrelated",
+            )
+        ),
+    ]
 
 
-_HARD = (_h_song, _h_song_static, _h_crowd, _h_traffic, _h_reverb, _h_distant, _h_cheap,
-         _h_codec, _h_wind, _h_muted, _h_shared_music, _h_viewpoint, _h_shake, _h_exposure,
-         _h_quality, _h_long_ref, _h_edge, _h_far, _h_drift, _h_unrelated, _h_field_many,
-         _h_field_night, _h_field_street)  # fmt: skip
+_HARD = (
+    _h_song,
+    _h_song_static,
+    _h_crowd,
+    _h_traffic,
+    _h_reverb,
+    _h_distant,
+    _h_cheap,
+    _h_codec,
+    _h_wind,
+    _h_muted,
+    _h_shared_music,
+    _h_viewpoint,
+    _h_shake,
+    _h_exposure,
+    _h_quality,
+    _h_long_ref,
+    _h_edge,
+    _h_far,
+    _h_drift,
+    _h_unrelated,
+    _h_field_many,
+    _h_field_night,
+    _h_field_street,
+)
 
 
-_ONE_EACH = (_offset_range, _subframe, _partial_overlap, _durations, _fps_mix, _rate_mix,
-             _channels, _room_mic, _viewpoint, _no_audio, _near_silence, _repetitive_sound,
-             _repetitive_all, _drift, _unsyncable, _speech)  # fmt: skip
-_FULL_COUNTS = ((_offset_range, 8), (_subframe, 4), (_partial_overlap, 4), (_durations, 3),
-                (_fps_mix, 3), (_rate_mix, 3), (_channels, 2), (_room_mic, 6), (_viewpoint, 4),
-                (_no_audio, 2), (_near_silence, 3), (_repetitive_sound, 2), (_repetitive_all, 2),
-                (_drift, 2), (_unsyncable, 3), (_speech, 4), (_field, 4))  # fmt: skip
+_ONE_EACH = (
+    _offset_range,
+    _subframe,
+    _partial_overlap,
+    _durations,
+    _fps_mix,
+    _rate_mix,
+    _channels,
+    _room_mic,
+    _viewpoint,
+    _no_audio,
+    _near_silence,
+    _repetitive_sound,
+    _repetitive_all,
+    _drift,
+    _unsyncable,
+    _speech,
+)
+_FULL_COUNTS = (
+    (_offset_range, 8),
+    (_subframe, 4),
+    (_partial_overlap, 4),
+    (_durations, 3),
+    (_fps_mix, 3),
+    (_rate_mix, 3),
+    (_channels, 2),
+    (_room_mic, 6),
+    (_viewpoint, 4),
+    (_no_audio, 2),
+    (_near_silence, 3),
+    (_repetitive_sound, 2),
+    (_repetitive_all, 2),
+    (_drift, 2),
+    (_unsyncable, 3),
+    (_speech, 4),
+    (_field, 4),
+)
 _TINY = (_subframe, _room_mic, _no_audio, _unsyncable)
 _HARD_LOOK = Look(320, 240, (15.0, 25.0), (100.0, 120.0))
 _PRESETS: dict[str, tuple[Look, tuple[_Builder, ...]]] = {

@@ -46,8 +46,14 @@ from syncengine.sync import DEFAULT_MAX_LAG_S
 
 __all__ = ["run_batch", "main"]
 
-_MANIFEST_FIELDS = ("true_offset_s", "picture_offset_s", "syncable", "fps", "has_audio",
-                    "distinct_motion")  # fmt: skip
+_MANIFEST_FIELDS = (
+    "true_offset_s",
+    "picture_offset_s",
+    "syncable",
+    "fps",
+    "has_audio",
+    "distinct_motion",
+)
 
 
 def _reset_peak_rss() -> bool:
@@ -77,21 +83,37 @@ def _engine_version() -> str:
     """``syncengine.__version__`` plus the checkout's commit, when git can tell."""
     root = Path(__file__).resolve().parent.parent
     try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10, check=False)  # fmt: skip
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except OSError:
         return syncengine.__version__
     commit = done.stdout.strip()
-    return f"{syncengine.__version__}+g{commit}" if done.returncode == 0 and commit else (
-        syncengine.__version__)  # fmt: skip
+    return (
+        f"{syncengine.__version__}+g{commit}"
+        if done.returncode == 0 and commit
+        else (syncengine.__version__)
+    )
 
 
-def _clip_record(clip: dict[str, Any], *, tags: list[str], is_ref: bool,
-                 result: SyncResult | None, error: str | None) -> dict[str, Any]:  # fmt: skip
+def _clip_record(
+    clip: dict[str, Any],
+    *,
+    tags: list[str],
+    is_ref: bool,
+    result: SyncResult | None,
+    error: str | None,
+) -> dict[str, Any]:
     """One clip's line in results.json (a JSON object, hence a dict)."""
     v = result.video(clip["name"]) if result is not None else None
     return {
-        "name": clip["name"], "is_reference": is_ref, "tags": tags,
+        "name": clip["name"],
+        "is_reference": is_ref,
+        "tags": tags,
         **{k: clip[k] for k in _MANIFEST_FIELDS},
         "est_offset_s": v.offset_s if v is not None and v.synced else None,
         "confidence": v.confidence if v is not None else None,
@@ -104,11 +126,17 @@ def _clip_record(clip: dict[str, Any], *, tags: list[str], is_ref: bool,
         "residual_s": v.residual_s if v is not None else None,
         "notes": list(v.notes) if v is not None else [],
         "error_code": error,
-    }  # fmt: skip
+    }
 
 
-def _run_case(case: dict[str, Any], root: Path, *, method: str, max_lag_s: float | None,
-              ffmpeg_bin: str | None) -> dict[str, Any]:  # fmt: skip
+def _run_case(
+    case: dict[str, Any],
+    root: Path,
+    *,
+    method: str,
+    max_lag_s: float | None,
+    ffmpeg_bin: str | None,
+) -> dict[str, Any]:
     """Synchronise one case with one method and measure it."""
     paths = [root / c["file"] for c in case["clips"]]
     result, error, message = None, None, None
@@ -128,23 +156,38 @@ def _run_case(case: dict[str, Any], root: Path, *, method: str, max_lag_s: float
     cpu_percent = 100.0 * (_cpu_s() - cpu0) / max(runtime_s, 1e-9)
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
-        "case_id": case["id"], "method": method, "tags": case["tags"],
-        "runtime_s": round(runtime_s, 4), "peak_memory_mb": _peak_rss_mb(),
+        "case_id": case["id"],
+        "method": method,
+        "tags": case["tags"],
+        "runtime_s": round(runtime_s, 4),
+        "peak_memory_mb": _peak_rss_mb(),
         "children_peak_memory_mb": round(children_kb / 1024, 1),
         "peak_cpu_percent": round(cpu_percent, 1),
         "video_minutes": round(sum(c["duration_s"] for c in case["clips"]) / 60, 4),
-        "error_code": error, "error_message": message,
-        "clips": [_clip_record(c, tags=case["tags"], is_ref=c["name"] == case["reference"],
-                               result=result, error=error) for c in case["clips"]],
-    }  # fmt: skip
+        "error_code": error,
+        "error_message": message,
+        "clips": [
+            _clip_record(
+                c,
+                tags=case["tags"],
+                is_ref=c["name"] == case["reference"],
+                result=result,
+                error=error,
+            )
+            for c in case["clips"]
+        ],
+    }
 
 
 def _progress_line(k: int, n: int, run: dict[str, Any]) -> str:
     if run["error_code"]:
         outcome = f"error {run['error_code']}"
     else:
-        errs = [abs(c["est_offset_s"] - c["true_offset_s"]) for c in run["clips"]
-                if c["est_offset_s"] is not None and c["true_offset_s"] is not None]  # fmt: skip
+        errs = [
+            abs(c["est_offset_s"] - c["true_offset_s"])
+            for c in run["clips"]
+            if c["est_offset_s"] is not None and c["true_offset_s"] is not None
+        ]
         synced = sum(c["synced"] for c in run["clips"])
         worst = f"max err {max(errs) * 1000:.1f} ms" if errs else "no estimates"
         outcome = f"{synced}/{len(run['clips'])} synced, {worst}"
@@ -155,12 +198,15 @@ def _progress_line(k: int, n: int, run: dict[str, Any]) -> str:
 
 
 def run_batch(
-    preset: str = "full", *, out_dir: Path = DEFAULT_OUT,
+    preset: str = "full",
+    *,
+    out_dir: Path = DEFAULT_OUT,
     methods: Sequence[str] = ("audio", "visual", "auto"),
     max_lag_s: float | None = DEFAULT_MAX_LAG_S,
-    cases: Sequence[str] | None = None, ffmpeg_bin: str | None = None,
+    cases: Sequence[str] | None = None,
+    ffmpeg_bin: str | None = None,
     log: Callable[[str], None] = print,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Run every case of ``<out_dir>/<preset>/manifest.json`` with each method.
 
     Parameters
@@ -203,15 +249,24 @@ def run_batch(
             f"python -m evaluation.offset_generation --preset {preset}"
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    chosen = [c for c in manifest["cases"]
-              if cases is None or c["id"] in cases or set(c["tags"]) & set(cases)]  # fmt: skip
+    chosen = [
+        c
+        for c in manifest["cases"]
+        if cases is None or c["id"] in cases or set(c["tags"]) & set(cases)
+    ]
     results: dict[str, Any] = {
-        "preset": preset, "engine_version": _engine_version(),
+        "preset": preset,
+        "engine_version": _engine_version(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "max_offset_s": max_lag_s, "methods": list(methods), "runs": [],
-    }  # fmt: skip
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "max_offset_s": max_lag_s,
+        "methods": list(methods),
+        "runs": [],
+    }
     started, n = time.perf_counter(), len(chosen) * len(methods)
     for case in chosen:
         for method in methods:
@@ -223,31 +278,41 @@ def run_batch(
             staged.replace(root / "results.json")
     errors = sum(r["error_code"] is not None for r in results["runs"])
     engine_s = sum(r["runtime_s"] for r in results["runs"])
-    log(f"{len(results['runs'])} runs ({len(chosen)} cases x {len(methods)} methods), "
+    log(
+        f"{len(results['runs'])} runs ({len(chosen)} cases x {len(methods)} methods), "
         f"{errors} raised an error; engine time {engine_s:.1f} s, total "
-        f"{time.perf_counter() - started:.1f} s -> {root / 'results.json'}")  # fmt: skip
+        f"{time.perf_counter() - started:.1f} s -> {root / 'results.json'}"
+    )
     return results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m evaluation.run_batch",
-                                     description=__doc__.split("\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.run_batch", description=__doc__.split("\n")[0]
+    )
     add_dataset_arguments(parser, presets=PRESETS)
     parser.add_argument("--methods", default="audio,visual,auto", help="default: audio,visual,auto")
-    parser.add_argument("--max-offset", default="none",
-                        help="search range in seconds, or 'none' (default: the engine's, the "
-                             "whole overlap)")  # fmt: skip
+    parser.add_argument(
+        "--max-offset",
+        default="none",
+        help="search range in seconds, or 'none' (default: the engine's, the whole overlap)",
+    )
     parser.add_argument("--cases", default=None, help="comma-separated case ids or tags to keep")
     parser.add_argument("--ffmpeg", default=None, help="ffmpeg binary (default: imageio-ffmpeg)")
     args = parser.parse_args(argv)
-    max_lag_s = (DEFAULT_MAX_LAG_S if args.max_offset.lower() == "none"
-                 else float(args.max_offset))  # fmt: skip
+    max_lag_s = DEFAULT_MAX_LAG_S if args.max_offset.lower() == "none" else float(args.max_offset)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     cases = [c.strip() for c in args.cases.split(",") if c.strip()] if args.cases else None
     try:
-        run_batch(args.preset, out_dir=args.out, methods=methods, max_lag_s=max_lag_s,
-                  cases=cases, ffmpeg_bin=args.ffmpeg)  # fmt: skip
+        run_batch(
+            args.preset,
+            out_dir=args.out,
+            methods=methods,
+            max_lag_s=max_lag_s,
+            cases=cases,
+            ffmpeg_bin=args.ffmpeg,
+        )
     except (FileNotFoundError, ValueError) as exc:
         parser.exit(2, f"error: {exc}\n")
     return 0

@@ -33,16 +33,54 @@ __all__ = ["espeak_executable", "speech_sentences", "speech_world", "write_speec
 _RATE_HZ = 48000
 _TIMEOUT_S = 120.0
 _VOICES = ("en-us+m3", "en-gb+f2", "en-us+f4", "en+m1")
-_SUBJECTS = ("the drummer", "our guide", "a tall man", "the bride", "my sister", "the coach",
-             "every guest", "the old captain", "a small child", "the band")  # fmt: skip
-_VERBS = ("carried", "painted", "found", "dropped", "counted", "opened", "followed", "lifted",
-          "described", "borrowed")  # fmt: skip
-_OBJECTS = ("seven red chairs", "the silver trumpet", "a paper lantern", "the wedding cake",
-            "three heavy boxes", "a broken umbrella", "the north gate", "a basket of apples",
-            "the tour bus", "two wooden oars")  # fmt: skip
-_TAILS = ("before the rain started", "near the river", "after the last song",
-          "while everyone laughed", "at exactly nine o'clock", "without a word", "on the stage",
-          "behind the church", "in the bright sun", "for the second time")  # fmt: skip
+_SUBJECTS = (
+    "the drummer",
+    "our guide",
+    "a tall man",
+    "the bride",
+    "my sister",
+    "the coach",
+    "every guest",
+    "the old captain",
+    "a small child",
+    "the band",
+)
+_VERBS = (
+    "carried",
+    "painted",
+    "found",
+    "dropped",
+    "counted",
+    "opened",
+    "followed",
+    "lifted",
+    "described",
+    "borrowed",
+)
+_OBJECTS = (
+    "seven red chairs",
+    "the silver trumpet",
+    "a paper lantern",
+    "the wedding cake",
+    "three heavy boxes",
+    "a broken umbrella",
+    "the north gate",
+    "a basket of apples",
+    "the tour bus",
+    "two wooden oars",
+)
+_TAILS = (
+    "before the rain started",
+    "near the river",
+    "after the last song",
+    "while everyone laughed",
+    "at exactly nine o'clock",
+    "without a word",
+    "on the stage",
+    "behind the church",
+    "in the bright sun",
+    "for the second time",
+)
 
 
 def espeak_executable() -> str | None:
@@ -125,9 +163,16 @@ def speech_world(duration_s: float, *, seed: int, espeak_bin: str) -> NDArray[np
 
 
 def write_speech_source(
-    path: Path, *, start_s: float, duration_s: float, width: int, height: int, seed: int,
-    espeak_bin: str, ffmpeg_bin: str,
-) -> Path:  # fmt: skip
+    path: Path,
+    *,
+    start_s: float,
+    duration_s: float,
+    width: int,
+    height: int,
+    seed: int,
+    espeak_bin: str,
+    ffmpeg_bin: str,
+) -> Path:
     """Write a lossless source video: the synthetic scene plus ``speech_world`` audio.
 
     The picture is world time ``[start_s, start_s + duration_s)`` of the synth scene for ``seed``
@@ -141,14 +186,40 @@ def write_speech_source(
     """
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="speech-src-") as tmp:
-        spec = CameraSpec("scene", start_s=start_s, duration_s=duration_s, width=width,
-                          height=height, audio="none", container="mkv")  # fmt: skip
+        spec = CameraSpec(
+            "scene",
+            start_s=start_s,
+            duration_s=duration_s,
+            width=width,
+            height=height,
+            audio="none",
+            container="mkv",
+        )
         video = write_clip(spec, Path(tmp), seed=seed, ffmpeg_bin=ffmpeg_bin)
         wav = Path(tmp) / "speech.wav"
         wavfile.write(wav, _RATE_HZ, speech_world(duration_s, seed=seed, espeak_bin=espeak_bin))
-        argv = [ffmpeg_bin, "-nostdin", "-v", "error", "-y", "-i", str(video), "-i", str(wav),
-                "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "pcm_s16le",
-                "-f", "matroska", str(path)]  # fmt: skip
+        argv = [
+            ffmpeg_bin,
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(video),
+            "-i",
+            str(wav),
+            "-map",
+            "0:v:0",
+            "-map",
+            "1:a:0",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "pcm_s16le",
+            "-f",
+            "matroska",
+            str(path),
+        ]
         done = subprocess.run(argv, capture_output=True, timeout=_TIMEOUT_S, check=False)
         if done.returncode != 0:
             lines = done.stderr.decode(errors="replace").strip().splitlines()

@@ -193,20 +193,29 @@ class CameraSpec:
     @property
     def extended_picture(self) -> bool:
         """True when a picture field of the harder conditions is set (``synth_view`` renders)."""
-        return (self.zoom, tuple(self.center), self.roll_deg, self.shake, self.rolling_shutter,
-                self.exposure_lag_s, self.blur_px) != (1.0, (0.5, 0.5), 0.0, 0.0, 0.0, 0.0,
-                                                       0.0)  # fmt: skip
+        return (
+            self.zoom,
+            tuple(self.center),
+            self.roll_deg,
+            self.shake,
+            self.rolling_shutter,
+            self.exposure_lag_s,
+            self.blur_px,
+        ) != (1.0, (0.5, 0.5), 0.0, 0.0, 0.0, 0.0, 0.0)
 
     @property
     def extended(self) -> bool:
         """True when this camera needs the harder synthesis (it cannot be cut from an original)."""
         return (
-            self.extended_picture or is_layered(self.audio_kind) or self.video in ("stage", "party")
-            or self.audio == "shared_music" or self.world_seed != 0
+            self.extended_picture
+            or is_layered(self.audio_kind)
+            or self.video in ("stage", "party")
+            or self.audio == "shared_music"
+            or self.world_seed != 0
             or self.unrelated_scene != "blobs"
             or (self.rt60_s, self.band_hz, self.agc, self.clip_mode, self.wind_db, self.handling)
             != (None, None, False, None, None, False)
-        )  # fmt: skip
+        )
 
     @property
     def n_frames(self) -> int:
@@ -242,10 +251,14 @@ def camera_audio(spec: CameraSpec, *, seed: int = 0) -> NDArray[np.float32] | No
     post = round(_POST_MARGIN_S * WORLD_RATE_HZ)
     n_world = pre + math.ceil((preroll + n_out) * float(step)) + post
     if is_layered(spec.audio_kind):
-        x = layered_audio(spec.audio_kind, start_s=first_world / WORLD_RATE_HZ,
-                          duration_s=n_world / WORLD_RATE_HZ, seed=world_seed,
-                          song_seed=seed if spec.audio == "shared_music" else world_seed,
-                          song_shift_s=spec.song_shift_s)  # fmt: skip
+        x = layered_audio(
+            spec.audio_kind,
+            start_s=first_world / WORLD_RATE_HZ,
+            duration_s=n_world / WORLD_RATE_HZ,
+            seed=world_seed,
+            song_seed=seed if spec.audio == "shared_music" else world_seed,
+            song_shift_s=spec.song_shift_s,
+        )
     else:
         x = world_audio(
             start_s=first_world / WORLD_RATE_HZ,
@@ -254,8 +267,9 @@ def camera_audio(spec: CameraSpec, *, seed: int = 0) -> NDArray[np.float32] | No
             kind=spec.audio_kind,
         ).astype(np.float64)
     if spec.rt60_s is not None:
-        ir = room_impulse_response(rt60_s=spec.rt60_s, drr_db=spec.drr_db,
-                                   seed=(seed, _name_key(spec.name)))  # fmt: skip
+        ir = room_impulse_response(
+            rt60_s=spec.rt60_s, drr_db=spec.drr_db, seed=(seed, _name_key(spec.name))
+        )
         x = signal.oaconvolve(x, ir)[: x.size]
     x = apply_microphone(
         x,
@@ -280,8 +294,9 @@ def _capsule(x: NDArray[np.float64], spec: CameraSpec, *, seed: int) -> NDArray[
     if spec.band_hz is not None:
         x = cheap_mic(x, band_hz=spec.band_hz)
     if spec.wind_db is not None or spec.handling:
-        x = x + wind_and_handling(x.size, wind_db=spec.wind_db, handling=spec.handling,
-                                  seed=(seed, _name_key(spec.name)))  # fmt: skip
+        x = x + wind_and_handling(
+            x.size, wind_db=spec.wind_db, handling=spec.handling, seed=(seed, _name_key(spec.name))
+        )
     if spec.agc:
         x = agc(x)
     if spec.clip_mode is not None:
@@ -296,13 +311,24 @@ def camera_frames(spec: CameraSpec, *, seed: int = 0) -> Iterator[NDArray[np.uin
     scene_seed = seed + (_UNRELATED_SEED_OFFSET if spec.video == "unrelated" else 0)
     if spec.extended_picture:
         yield from view_frames(
-            start_s=spec.start_s, n_frames=spec.n_frames, fps=spec.fps,
-            clock_scale=spec.clock_scale, width=spec.width, height=spec.height, seed=scene_seed,
-            kind=kind, zoom=spec.zoom, center=tuple(spec.center), roll_deg=spec.roll_deg,
-            shake=spec.shake, rolling_shutter=spec.rolling_shutter,
-            exposure_lag_s=spec.exposure_lag_s, blur_px=spec.blur_px,
-            brightness=spec.brightness, camera_seed=(seed, _name_key(spec.name)),
-        )  # fmt: skip
+            start_s=spec.start_s,
+            n_frames=spec.n_frames,
+            fps=spec.fps,
+            clock_scale=spec.clock_scale,
+            width=spec.width,
+            height=spec.height,
+            seed=scene_seed,
+            kind=kind,
+            zoom=spec.zoom,
+            center=tuple(spec.center),
+            roll_deg=spec.roll_deg,
+            shake=spec.shake,
+            rolling_shutter=spec.rolling_shutter,
+            exposure_lag_s=spec.exposure_lag_s,
+            blur_px=spec.blur_px,
+            brightness=spec.brightness,
+            camera_seed=(seed, _name_key(spec.name)),
+        )
         return
     # Crop = render the scene larger and keep the centre: a zoomed view with no resampling blur.
     full_w = max(spec.width, 2 * round(spec.width / spec.crop / 2))
@@ -347,21 +373,59 @@ def write_clip(
     final = out_dir / f"{spec.name}.{spec.container}"
     rate = str(Fraction(spec.fps).limit_denominator(1001))  # 29.97... -> "30000/1001"
     with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
-        argv = [ffmpeg, "-nostdin", "-v", "error", "-y",
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{spec.width}x{spec.height}",
-                "-framerate", rate, "-i", "pipe:0"]  # fmt: skip
+        argv = [
+            ffmpeg,
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{spec.width}x{spec.height}",
+            "-framerate",
+            rate,
+            "-i",
+            "pipe:0",
+        ]
         audio = camera_audio(spec, seed=seed)
         if audio is not None:
             wav = Path(tmp) / "audio.wav"
             wavfile.write(wav, spec.sample_rate_hz, audio)
-            argv += ["-i", str(wav), "-map", "0:v:0", "-map", "1:a:0",
-                     "-c:a", "aac", "-b:a", "128k", "-ar", str(spec.sample_rate_hz),
-                     "-ac", str(spec.channels)]  # fmt: skip
+            argv += [
+                "-i",
+                str(wav),
+                "-map",
+                "0:v:0",
+                "-map",
+                "1:a:0",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "128k",
+                "-ar",
+                str(spec.sample_rate_hz),
+                "-ac",
+                str(spec.channels),
+            ]
         else:
             argv += ["-map", "0:v:0", "-an"]
         staged = Path(tmp) / final.name
-        argv += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                 "-g", str(max(1, round(2 * spec.fps))), "-r", rate, str(staged)]  # fmt: skip
+        argv += [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            str(max(1, round(2 * spec.fps))),
+            "-r",
+            rate,
+            str(staged),
+        ]
         _encode(argv, camera_frames(spec, seed=seed), stderr_path=Path(tmp) / "stderr.txt")
         shutil.move(staged, final)
     return final
@@ -439,8 +503,15 @@ def write_not_media(dst: Path) -> Path:
 
 def write_disguised_playlist(dst: Path, *, target: Path) -> Path:
     """An HLS playlist that points at ``target`` (name it ``*.mp4``): must not be followed."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:10", "#EXT-X-MEDIA-SEQUENCE:0",
-             "#EXTINF:10.0,", Path(target).resolve().as_uri(), "#EXT-X-ENDLIST"]  # fmt: skip
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:10",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXTINF:10.0,",
+        Path(target).resolve().as_uri(),
+        "#EXT-X-ENDLIST",
+    ]
     Path(dst).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Path(dst)
 

@@ -83,9 +83,13 @@ def cheap_mic(x: NDArray[np.float64], *, band_hz: tuple[float, float]) -> NDArra
 
 
 def agc(
-    x: NDArray[np.float64], *, target_db: float = -20.0, attack_s: float = 0.02,
-    release_s: float = 1.5, max_gain_db: float = 24.0,
-) -> NDArray[np.float64]:  # fmt: skip
+    x: NDArray[np.float64],
+    *,
+    target_db: float = -20.0,
+    attack_s: float = 0.02,
+    release_s: float = 1.5,
+    max_gain_db: float = 24.0,
+) -> NDArray[np.float64]:
     """Automatic gain control: gain = target / envelope, envelope tracked in 10 ms frames."""
     hop = _RATE // 100
     n_frames = -(-x.size // hop)

@@ -60,11 +60,25 @@ def shake_path(n: int, *, fps: float, amount: float, seed: tuple[int, ...]) -> N
 
 
 def view_frames(
-    *, start_s: float, n_frames: int, fps: float, clock_scale: float, width: int, height: int,
-    seed: int, kind: str, zoom: float, center: tuple[float, float], roll_deg: float,
-    shake: float, rolling_shutter: float, exposure_lag_s: float, blur_px: float,
-    brightness: float, camera_seed: tuple[int, ...],
-) -> Iterator[NDArray[np.uint8]]:  # fmt: skip
+    *,
+    start_s: float,
+    n_frames: int,
+    fps: float,
+    clock_scale: float,
+    width: int,
+    height: int,
+    seed: int,
+    kind: str,
+    zoom: float,
+    center: tuple[float, float],
+    roll_deg: float,
+    shake: float,
+    rolling_shutter: float,
+    exposure_lag_s: float,
+    blur_px: float,
+    brightness: float,
+    camera_seed: tuple[int, ...],
+) -> Iterator[NDArray[np.uint8]]:
     """The camera's RGB uint8 frames ``[shape=(height, width, 3)]`` (see the module docstring)."""
     canvas_h = 2 * round(height / zoom / 2)
     canvas_w = 2 * round(canvas_h * _CANVAS_ASPECT / 2)
@@ -85,9 +99,13 @@ def view_frames(
         c = np.array([center[0] * canvas_w + dx * canvas_h, center[1] * canvas_h + dy * canvas_h])
         p0 = np.array([0.5 - width / 2, 0.5 - height / 2])
         m = np.hstack([a, (c - 0.5 + a @ p0)[:, None]])
-        frame = cv2.warpAffine(canvas, m, (width, height),
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_REFLECT101)  # fmt: skip
+        frame = cv2.warpAffine(
+            canvas,
+            m,
+            (width, height),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT101,
+        )
         if blur_px > 0:
             frame = cv2.GaussianBlur(frame, (0, 0), sigmaX=blur_px)
         if exposure_lag_s > 0:

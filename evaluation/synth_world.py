@@ -57,25 +57,45 @@ class _SongStyle:
 _STYLES = {
     # Tune style: 4/4 pop at 96-116 bpm, piano lead and chords, saw bass, kick/snare/hi-hat.
     "song_a": _SongStyle(
-        beats_per_bar=4, bpm=(96.0, 116.0),
-        sections=(("intro", 4), ("verse", 8), ("chorus", 8), ("verse", 8), ("chorus", 8),
-                  ("bridge", 4), ("chorus", 8), ("outro", 4)),
-        scale=(0, 2, 4, 5, 7, 9, 11), root_hz=196.0, lead="piano", chords="piano", bass="saw",
-        drums=(("kick", (0.0, 2.0, 2.5)), ("snare", (1.0, 3.0)),
-               ("hat", (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5))),
+        beats_per_bar=4,
+        bpm=(96.0, 116.0),
+        sections=(
+            ("intro", 4),
+            ("verse", 8),
+            ("chorus", 8),
+            ("verse", 8),
+            ("chorus", 8),
+            ("bridge", 4),
+            ("chorus", 8),
+            ("outro", 4),
+        ),
+        scale=(0, 2, 4, 5, 7, 9, 11),
+        root_hz=196.0,
+        lead="piano",
+        chords="piano",
+        bass="saw",
+        drums=(
+            ("kick", (0.0, 2.0, 2.5)),
+            ("snare", (1.0, 3.0)),
+            ("hat", (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)),
+        ),
         melody_step=0.5,
     ),
     # Held-out style: 3/4 waltz at 138-156 bpm, FM bell lead, organ chords, plucked bass,
     # toms/rim/shaker, and a different section structure.
     "song_b": _SongStyle(
-        beats_per_bar=3, bpm=(138.0, 156.0),
-        sections=(("a", 8), ("a", 8), ("b", 8), ("a", 8), ("c", 4), ("b", 8), ("b", 8),
-                  ("a", 4)),
-        scale=(0, 2, 3, 5, 7, 8, 10), root_hz=233.1, lead="bell", chords="organ", bass="pluck",
+        beats_per_bar=3,
+        bpm=(138.0, 156.0),
+        sections=(("a", 8), ("a", 8), ("b", 8), ("a", 8), ("c", 4), ("b", 8), ("b", 8), ("a", 4)),
+        scale=(0, 2, 3, 5, 7, 8, 10),
+        root_hz=233.1,
+        lead="bell",
+        chords="organ",
+        bass="pluck",
         drums=(("tom", (0.0,)), ("rim", (1.0, 2.0)), ("shaker", (0.0, 0.5, 1.0, 1.5, 2.0, 2.5))),
         melody_step=1.0 / 3.0 * 2.0,
     ),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -107,9 +127,13 @@ def song_layout(song_seed: int, style: str) -> SongLayout:
     for _, bars in st.sections:
         starts.append(bar)
         bar += bars
-    return SongLayout(bar_s=beat_n * st.beats_per_bar / _RATE, beat_s=beat_n / _RATE,
-                      section_starts_bars=tuple(starts),
-                      section_types=tuple(s for s, _ in st.sections), n_bars=bar)  # fmt: skip
+    return SongLayout(
+        bar_s=beat_n * st.beats_per_bar / _RATE,
+        beat_s=beat_n / _RATE,
+        section_starts_bars=tuple(starts),
+        section_types=tuple(s for s, _ in st.sections),
+        n_bars=bar,
+    )
 
 
 def _style_id(style: str) -> int:
@@ -129,8 +153,10 @@ def _instrument(name: str, f_hz: float, dur_s: float) -> NDArray[np.float64]:
     if name == "piano":
         n = int((dur_s + 0.35) * _RATE)
         t = np.arange(n) / _RATE
-        tone = sum(a * np.sin(2 * np.pi * h * f_hz * t * (1 + 0.0004 * h * h))
-                   for h, a in ((1, 1.0), (2, 0.45), (3, 0.25), (4, 0.12)))  # fmt: skip
+        tone = sum(
+            a * np.sin(2 * np.pi * h * f_hz * t * (1 + 0.0004 * h * h))
+            for h, a in ((1, 1.0), (2, 0.45), (3, 0.25), (4, 0.12))
+        )
         return tone * _adsr(n, attack_s=0.004, decay_s=0.35 + 0.3 * dur_s) / 1.8
     if name == "saw":
         n = int((dur_s + 0.05) * _RATE)
@@ -142,8 +168,10 @@ def _instrument(name: str, f_hz: float, dur_s: float) -> NDArray[np.float64]:
         n = int((dur_s + 0.08) * _RATE)
         t = np.arange(n) / _RATE
         vib = 1 + 0.004 * np.sin(2 * np.pi * 5.5 * t)
-        tone = sum(a * np.sin(2 * np.pi * h * f_hz * t * vib)
-                   for h, a in ((0.5, 0.5), (1, 1.0), (2, 0.6), (4, 0.3)))  # fmt: skip
+        tone = sum(
+            a * np.sin(2 * np.pi * h * f_hz * t * vib)
+            for h, a in ((0.5, 0.5), (1, 1.0), (2, 0.6), (4, 0.3))
+        )
         env = np.minimum(t / 0.03, 1.0) * np.clip((dur_s + 0.08 - t) / 0.08, 0.0, 1.0)
         return tone * env / 2.2
     if name == "bell":
@@ -154,8 +182,9 @@ def _instrument(name: str, f_hz: float, dur_s: float) -> NDArray[np.float64]:
     if name == "pluck":
         n = int((dur_s + 0.2) * _RATE)
         t = np.arange(n) / _RATE
-        tone = sum(np.exp(-t * (3 + 4 * h)) * np.sin(2 * np.pi * h * f_hz * t) / h
-                   for h in range(1, 7))  # fmt: skip
+        tone = sum(
+            np.exp(-t * (3 + 4 * h)) * np.sin(2 * np.pi * h * f_hz * t) / h for h in range(1, 7)
+        )
         return tone * np.minimum(t / 0.002, 1.0) / 1.5
     raise ValueError(f"unknown instrument {name!r}")
 
@@ -215,8 +244,11 @@ def _section_pattern(song_seed: int, style: str, section: str, bars: int) -> tup
             notes.append(("bass", bar, float(beat), st.scale[root] - 24, 0.8))
         if bar >= phrase and bar < bars - 1:
             # The repeat of the phrase: copy the melody of bar - phrase note for note.
-            notes += [("lead", bar, b, s, d) for p, k, b, s, d in notes
-                      if p == "lead" and k == bar - phrase]  # fmt: skip
+            notes += [
+                ("lead", bar, b, s, d)
+                for p, k, b, s, d in notes
+                if p == "lead" and k == bar - phrase
+            ]
             continue
         beat = 0.0
         while beat < st.beats_per_bar - 1e-9:
@@ -290,9 +322,8 @@ class _CrowdStyle:
 _CROWDS = {
     "crowd": _CrowdStyle(voices=14, f0_hz=(85.0, 230.0), formant_scale=(0.9, 1.15), level=0.07),
     # Held out: denser, with children (higher f0 and formants).
-    "crowd_b": _CrowdStyle(voices=26, f0_hz=(95.0, 330.0), formant_scale=(0.95, 1.35),
-                           level=0.05),
-}  # fmt: skip
+    "crowd_b": _CrowdStyle(voices=26, f0_hz=(95.0, 330.0), formant_scale=(0.95, 1.35), level=0.05),
+}
 
 
 def _resonator(x: NDArray[np.float64], f_hz: float, q: float) -> NDArray[np.float64]:
@@ -324,13 +355,18 @@ def _crowd_block(seed: int, layer: str, b: int) -> list[_Event]:
                 formants = (rng.uniform(300, 850), rng.uniform(900, 2300))
             else:
                 exc, formants = rng.standard_normal(n), (rng.uniform(2500, 5500),)
-            out = sum(_resonator(exc, min(f * scale, 0.45 * _RATE), 4.0) / (i + 1)
-                      for i, f in enumerate(formants))  # fmt: skip
+            out = sum(
+                _resonator(exc, min(f * scale, 0.45 * _RATE), 4.0) / (i + 1)
+                for i, f in enumerate(formants)
+            )
             out = out * np.sin(np.pi * np.arange(n) / n) ** 1.5
             out *= level / (np.max(np.abs(out)) + 1e-12)
             events.append((b * _RATE + int(t_s * _RATE), out))
-            t_s += n / _RATE + rng.uniform(0.02, 0.15) + (rng.uniform(0.3, 1.0) if
-                                                          rng.random() < 0.15 else 0.0)  # fmt: skip
+            t_s += (
+                n / _RATE
+                + rng.uniform(0.02, 0.15)
+                + (rng.uniform(0.3, 1.0) if rng.random() < 0.15 else 0.0)
+            )
     return events
 
 
@@ -344,12 +380,14 @@ class _TrafficStyle:
 
 
 _TRAFFIC = {
-    "traffic": _TrafficStyle(vehicles_per_s=0.35, engine_hz=(28.0, 60.0), pass_s=(0.8, 2.0),
-                             horn_p=0.05, rumble=0.01),
+    "traffic": _TrafficStyle(
+        vehicles_per_s=0.35, engine_hz=(28.0, 60.0), pass_s=(0.8, 2.0), horn_p=0.05, rumble=0.01
+    ),
     # Held out: a busier road with trucks (lower engines), faster passes and more horns.
-    "traffic_b": _TrafficStyle(vehicles_per_s=0.7, engine_hz=(18.0, 45.0), pass_s=(0.5, 1.4),
-                               horn_p=0.1, rumble=0.02),
-}  # fmt: skip
+    "traffic_b": _TrafficStyle(
+        vehicles_per_s=0.7, engine_hz=(18.0, 45.0), pass_s=(0.5, 1.4), horn_p=0.1, rumble=0.02
+    ),
+}
 
 
 def _traffic_block(seed: int, layer: str, b: int) -> list[_Event]:
@@ -379,8 +417,12 @@ def _traffic_block(seed: int, layer: str, b: int) -> list[_Event]:
         t = np.arange(m) / _RATE
         horn = np.sign(np.sin(2 * np.pi * 410 * t)) + np.sign(np.sin(2 * np.pi * 512 * t))
         env = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.01)
-        events.append((b * _RATE + int(rng.uniform(0, 1) * _RATE),
-                       rng.uniform(0.03, 0.08) * _lowpass(horn, 3000.0) * env))  # fmt: skip
+        events.append(
+            (
+                b * _RATE + int(rng.uniform(0, 1) * _RATE),
+                rng.uniform(0.03, 0.08) * _lowpass(horn, 3000.0) * env,
+            )
+        )
     return events
 
 
@@ -405,8 +447,12 @@ def _cheers_block(seed: int, layer: str, b: int) -> list[_Event]:
         t = np.arange(m) / _RATE
         f = rng.uniform(1800, 3000) * (1 + 0.15 * np.sin(2 * np.pi * rng.uniform(1, 4) * t))
         env = np.sin(np.pi * t / t[-1])
-        events.append((b * _RATE + int(rng.uniform(0, 1) * _RATE),
-                       0.08 * np.sin(2 * np.pi * np.cumsum(f) / _RATE) * env))  # fmt: skip
+        events.append(
+            (
+                b * _RATE + int(rng.uniform(0, 1) * _RATE),
+                0.08 * np.sin(2 * np.pi * np.cumsum(f) / _RATE) * env,
+            )
+        )
     return events
 
 
@@ -437,9 +483,14 @@ def _add(out: NDArray[np.float64], first: int, events: Iterable[_Event]) -> None
 
 
 def layered_audio(
-    kind: str, *, start_s: float, duration_s: float, seed: int, song_seed: int | None = None,
+    kind: str,
+    *,
+    start_s: float,
+    duration_s: float,
+    seed: int,
+    song_seed: int | None = None,
     song_shift_s: float = 0.0,
-) -> NDArray[np.float64]:  # fmt: skip
+) -> NDArray[np.float64]:
     """48 kHz world audio of layered ``kind`` for world times ``[start_s, start_s + duration_s)``.
 
     Parameters
@@ -475,8 +526,7 @@ def layered_audio(
             bar_n = round(lay.beat_s * _RATE) * _STYLES[layer].beats_per_bar
             lo_bar = (first + shift - 2 * _RATE) // bar_n  # notes ring < 2 s
             hi_bar = (first + shift + n - 1) // bar_n
-            events = (e for bar in range(lo_bar, hi_bar + 1)
-                      for e in _song_bar(s_seed, layer, bar))  # fmt: skip
+            events = (e for bar in range(lo_bar, hi_bar + 1) for e in _song_bar(s_seed, layer, bar))
             _add(part, first + shift, events)
         else:
             block_fn, max_len_s = _NOISE_LAYERS[layer]

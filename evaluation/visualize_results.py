@@ -35,9 +35,14 @@ from evaluation.report import add_dataset_arguments, clip_rows, json_ready, load
 
 __all__ = ["PLOTS", "main", "write_plots"]
 
-PLOTS = {"error_cdf.png": (1000, 640), "error_vs_true_offset.png": (1000, 640),
-         "confidence_vs_error.png": (1000, 640), "audio_vs_visual.png": (1300, 660),
-         "runtime_memory.png": (1100, 560), "mae_by_tag.png": (1400, 610)}  # fmt: skip
+PLOTS = {
+    "error_cdf.png": (1000, 640),
+    "error_vs_true_offset.png": (1000, 640),
+    "confidence_vs_error.png": (1000, 640),
+    "audio_vs_visual.png": (1300, 660),
+    "runtime_memory.png": (1100, 560),
+    "mae_by_tag.png": (1400, 610),
+}
 FLOOR_MS, FRAME_30_MS = 0.001, 1000 / 30
 _MARKERS = {"audio": "o", "visual": "s", "auto": "x"}
 _SIZE = {"audio": 6}  # auto often lands on audio's point: a larger disc stays visible under it
@@ -69,8 +74,14 @@ def _reach(values: Sequence[float]) -> float:
 
 
 def _scatter_method(ax: Axes, x: Sequence[float], y: Sequence[float], method: str) -> None:
-    ax.scatter(x, y, color=_color(method), marker=_MARKERS.get(method, "o"),
-               size=_SIZE.get(method, 4), label=method)  # fmt: skip
+    ax.scatter(
+        x,
+        y,
+        color=_color(method),
+        marker=_MARKERS.get(method, "o"),
+        size=_SIZE.get(method, 4),
+        label=method,
+    )
 
 
 def _by_method(rows: list[dict[str, Any]], methods: Sequence[str]) -> dict[str, list[dict]]:
@@ -82,9 +93,15 @@ def plot_error_cdf(rows: list[dict[str, Any]], methods: Sequence[str], path: Pat
     canvas = Canvas(*PLOTS[path.name], title="How close is each method? (cumulative error)")
     errs = _errors(rows)
     xlim = _error_ylim([e["error_ms"] for e in errs])
-    ax = canvas.axes((100, 70, 960, 540), xlim=xlim, ylim=(0, 100), xlog=True,
-                     xlabel="|estimated - true offset| (ms, log scale; under 0.001 drawn at 0.001)",
-                     ylabel="% of syncable clips within", legend_loc="lower right")  # fmt: skip
+    ax = canvas.axes(
+        (100, 70, 960, 540),
+        xlim=xlim,
+        ylim=(0, 100),
+        xlog=True,
+        xlabel="|estimated - true offset| (ms, log scale; under 0.001 drawn at 0.001)",
+        ylabel="% of syncable clips within",
+        legend_loc="lower right",
+    )
     for k, (method, mrows) in enumerate(_by_method(rows, methods).items()):
         n = sum(r["syncable_ok"] for r in mrows)
         e = np.sort([x["error_ms"] for x in errs if x["method"] == method])
@@ -93,8 +110,13 @@ def plot_error_cdf(rows: list[dict[str, Any]], methods: Sequence[str], path: Pat
         xs = [xlim[0], *np.repeat(e, 2), xlim[1]]
         ys = [0.0, *[100 * k / n for i in range(e.size) for k in (i, i + 1)], 100 * e.size / n]
         # earlier methods drawn wider, so a curve that coincides with a later one shows at its edges
-        ax.line(xs, ys, color=_color(method), width=2 + 2 * (len(methods) - 1 - k),
-                label=f"{method}: {e.size}/{n} synced")  # fmt: skip
+        ax.line(
+            xs,
+            ys,
+            color=_color(method),
+            width=2 + 2 * (len(methods) - 1 - k),
+            label=f"{method}: {e.size}/{n} synced",
+        )
     ax.vline(10.0, color="#555555", label="10 ms")
     ax.vline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
     return canvas.save(path)
@@ -105,10 +127,15 @@ def plot_error_vs_offset(rows: list[dict[str, Any]], methods: Sequence[str], pat
     canvas = Canvas(*PLOTS[path.name], title="Error against true offset")
     errs = _errors(rows)
     reach = _reach([e["true_offset_s"] for e in errs])
-    ax = canvas.axes((100, 70, 960, 540), xlim=(-reach, reach),
-                     ylim=_error_ylim([e["error_ms"] for e in errs]), ylog=True,
-                     xlabel="true offset (s; positive: the clip started after the reference)",
-                     ylabel="|error| (ms, log scale)", legend_loc="upper right")  # fmt: skip
+    ax = canvas.axes(
+        (100, 70, 960, 540),
+        xlim=(-reach, reach),
+        ylim=_error_ylim([e["error_ms"] for e in errs]),
+        ylog=True,
+        xlabel="true offset (s; positive: the clip started after the reference)",
+        ylabel="|error| (ms, log scale)",
+        legend_loc="upper right",
+    )
     for method in methods:
         pts = [e for e in errs if e["method"] == method]
         _scatter_method(ax, [p["true_offset_s"] for p in pts], [p["error_ms"] for p in pts], method)
@@ -116,23 +143,36 @@ def plot_error_vs_offset(rows: list[dict[str, Any]], methods: Sequence[str], pat
     return canvas.save(path)
 
 
-def plot_confidence_vs_error(rows: list[dict[str, Any]], methods: Sequence[str],
-                             path: Path) -> Path:  # fmt: skip
+def plot_confidence_vs_error(
+    rows: list[dict[str, Any]], methods: Sequence[str], path: Path
+) -> Path:
     """|error| against confidence, with the band edges; unsyncable clips marked at the top."""
     canvas = Canvas(*PLOTS[path.name], title="Does confidence predict the error?")
     errs = _errors(rows)
     ylim = _error_ylim([e["error_ms"] for e in errs])
-    ax = canvas.axes((100, 70, 960, 540), xlim=(0.0, 1.0), ylim=ylim, ylog=True,
-                     xlabel="confidence (band edges 0.2 / 0.5 / 0.8: poor, fair, good, excellent)",
-                     ylabel="|error| (ms, log scale)", legend_loc="lower left")  # fmt: skip
+    ax = canvas.axes(
+        (100, 70, 960, 540),
+        xlim=(0.0, 1.0),
+        ylim=ylim,
+        ylog=True,
+        xlabel="confidence (band edges 0.2 / 0.5 / 0.8: poor, fair, good, excellent)",
+        ylabel="|error| (ms, log scale)",
+        legend_loc="lower left",
+    )
     for method in methods:
         pts = [e for e in errs if e["method"] == method]
-        _scatter_method(ax, [p["confidence"] or 0.0 for p in pts], [p["error_ms"] for p in pts],
-                        method)  # fmt: skip
+        _scatter_method(
+            ax, [p["confidence"] or 0.0 for p in pts], [p["error_ms"] for p in pts], method
+        )
     top = ylim[1] / 2  # unsyncable clips have no error: draw their confidence along the top
     unsync = [r for r in rows if not r["syncable_ok"]]
-    ax.scatter([r["confidence"] or 0.0 for r in unsync], [top] * len(unsync), color="#000000",
-               marker="x", label="unsyncable clip (any method)")  # fmt: skip
+    ax.scatter(
+        [r["confidence"] or 0.0 for r in unsync],
+        [top] * len(unsync),
+        color="#000000",
+        marker="x",
+        label="unsyncable clip (any method)",
+    )
     for edge in (0.2, 0.5, 0.8):
         ax.vline(edge, color="#888888", label="band edges" if edge == 0.2 else None)
     ax.hline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
@@ -144,8 +184,11 @@ def _audio_visual_pairs(rows: list[dict[str, Any]]) -> list[tuple[float, float, 
     pairs: dict[tuple[str, str], tuple[float, float, bool]] = {}
     for r in rows:
         if r.get("audio_offset_s") is not None and r.get("visual_offset_s") is not None:
-            pairs[(r["case_id"], r["name"])] = (r["audio_offset_s"], r["visual_offset_s"],
-                                                r["syncable_ok"])  # fmt: skip
+            pairs[(r["case_id"], r["name"])] = (
+                r["audio_offset_s"],
+                r["visual_offset_s"],
+                r["syncable_ok"],
+            )
     est = {(r["method"], r["case_id"], r["name"]): r for r in rows if r["synced_ok"]}
     for (method, case_id, name), r in est.items():
         other = est.get(("visual", case_id, name))
@@ -159,23 +202,46 @@ def plot_audio_vs_visual(rows: list[dict[str, Any]], path: Path) -> Path:
     canvas = Canvas(*PLOTS[path.name], title="Audio and visual estimates of the same clip")
     pairs = _audio_visual_pairs(rows)
     reach = _reach([v for a, b, _ in pairs for v in (a, b)])
-    left = canvas.axes((100, 90, 580, 570), xlim=(-reach, reach), ylim=(-reach, reach),
-                       xlabel="audio offset (s)", ylabel="visual offset (s)",
-                       title="estimates")  # fmt: skip
+    left = canvas.axes(
+        (100, 90, 580, 570),
+        xlim=(-reach, reach),
+        ylim=(-reach, reach),
+        xlabel="audio offset (s)",
+        ylabel="visual offset (s)",
+        title="estimates",
+    )
     gaps_ms = [max(1e3 * abs(a - b), FLOOR_MS) for a, b, _ in pairs]
-    right = canvas.axes((760, 90, 1240, 570), xlim=(-reach, reach), ylim=_error_ylim(gaps_ms),
-                        ylog=True, xlabel="audio offset (s)", ylabel="|audio - visual| (ms, log)",
-                        title="disagreement", legend_loc="upper right")  # fmt: skip
+    right = canvas.axes(
+        (760, 90, 1240, 570),
+        xlim=(-reach, reach),
+        ylim=_error_ylim(gaps_ms),
+        ylog=True,
+        xlabel="audio offset (s)",
+        ylabel="|audio - visual| (ms, log)",
+        title="disagreement",
+        legend_loc="upper right",
+    )
     left.line((-reach, reach), (-reach, reach), color="#888888", label="agreement (y = x)")
-    groups = (("within 0.2 s", "#2ca02c", "o", lambda a, b, s: s and abs(a - b) <= 0.2),
-              ("more than 0.2 s apart", "#d62728", "o", lambda a, b, s: s and abs(a - b) > 0.2),
-              ("unsyncable clip", "#000000", "x", lambda a, b, s: not s))  # fmt: skip
+    groups = (
+        ("within 0.2 s", "#2ca02c", "o", lambda a, b, s: s and abs(a - b) <= 0.2),
+        ("more than 0.2 s apart", "#d62728", "o", lambda a, b, s: s and abs(a - b) > 0.2),
+        ("unsyncable clip", "#000000", "x", lambda a, b, s: not s),
+    )
     for label, color, marker, keep in groups:
         pts = [(a, b) for a, b, s in pairs if keep(a, b, s)]
-        left.scatter([p[0] for p in pts], [p[1] for p in pts], color=color, marker=marker,
-                     label=f"{label} ({len(pts)})")  # fmt: skip
-        right.scatter([p[0] for p in pts], [max(1e3 * abs(p[0] - p[1]), FLOOR_MS) for p in pts],
-                      color=color, marker=marker)  # fmt: skip
+        left.scatter(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            color=color,
+            marker=marker,
+            label=f"{label} ({len(pts)})",
+        )
+        right.scatter(
+            [p[0] for p in pts],
+            [max(1e3 * abs(p[0] - p[1]), FLOOR_MS) for p in pts],
+            color=color,
+            marker=marker,
+        )
     right.hline(200.0, color="#d62728", label="0.2 s agreement limit")
     right.hline(FRAME_30_MS, color="#888888", label="one frame at 30 fps")
     return canvas.save(path)
@@ -186,15 +252,23 @@ def plot_runtime_memory(metrics: dict[str, Any], path: Path) -> Path:
     canvas = Canvas(*PLOTS[path.name], title="Cost per method")
     methods = list(metrics["methods"])
     pos = list(range(len(methods)))
-    panels = (("runtime_s_per_video_min", "seconds per video minute", "{:.2f} s"),
-              ("peak_memory_mb", "peak memory (MB)", "{:.0f} MB"))
+    panels = (
+        ("runtime_s_per_video_min", "seconds per video minute", "{:.2f} s"),
+        ("peak_memory_mb", "peak memory (MB)", "{:.0f} MB"),
+    )
     for i, (key, label, fmt) in enumerate(panels):
         values = [metrics["methods"][m].get(key) or 0.0 for m in methods]
         top = max([*values, 1e-6]) * 1.2
         left = 100 + 530 * i
-        ax = canvas.axes((left, 90, left + 400, 480), xlim=(-0.6, len(methods) - 0.4),
-                         ylim=(0, top), xticks=pos, xticklabels=methods, ylabel=label,
-                         title=label)  # fmt: skip
+        ax = canvas.axes(
+            (left, 90, left + 400, 480),
+            xlim=(-0.6, len(methods) - 0.4),
+            ylim=(0, top),
+            xticks=pos,
+            xticklabels=methods,
+            ylabel=label,
+            title=label,
+        )
         for p, m, v in zip(pos, methods, values, strict=True):
             ax.bars([p], [v], color=_color(m), annotate=fmt)
     return canvas.save(path)
@@ -209,16 +283,27 @@ def plot_mae_by_tag(metrics: dict[str, Any], path: Path) -> Path:
     finite = [v for v in values if v is not None and math.isfinite(v)]
     ylim = _error_ylim(finite)
     labels = [t.replace("_", "\n", 1) for t in tags]
-    ax = canvas.axes((100, 70, 1370, 530), xlim=(-0.6, len(tags) - 0.4), ylim=ylim, ylog=True,
-                     xticks=list(range(len(tags))), xticklabels=labels,
-                     ylabel="MAE (ms, log; floor 0.001)",
-                     legend_loc="upper right")  # fmt: skip
+    ax = canvas.axes(
+        (100, 70, 1370, 530),
+        xlim=(-0.6, len(tags) - 0.4),
+        ylim=ylim,
+        ylog=True,
+        xticks=list(range(len(tags))),
+        xticklabels=labels,
+        ylabel="MAE (ms, log; floor 0.001)",
+        legend_loc="upper right",
+    )
     width = 0.8 / max(len(methods), 1)
     for k, m in enumerate(methods):
         xs = [i - 0.4 + width * (k + 0.5) for i in range(len(tags))]
         ys = [metrics["by_tag"][m].get(t, {}).get("mae_ms") for t in tags]
-        ax.bars(xs, [math.nan if v is None else max(v, FLOOR_MS) for v in ys],
-                color=_color(m), width=width * 0.9, label=m)  # fmt: skip
+        ax.bars(
+            xs,
+            [math.nan if v is None else max(v, FLOOR_MS) for v in ys],
+            color=_color(m),
+            width=width * 0.9,
+            label=m,
+        )
     ax.hline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
     return canvas.save(path)
 
@@ -228,25 +313,30 @@ def write_plots(results: dict[str, Any], metrics: dict[str, Any], plots_dir: Pat
     rows = clip_rows(results["runs"])
     methods = list(metrics["methods"])
     plots_dir = Path(plots_dir)
-    return [plot_error_cdf(rows, methods, plots_dir / "error_cdf.png"),
-            plot_error_vs_offset(rows, methods, plots_dir / "error_vs_true_offset.png"),
-            plot_confidence_vs_error(rows, methods, plots_dir / "confidence_vs_error.png"),
-            plot_audio_vs_visual(rows, plots_dir / "audio_vs_visual.png"),
-            plot_runtime_memory(metrics, plots_dir / "runtime_memory.png"),
-            plot_mae_by_tag(metrics, plots_dir / "mae_by_tag.png")]  # fmt: skip
+    return [
+        plot_error_cdf(rows, methods, plots_dir / "error_cdf.png"),
+        plot_error_vs_offset(rows, methods, plots_dir / "error_vs_true_offset.png"),
+        plot_confidence_vs_error(rows, methods, plots_dir / "confidence_vs_error.png"),
+        plot_audio_vs_visual(rows, plots_dir / "audio_vs_visual.png"),
+        plot_runtime_memory(metrics, plots_dir / "runtime_memory.png"),
+        plot_mae_by_tag(metrics, plots_dir / "mae_by_tag.png"),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; see the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m evaluation.visualize_results",
-                                     description="Draw PNG charts from results.json.")
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation.visualize_results",
+        description="Draw PNG charts from results.json.",
+    )
     add_dataset_arguments(parser)
     args = parser.parse_args(argv)
     root = args.out / args.preset
     results = load_json(root / "results.json")
     metrics_path = root / "metrics.json"
-    metrics = (load_json(metrics_path) if metrics_path.is_file()
-               else json_ready(evaluate_results(results)))  # fmt: skip
+    metrics = (
+        load_json(metrics_path) if metrics_path.is_file() else json_ready(evaluate_results(results))
+    )
     for path in write_plots(results, metrics, root / "plots"):
         print(f"wrote {path}")
     return 0

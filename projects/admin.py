@@ -53,15 +53,36 @@ class _ReadOnlyInline(_ResultsReadOnly):
 
 class VideoInline(_ReadOnlyInline, admin.TabularInline):
     model = Video
-    fields = ("original_name", "status", "duration_s", "fps", "has_audio", "video_codec",
-              "size_bytes", "created_at")  # fmt: skip
+    fields = (
+        "original_name",
+        "status",
+        "duration_s",
+        "fps",
+        "has_audio",
+        "video_codec",
+        "size_bytes",
+        "created_at",
+    )
 
 
 class VideoOffsetInline(_ReadOnlyInline, admin.TabularInline):
     model = VideoOffset
-    fields = ("video", "is_reference", "synced", "offset_s", "manual_offset_s", "confidence",
-              "band", "audio_offset_s", "visual_offset_s", "audio_video_diff_s", "drift_ppm",
-              "residual_s", "loop_residual_s", "loops_closed")  # fmt: skip
+    fields = (
+        "video",
+        "is_reference",
+        "synced",
+        "offset_s",
+        "manual_offset_s",
+        "confidence",
+        "band",
+        "audio_offset_s",
+        "visual_offset_s",
+        "audio_video_diff_s",
+        "drift_ppm",
+        "residual_s",
+        "loop_residual_s",
+        "loops_closed",
+    )
 
 
 class RenderOutputInline(_ReadOnlyInline, admin.TabularInline):
@@ -109,8 +130,18 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Video)
 class VideoAdmin(_ResultsReadOnly, admin.ModelAdmin):
-    list_display = ("original_name", "project", "owner", "status", "duration_s", "fps",
-                    "has_audio", "video_codec", "size", "created_at")  # fmt: skip
+    list_display = (
+        "original_name",
+        "project",
+        "owner",
+        "status",
+        "duration_s",
+        "fps",
+        "has_audio",
+        "video_codec",
+        "size",
+        "created_at",
+    )
     list_filter = ("status", "has_audio", "video_codec", "container", "created_at")
     search_fields = ("original_name", "project__name", "project__owner__username")
     list_select_related = ("project__owner",)
@@ -133,11 +164,28 @@ class VideoAdmin(_ResultsReadOnly, admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(_ResultsReadOnly, admin.ModelAdmin):
-    list_display = ("id", "project", "owner", "method", "status", "stage", "progress_percent",
-                    "offset_count", "lowest_confidence", "elapsed_s", "created_at")  # fmt: skip
+    list_display = (
+        "id",
+        "project",
+        "owner",
+        "method",
+        "status",
+        "stage",
+        "progress_percent",
+        "offset_count",
+        "lowest_confidence",
+        "elapsed_s",
+        "created_at",
+    )
     list_filter = ("status", "method", "engine_version", "created_at")
-    search_fields = ("=id", "project__name", "project__owner__username", "request_id",
-                     "error_code", "error_message")  # fmt: skip
+    search_fields = (
+        "=id",
+        "project__name",
+        "project__owner__username",
+        "request_id",
+        "error_code",
+        "error_message",
+    )
     list_select_related = ("project__owner",)
     date_hierarchy = "created_at"
     inlines = (VideoOffsetInline,)
@@ -172,9 +220,11 @@ class SyncRunAdmin(_ResultsReadOnly, admin.ModelAdmin):
         for run in queryset.select_related("project", "reference"):
             try:
                 services.sync_run_start(
-                    project=run.project, method=run.method, reference=run.reference,
+                    project=run.project,
+                    method=run.method,
+                    reference=run.reference,
                     max_offset_s=run.max_offset_s,
-                )  # fmt: skip
+                )
             except ServiceError as exc:
                 self.message_user(request, f"Run {run.pk}: {exc.message}", messages.WARNING)
             else:
@@ -188,18 +238,28 @@ class SyncRunAdmin(_ResultsReadOnly, admin.ModelAdmin):
         cancelled = sum(services.sync_run_cancel(run=run) for run in runs)
         self.message_user(request, f"{cancelled} run(s) cancelled.", messages.SUCCESS)
         if cancelled < len(runs):
-            self.message_user(request, f"{len(runs) - cancelled} run(s) were already finished.",
-                              messages.WARNING)  # fmt: skip
+            self.message_user(
+                request, f"{len(runs) - cancelled} run(s) were already finished.", messages.WARNING
+            )
 
 
 @admin.register(VideoOffset)
 class VideoOffsetAdmin(_ResultsReadOnly, admin.ModelAdmin):
     editable = ("manual_offset_s",)
-    list_display = ("video", "run", "owner", "is_reference", "synced", "offset_s",
-                    "manual_offset_s", "confidence", "band", "audio_video_diff_s")  # fmt: skip
+    list_display = (
+        "video",
+        "run",
+        "owner",
+        "is_reference",
+        "synced",
+        "offset_s",
+        "manual_offset_s",
+        "confidence",
+        "band",
+        "audio_video_diff_s",
+    )
     list_filter = ("band", "synced", "is_reference", "run__method", "run__status")
-    search_fields = ("video__original_name", "run__project__name",
-                     "run__project__owner__username")  # fmt: skip
+    search_fields = ("video__original_name", "run__project__name", "run__project__owner__username")
     list_select_related = ("video", "run__project__owner")
 
     @admin.display(description="owner", ordering="run__project__owner__username")
@@ -213,8 +273,18 @@ class VideoOffsetAdmin(_ResultsReadOnly, admin.ModelAdmin):
 
 @admin.register(Render)
 class RenderAdmin(_ResultsReadOnly, admin.ModelAdmin):
-    list_display = ("id", "run", "owner", "mode", "status", "progress_percent", "verified",
-                    "max_residual_s", "output_count", "created_at")  # fmt: skip
+    list_display = (
+        "id",
+        "run",
+        "owner",
+        "mode",
+        "status",
+        "progress_percent",
+        "verified",
+        "max_residual_s",
+        "output_count",
+        "created_at",
+    )
     list_filter = ("status", "verified", "mode", "reencode", "created_at")
     search_fields = ("=id", "run__project__name", "run__project__owner__username", "error_code")
     list_select_related = ("run__project__owner",)

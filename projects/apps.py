@@ -25,5 +25,8 @@ class ProjectsConfig(AppConfig):
 
         from projects.services.tokens import api_tokens_revoke_on_password_change
 
-        pre_save.connect(api_tokens_revoke_on_password_change, sender=get_user_model(),
-                         dispatch_uid="projects_revoke_tokens_on_password_change")  # fmt: skip
+        pre_save.connect(
+            api_tokens_revoke_on_password_change,
+            sender=get_user_model(),
+            dispatch_uid="projects_revoke_tokens_on_password_change",
+        )

@@ -25,8 +25,13 @@ class LoginLimited(ValidationError):
 
 
 class LoginLimitedBackend(ModelBackend):
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> Any:  # fmt: skip
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         if username is None:
             username = kwargs.get(self._username_field())
         wait_s = login_limits.login_locked_for_s(request=request, username=username)

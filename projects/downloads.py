@@ -33,8 +33,9 @@ def _output_path(output: RenderOutput) -> Path:
     if path is None:
         raise ServiceError(
             f"'{Path(output.file.name).name}' is missing on the server. Make the synced files "
-            "again.", code="file_missing",
-        )  # fmt: skip
+            "again.",
+            code="file_missing",
+        )
     return path
 
 

@@ -46,6 +46,7 @@ def human_size(n_bytes: int) -> str:
         size /= 1024
     return f"{size:.1f} TB"
 
+
 # Renders (synced files) and downloads.
 RENDER_RUN_NOT_DONE = "Synced files can only be made from a finished sync. Wait for it to finish."
 RENDER_NEED_TWO = (

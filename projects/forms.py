@@ -20,9 +20,10 @@ class SignupForm(UserCreationForm):
 class ProjectForm(forms.Form):
     name = forms.CharField(max_length=Project._meta.get_field("name").max_length)
     notes = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Anything worth remembering: the event, the cameras, who filmed.",
-    )  # fmt: skip
+    )
 
 
 class VideoUploadForm(forms.Form):
@@ -33,19 +34,23 @@ class VideoUploadForm(forms.Form):
 
 class SyncRunForm(forms.Form):
     method = forms.ChoiceField(
-        choices=SyncRun.Method.choices, initial=SyncRun.Method.AUTO,
+        choices=SyncRun.Method.choices,
+        initial=SyncRun.Method.AUTO,
         help_text="Automatic uses sound and picture and cross-checks them.",
-    )  # fmt: skip
+    )
     reference = forms.ModelChoiceField(
-        queryset=None, empty_label=None,
+        queryset=None,
+        empty_label=None,
         help_text="Offsets are measured against this video's timeline.",
-    )  # fmt: skip
+    )
     max_offset_s = forms.FloatField(
-        label="Maximum offset (s)", required=False, min_value=0.1,
+        label="Maximum offset (s)",
+        required=False,
+        min_value=0.1,
         widget=forms.NumberInput(attrs={"step": "0.1", "placeholder": "whole overlap"}),
         help_text="Empty (the default): search the whole overlap. A number narrows the search "
-                  "to cameras started at most that many seconds apart.",
-    )  # fmt: skip
+        "to cameras started at most that many seconds apart.",
+    )
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -58,12 +63,19 @@ class SyncRunForm(forms.Form):
 
 class RenderForm(forms.Form):
     mode = forms.ChoiceField(
-        label="Timeline", initial="union",
-        choices=[("union", "Keep all footage (starts with the earliest camera)"),
-                 ("reference", "Start with the reference video")],
-    )  # fmt: skip
+        label="Timeline",
+        initial="union",
+        choices=[
+            ("union", "Keep all footage (starts with the earliest camera)"),
+            ("reference", "Start with the reference video"),
+        ],
+    )
     reencode = forms.TypedChoiceField(
-        label="Quality", initial="1", coerce=lambda v: v == "1",
-        choices=[("1", "Exact: re-encode, frame-accurate, same length (slower)"),
-                 ("0", "Fast: copy without re-encoding, only cuts (keyframe accuracy)")],
-    )  # fmt: skip
+        label="Quality",
+        initial="1",
+        coerce=lambda v: v == "1",
+        choices=[
+            ("1", "Exact: re-encode, frame-accurate, same length (slower)"),
+            ("0", "Fast: copy without re-encoding, only cuts (keyframe accuracy)"),
+        ],
+    )

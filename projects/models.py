@@ -138,10 +138,11 @@ class VideoOffset(models.Model):
     drift_ppm = models.FloatField(null=True, blank=True)
     residual_s = models.FloatField(null=True, blank=True)
     loop_residual_s = models.FloatField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="largest disagreement around the loops of three clips through this one, "
-                  "seconds; empty: no loop could be checked",
-    )  # fmt: skip
+        "seconds; empty: no loop could be checked",
+    )
     loops_closed = models.PositiveIntegerField(
         default=0, help_text="loops of three clips through this one that were checked"
     )

@@ -36,8 +36,13 @@ __all__ = [
 ]
 
 #: The run page titles each plot after its file stem ("pair_confidence_matrix" -> words).
-PLOT_FILES = ("pair_confidence_matrix.png", "timeline.png", "pair_statistics.png",
-              "correlation_curves.png", "motion_energy.png")  # fmt: skip
+PLOT_FILES = (
+    "pair_confidence_matrix.png",
+    "timeline.png",
+    "pair_statistics.png",
+    "correlation_curves.png",
+    "motion_energy.png",
+)
 MAX_CURVE_PANELS = 12
 #: The same colours as the bands on the web pages (static/css).
 BAND_COLOURS = {"excellent": "#1b873f", "good": "#5a9e1c", "fair": "#d98e04", "poor": "#c8372d"}
@@ -76,8 +81,9 @@ def confidence_matrix_png(
     methods = [m for m in ("audio", "visual") if any(p.method == m for p in pairs)] or ["audio"]
     n = len(names)
     cell = max(56, min(110, 560 // max(n, 1)))
-    label_w = 40 + max((int(_font(14).getlength(f"{k + 1}  {_short(s)}"))
-                        for k, s in enumerate(names)), default=0)  # fmt: skip
+    label_w = 40 + max(
+        (int(_font(14).getlength(f"{k + 1}  {_short(s)}")) for k, s in enumerate(names)), default=0
+    )
     panel_w = label_w + n * cell + 30
     width, top = max(40 + panel_w * len(methods), 620), 110
     height = top + n * cell + 90
@@ -97,8 +103,9 @@ def confidence_matrix_png(
             font = _font(14)
             label = f"{r + 1}  {_short(names[r])}"
             ty = top + r * cell + cell / 2 - 8
-            draw.text((x0 - 10 - draw.textlength(label, font=font), ty), label, fill=_TEXT,
-                      font=font)  # fmt: skip
+            draw.text(
+                (x0 - 10 - draw.textlength(label, font=font), ty), label, fill=_TEXT, font=font
+            )
             _centred(draw, (x0 + r * cell + cell / 2, top - 22), str(r + 1), 14)
             for c in range(n):
                 box = (x0 + c * cell, top + r * cell, x0 + (c + 1) * cell, top + (r + 1) * cell)
@@ -107,8 +114,13 @@ def confidence_matrix_png(
     return _save(image, path)
 
 
-def _matrix_cell(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float],
-                 value: tuple[float, float] | None, *, diagonal: bool) -> None:  # fmt: skip
+def _matrix_cell(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[float, float, float, float],
+    value: tuple[float, float] | None,
+    *,
+    diagonal: bool,
+) -> None:
     fill = "#f0f0f0" if value is None else _confidence_colour(value[1])
     draw.rectangle(box, fill=fill, outline="white", width=2)
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
@@ -130,8 +142,9 @@ def _colour_bar(draw: ImageDraw.ImageDraw, origin: tuple[float, float], length: 
     for value in (0.0, 0.5, 1.0):
         _centred(draw, (x + value * length, y + 18), f"{value:.1f}", 12)
     font = _font(13)
-    draw.text((x - 10 - draw.textlength("confidence", font=font), y), "confidence",
-              fill=_TEXT, font=font)  # fmt: skip
+    draw.text(
+        (x - 10 - draw.textlength("confidence", font=font), y), "confidence", fill=_TEXT, font=font
+    )
 
 
 def timeline_png(videos: Sequence[VideoOffset], *, names: Sequence[str], path: Path) -> Path:
@@ -147,18 +160,22 @@ def timeline_png(videos: Sequence[VideoOffset], *, names: Sequence[str], path: P
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     _centred(draw, (width / 2, 10), "Clips on the reference timeline", 22)
-    _centred(draw, (width / 2, 40), "bar = offset to offset + duration; colour = confidence band",
-             14)  # fmt: skip
+    _centred(
+        draw, (width / 2, 40), "bar = offset to offset + duration; colour = confidence band", 14
+    )
     bottom = top + row * len(videos)
 
-    px = _reference_time_axis(draw, lo=lo, hi=hi, left=left, right=right, top=top,
-                              bottom=bottom)  # fmt: skip
+    px = _reference_time_axis(draw, lo=lo, hi=hi, left=left, right=right, top=top, bottom=bottom)
     for k, (v, name) in enumerate(zip(videos, names, strict=True)):
         y = top + k * row
         font = _font(14)
         label = _short(name) + (" (ref)" if v.is_reference else "")
-        draw.text((left - 10 - draw.textlength(label, font=font), y + row / 2 - 8), label,
-                  fill=_TEXT, font=font)  # fmt: skip
+        draw.text(
+            (left - 10 - draw.textlength(label, font=font), y + row / 2 - 8),
+            label,
+            fill=_TEXT,
+            font=font,
+        )
         if v.offset_s is None:
             draw.text((left + 8, y + row / 2 - 8), "not synced", fill=_NOT_SYNCED, font=font)
             continue
@@ -193,10 +210,15 @@ def pair_stats_png(pairs: Sequence[PairEstimate], *, names: Sequence[str], path:
     canvas = Canvas(width, 900, title="Pair statistics per method")
     xlim = (-0.6, max(len(keys), 1) - 0.4)
     # The default font has no en dash; "1-2" reads as "videos 1 and 2".
-    labels = [f"{i + 1}-{j + 1}\n{max(p.overlap_s for p in pairs if (p.i, p.j) == (i, j)):.1f} s"
-              for i, j in keys]  # fmt: skip
-    rows = (("confidence", "confidence", False), ("peak_z", "peak height (robust z)", True),
-            ("margin_z", "lead over next peak (z)", True))  # fmt: skip
+    labels = [
+        f"{i + 1}-{j + 1}\n{max(p.overlap_s for p in pairs if (p.i, p.j) == (i, j)):.1f} s"
+        for i, j in keys
+    ]
+    rows = (
+        ("confidence", "confidence", False),
+        ("peak_z", "peak height (robust z)", True),
+        ("margin_z", "lead over next peak (z)", True),
+    )
     for r, (attr, ylabel, log) in enumerate(rows):
         values = [getattr(p, attr) for p in pairs]
         top = 80 + r * 260
@@ -206,16 +228,30 @@ def pair_stats_png(pairs: Sequence[PairEstimate], *, names: Sequence[str], path:
             ylim = (0.1, 10.0 ** math.ceil(math.log10(hi * 3)))
         else:
             ylim = (0.0, 1.2)
-        ax = canvas.axes((110, top, width - 30, top + _PANEL_H), xlim=xlim, ylim=ylim, ylog=log,
-                         ylabel=ylabel, xticks=list(range(len(keys))),
-                         xticklabels=labels)  # fmt: skip
+        ax = canvas.axes(
+            (110, top, width - 30, top + _PANEL_H),
+            xlim=xlim,
+            ylim=ylim,
+            ylog=log,
+            ylabel=ylabel,
+            xticks=list(range(len(keys))),
+            xticklabels=labels,
+        )
         width_bar = 0.7 / max(len(methods), 1)
         for m, method in enumerate(methods):
             shift = (m - (len(methods) - 1) / 2) * width_bar
-            heights = [getattr(by_key[(i, j, method)], attr) if (i, j, method) in by_key
-                       else float("nan") for i, j in keys]  # fmt: skip
-            _bars(ax, [k + shift for k in range(len(keys))], heights, width=width_bar * 0.9,
-                  color=PALETTE.get(method, PALETTE["other"]), log=log)  # fmt: skip
+            heights = [
+                getattr(by_key[(i, j, method)], attr) if (i, j, method) in by_key else float("nan")
+                for i, j in keys
+            ]
+            _bars(
+                ax,
+                [k + shift for k in range(len(keys))],
+                heights,
+                width=width_bar * 0.9,
+                color=PALETTE.get(method, PALETTE["other"]),
+                log=log,
+            )
     x = 20
     for method in methods:  # one legend for the three panels, under the title
         canvas.draw.rectangle([x, 50, x + 16, 64], fill=PALETTE.get(method, PALETTE["other"]))
@@ -226,8 +262,9 @@ def pair_stats_png(pairs: Sequence[PairEstimate], *, names: Sequence[str], path:
     return canvas.save(Path(path))
 
 
-def _bars(ax: Axes, xs: list[float], values: list[float], *, width: float, color: str,
-          log: bool) -> None:  # fmt: skip
+def _bars(
+    ax: Axes, xs: list[float], values: list[float], *, width: float, color: str, log: bool
+) -> None:
     """Bars with their true values above; on a log axis a value under the floor sits on it."""
     if not log:
         ax.bars(xs, values, width=width, color=color, annotate="{:.2f}")
@@ -256,9 +293,13 @@ def correlation_curves_png(
     if len(shown) < sum(p.curve is not None for p in pairs):
         title += f" (the {len(shown)} most confident)"
     canvas = Canvas(cols * panel_w + 40, 110 + rows * panel_h, title=title)
-    canvas.draw.text((20, 44), "y = |correlation| / its peak; x = lag = second clip's offset minus "
-                     "first clip's, s; dot and dashed line = chosen lag", fill=_TEXT,
-                     font=_font(14))  # fmt: skip
+    canvas.draw.text(
+        (20, 44),
+        "y = |correlation| / its peak; x = lag = second clip's offset minus "
+        "first clip's, s; dot and dashed line = chosen lag",
+        fill=_TEXT,
+        font=_font(14),
+    )
     for k, p in enumerate(shown):
         assert p.curve is not None
         lags_s, values = (np.asarray(a, dtype=np.float64) for a in p.curve)
@@ -268,10 +309,14 @@ def correlation_curves_png(
         if hi <= lo:
             lo, hi = lo - 1.0, hi + 1.0
         colour = PALETTE.get(p.method, PALETTE["other"])
-        ax = canvas.axes((x0, y0, x0 + panel_w - 90, y0 + panel_h - 80), xlim=(lo, hi),
-                         ylim=(0.0, 1.1), xlabel=f"lag, s (chosen {p.lag_s:+.3f} s)",
-                         title=f"{_short(names[p.i], 14)} vs {_short(names[p.j], 14)} "
-                               f"({p.method}) conf {p.confidence:.2f}")  # fmt: skip
+        ax = canvas.axes(
+            (x0, y0, x0 + panel_w - 90, y0 + panel_h - 80),
+            xlim=(lo, hi),
+            ylim=(0.0, 1.1),
+            xlabel=f"lag, s (chosen {p.lag_s:+.3f} s)",
+            title=f"{_short(names[p.i], 14)} vs {_short(names[p.j], 14)} "
+            f"({p.method}) conf {p.confidence:.2f}",
+        )
         ax.vline(p.lag_s, color="#999999")  # under the curve: a needle peak stays visible
         ax.line(list(lags_s), list(values / peak), color=colour, width=1)
         # The curve is pooled in blocks: the chosen lag's height is the best value within one.
@@ -280,13 +325,15 @@ def correlation_curves_png(
         at = (float(near.max()) if near.size else float(np.interp(p.lag_s, lags_s, values))) / peak
         ax.scatter([p.lag_s], [at], color="#c8372d", size=5)
     if not shown:
-        canvas.draw.text((20, 120), "no correlation curve was returned", fill=_TEXT,
-                         font=_font(16))  # fmt: skip
+        canvas.draw.text((20, 120), "no correlation curve was returned", fill=_TEXT, font=_font(16))
     return canvas.save(Path(path))
 
 
 def motion_energy_png(
-    motion: Sequence[Curve | None], videos: Sequence[VideoOffset], *, names: Sequence[str],
+    motion: Sequence[Curve | None],
+    videos: Sequence[VideoOffset],
+    *,
+    names: Sequence[str],
     path: Path,
 ) -> Path:
     """Each video's motion energy in its own lane, shifted onto the reference timeline.
@@ -302,8 +349,15 @@ def motion_energy_png(
         times_s, energy = (np.asarray(a, dtype=np.float64) for a in series)
         shift_s = v.offset_s if v.synced and v.offset_s is not None else None
         scale = float(np.percentile(energy, 99)) or float(np.max(energy)) or 1.0
-        lanes.append((name, v, times_s + (shift_s or 0.0), np.minimum(energy / scale, 1.0),
-                      shift_s is not None))  # fmt: skip
+        lanes.append(
+            (
+                name,
+                v,
+                times_s + (shift_s or 0.0),
+                np.minimum(energy / scale, 1.0),
+                shift_s is not None,
+            )
+        )
     lo = min((float(t[0]) for _, _, t, _, _ in lanes if t is not None), default=0.0)
     hi = max((float(t[-1]) for _, _, t, _, _ in lanes if t is not None), default=1.0)
     pad = max((hi - lo) * 0.02, 0.2)
@@ -315,11 +369,14 @@ def motion_energy_png(
     image = Image.new("RGB", (right + 40, bottom + 80), "white")
     draw = ImageDraw.Draw(image)
     _centred(draw, ((right + 40) / 2, 10), "Motion energy on the reference timeline", 22)
-    _centred(draw, ((right + 40) / 2, 40), "each lane scaled to its 99th percentile; grey = not "
-             "synced, drawn on its own time", 14)  # fmt: skip
+    _centred(
+        draw,
+        ((right + 40) / 2, 40),
+        "each lane scaled to its 99th percentile; grey = not synced, drawn on its own time",
+        14,
+    )
 
-    px = _reference_time_axis(draw, lo=lo, hi=hi, left=left, right=right, top=top,
-                              bottom=bottom)  # fmt: skip
+    px = _reference_time_axis(draw, lo=lo, hi=hi, left=left, right=right, top=top, bottom=bottom)
     font = _font(14)
     for k, (name, v, times_s, level, synced) in enumerate(lanes):
         y = top + k * row
@@ -327,16 +384,29 @@ def motion_energy_png(
             draw.line([(left, y), (right, y)], fill="#bbbbbb")
         label = _short(name) + (" (ref)" if v.is_reference else "")
         sub = f"{v.offset_s:+.3f} s" if synced and v.offset_s is not None else "not synced"
-        draw.text((left - 10 - draw.textlength(label, font=font), y + row / 2 - 18), label,
-                  fill=_TEXT, font=font)  # fmt: skip
-        draw.text((left - 10 - draw.textlength(sub, font=font), y + row / 2 + 2), sub,
-                  fill=_TEXT if synced else _NOT_SYNCED, font=font)  # fmt: skip
+        draw.text(
+            (left - 10 - draw.textlength(label, font=font), y + row / 2 - 18),
+            label,
+            fill=_TEXT,
+            font=font,
+        )
+        draw.text(
+            (left - 10 - draw.textlength(sub, font=font), y + row / 2 + 2),
+            sub,
+            fill=_TEXT if synced else _NOT_SYNCED,
+            font=font,
+        )
         if times_s is None or level is None:
-            draw.text((left + 8, y + row / 2 - 8), "no motion energy (no usable picture)",
-                      fill=_NOT_SYNCED, font=font)  # fmt: skip
+            draw.text(
+                (left + 8, y + row / 2 - 8),
+                "no motion energy (no usable picture)",
+                fill=_NOT_SYNCED,
+                font=font,
+            )
             continue
-        points = [(px(t), y + row - 6 - e * (row - 14)) for t, e in zip(times_s, level,
-                                                                        strict=True)]  # fmt: skip
+        points = [
+            (px(t), y + row - 6 - e * (row - 14)) for t, e in zip(times_s, level, strict=True)
+        ]
         draw.line(points, fill=PALETTE["visual"] if synced else _NOT_SYNCED, width=1)
     if not lanes:
         draw.text((left + 8, top + 30), "no motion energy was returned", fill=_TEXT, font=font)
@@ -361,8 +431,10 @@ def run_plots_write(result: SyncResult, *, names: Sequence[str], out_dir: Path) 
         raise ValueError(f"{len(names)} names for {len(result.videos)} videos")
     out_dir = Path(out_dir)
     matrix, timeline, stats, curves, motion = (out_dir / name for name in PLOT_FILES)
-    written = [confidence_matrix_png(result.pairs, names=names, path=matrix),
-               timeline_png(result.videos, names=names, path=timeline)]  # fmt: skip
+    written = [
+        confidence_matrix_png(result.pairs, names=names, path=matrix),
+        timeline_png(result.videos, names=names, path=timeline),
+    ]
     if result.pairs:
         written.append(pair_stats_png(result.pairs, names=names, path=stats))
     if any(p.curve is not None for p in result.pairs):
@@ -373,7 +445,13 @@ def run_plots_write(result: SyncResult, *, names: Sequence[str], out_dir: Path) 
 
 
 def _reference_time_axis(
-    draw: ImageDraw.ImageDraw, *, lo: float, hi: float, left: float, right: float, top: float,
+    draw: ImageDraw.ImageDraw,
+    *,
+    lo: float,
+    hi: float,
+    left: float,
+    right: float,
+    top: float,
     bottom: float,
 ) -> Callable[[float], float]:
     """Grid, ticks and label of the reference timeline, a dashed line at its t=0; returns x(t)."""

@@ -28,8 +28,9 @@ _FORM_SLACK_BYTES = 1 << 20  # multipart headers and other fields
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):
-    def handle_raw_input(self, input_data: Any, META: Any, content_length: int, *args: Any,
-                         **kwargs: Any) -> None:  # fmt: skip
+    def handle_raw_input(
+        self, input_data: Any, META: Any, content_length: int, *args: Any, **kwargs: Any
+    ) -> None:
         self.received = 0
         if self.request is not None and content_length > (
             settings.UPLOAD_MAX_BYTES + _FORM_SLACK_BYTES

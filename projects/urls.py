@@ -35,8 +35,7 @@ urlpatterns = [
     ),
     path("runs/<int:run_id>/renders/start/", renders.render_start, name="render-start"),
     path("renders/<int:render_id>/status.json", renders.render_status, name="render-status"),
-    path("renders/<int:render_id>/files/<int:output_id>/", renders.render_file,
-         name="render-file"),  # fmt: skip
+    path("renders/<int:render_id>/files/<int:output_id>/", renders.render_file, name="render-file"),
     path("renders/<int:render_id>/synced.zip", renders.render_zip, name="render-zip"),
     path("renders/<int:render_id>/delete/", renders.render_delete, name="render-delete"),
     path("renders/<int:render_id>/cancel/", renders.render_cancel, name="render-cancel"),

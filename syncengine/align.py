@@ -242,8 +242,11 @@ def solve(
             loop_residual[k] = np.nanmax([loop_residual[k], abs(closure)])
     disputed = np.zeros(n)
     for i, j, v, c in outliers:
-        if np.isfinite(values[i]) and np.isfinite(values[j]) and abs(values[j] - values[i] - v) \
-                > dispute_s:
+        if (
+            np.isfinite(values[i])
+            and np.isfinite(values[j])
+            and abs(values[j] - values[i] - v) > dispute_s
+        ):
             for k in (i, j):
                 disputed[k] = max(disputed[k], c)
     return Solution(

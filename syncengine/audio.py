@@ -48,8 +48,14 @@ from syncengine.errors import ClipTooShort, ParameterError, SilentAudio
 from syncengine.types import AudioTrack, Curve, LagEstimate
 from syncengine.xcorr import correlate_window, refine_peak, whiten_spectrum
 
-__all__ = ["CURVE_POINTS", "PreparedAudio", "check_audio", "estimate_audio_lag", "pool_curve",
-           "prepare_audio"]  # fmt: skip
+__all__ = [
+    "CURVE_POINTS",
+    "PreparedAudio",
+    "check_audio",
+    "estimate_audio_lag",
+    "pool_curve",
+    "prepare_audio",
+]
 
 CURVE_POINTS = 2000  # most points kept of a debug curve (LagEstimate.curve, SyncResult.motion)
 
@@ -135,6 +141,8 @@ def _envelope(x: NDArray[np.float32]) -> NDArray[np.float32]:
     energy = np.einsum("ij,ij->i", d, d) / step
     env = np.log(energy + 1e-10 + 1e-4 * float(np.median(energy))).astype(np.float32)
     return env - np.float32(env.mean()) if env.size else env
+
+
 _EXCLUSION_S = 0.0025
 #: Half-width of the peak's main lobe for confidence: a room's early reflections (5-30 ms, up
 #: to ~50 ms in a hall) make side peaks of the true match, not competitors.
@@ -187,8 +195,13 @@ def _lag_window(
 
 
 def _coarse_curve(
-    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lo: int, hi: int,
-    rate_hz: int = COARSE_RATE_HZ, chunk_s: float = CHUNK_S,
+    ref: NDArray[np.float32],
+    oth: NDArray[np.float32],
+    *,
+    lo: int,
+    hi: int,
+    rate_hz: int = COARSE_RATE_HZ,
+    chunk_s: float = CHUNK_S,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], int]:
     """|GCC-PHAT| at ``rate_hz`` for lags ``lo..hi``, tolerant of clock drift.
 
@@ -222,9 +235,13 @@ def _coarse_curve(
         if r1 - r0 < rate_hz:
             continue
         corr = correlate_window(
-            ref[r0:r1], piece, min_lag=lo + u - r0, max_lag=hi + u - r0, band_fraction=band,
+            ref[r0:r1],
+            piece,
+            min_lag=lo + u - r0,
+            max_lag=hi + u - r0,
+            band_fraction=band,
             plain_band_fraction=plain_band,
-        )  # fmt: skip
+        )
         assert corr.plain is not None
         vals, plain = np.abs(corr.values), np.abs(corr.plain)
         spread = int(budget * abs(u + piece.size / 2 - mid))
@@ -310,7 +327,10 @@ def _search(
 
 
 def pool_curve(
-    x: NDArray[np.floating], values: NDArray[np.floating], *, how: str = "max",
+    x: NDArray[np.floating],
+    values: NDArray[np.floating],
+    *,
+    how: str = "max",
     max_points: int = CURVE_POINTS,
 ) -> Curve:
     """Shrink a curve to at most ``max_points`` by pooling equal blocks of consecutive points.
@@ -348,8 +368,14 @@ def _overlap_s(lag_s: float, ref_s: float, oth_s: float) -> float:
 
 
 def _refine(
-    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lag: int, start: int, length: int,
-    pad: int, rate_hz: float,
+    ref: NDArray[np.float32],
+    oth: NDArray[np.float32],
+    *,
+    lag: int,
+    start: int,
+    length: int,
+    pad: int,
+    rate_hz: float,
 ) -> tuple[float, float]:
     """Refine an integer lag on ``ref[start:start+length]``; return (lag_samples, confidence)."""
     start = max(0, start)
@@ -361,7 +387,11 @@ def _refine(
     seg_r, seg_o = ref[start:a_end], oth[b0:b1]
     centre = lag - start + b0  # expected peak in the segments' own lag axis
     corr = correlate_window(
-        seg_r, seg_o, min_lag=centre - pad, max_lag=centre + pad, beta=1.0,
+        seg_r,
+        seg_o,
+        min_lag=centre - pad,
+        max_lag=centre + pad,
+        beta=1.0,
         band_fraction=(_BAND[0] / (rate_hz / 2), _BAND[1]),
     )
     stats = peak_statistics(corr.values, exclusion=max(2, int(_EXCLUSION_S * rate_hz)))
@@ -371,7 +401,11 @@ def _refine(
 
 
 def _coherence(
-    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lag_s: float, drift_ppm: float | None,
+    ref: NDArray[np.float32],
+    oth: NDArray[np.float32],
+    *,
+    lag_s: float,
+    drift_ppm: float | None,
     rate: int,
 ) -> float:
     """How much of the sound agrees at the lag: median over short windows of the PHAT peak.
@@ -400,8 +434,9 @@ def _coherence(
         if seg_r.size < win or seg_o.size < win:
             continue
         shift = a0 - max(0, a0)
-        corr = correlate_window(seg_r, seg_o, min_lag=shift, max_lag=shift + 2 * pad,
-                                band_fraction=band)  # fmt: skip
+        corr = correlate_window(
+            seg_r, seg_o, min_lag=shift, max_lag=shift + 2 * pad, band_fraction=band
+        )
         nfft = scipy.fft.next_fast_len(seg_r.size + seg_o.size, real=True)
         n_bins = nfft // 2 + 1
         kept = int(np.ceil(band[1] * n_bins)) - int(band[0] * n_bins)
@@ -464,7 +499,10 @@ def estimate_audio_lag(
     factor = rate // COARSE_RATE_HZ
     ref_c, oth_c = reference.coarse, other.coarse
     lo, hi = _lag_window(
-        ref_c.size, oth_c.size, rate_hz=COARSE_RATE_HZ, max_lag_s=max_lag_s,
+        ref_c.size,
+        oth_c.size,
+        rate_hz=COARSE_RATE_HZ,
+        max_lag_s=max_lag_s,
         min_overlap_s=min_overlap_s,
     )
     lags, curve, plain, exclusion = _search(reference, other, lo=lo, hi=hi)
@@ -483,7 +521,12 @@ def estimate_audio_lag(
     win = min(ov_len, int(REFINE_WINDOW_S * rate))
     pad = 4 * factor + int(0.005 * rate)
     lag_fine, _ = _refine(
-        ref, oth, lag=coarse_lag, start=ov_start + (ov_len - win) // 2, length=win, pad=pad,
+        ref,
+        oth,
+        lag=coarse_lag,
+        start=ov_start + (ov_len - win) // 2,
+        length=win,
+        pad=pad,
         rate_hz=rate,
     )
     if not np.isfinite(lag_fine):
@@ -511,7 +554,12 @@ def estimate_audio_lag(
 
 
 def _fit_drift(
-    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lag: int, ov_start: int, ov_len: int,
+    ref: NDArray[np.float32],
+    oth: NDArray[np.float32],
+    *,
+    lag: int,
+    ov_start: int,
+    ov_len: int,
     rate: int,
 ) -> tuple[float, float] | None:
     """Fit ``lag(u) = offset + drift * u`` over windows; return (offset_s at u=0, drift_ppm)."""

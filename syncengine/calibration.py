@@ -127,8 +127,9 @@ class LogisticModel:
         """The probability for one sample given by name; extra names are ignored."""
         missing = [n for n in self.feature_names if n not in features]
         if missing:
-            raise ParameterError(f"missing feature(s) {missing}; the model needs "
-                                 f"{list(self.feature_names)}")  # fmt: skip
+            raise ParameterError(
+                f"missing feature(s) {missing}; the model needs {list(self.feature_names)}"
+            )
         row = [[float(features[n]) for n in self.feature_names]]
         return float(self.predict(row)[0])
 
@@ -159,15 +160,17 @@ class LogisticModel:
             return [*lines, line.rstrip(), f"{pad}    ),"]
 
         floats = [float(v) for v in self.coef], [float(v) for v in self.mean]
-        return "\n".join([
-            "LogisticModel(",
-            *field("feature_names", [str(n) for n in self.feature_names]),
-            *field("coef", floats[0]),
-            f"{pad}    intercept={float(self.intercept)!r},",
-            *field("mean", floats[1]),
-            *field("scale", [float(v) for v in self.scale]),
-            f"{pad})",
-        ])  # fmt: skip
+        return "\n".join(
+            [
+                "LogisticModel(",
+                *field("feature_names", [str(n) for n in self.feature_names]),
+                *field("coef", floats[0]),
+                f"{pad}    intercept={float(self.intercept)!r},",
+                *field("mean", floats[1]),
+                *field("scale", [float(v) for v in self.scale]),
+                f"{pad})",
+            ]
+        )
 
 
 def _objective(w: F64, z1: F64, y: F64, penalty: F64) -> float:
@@ -176,8 +179,9 @@ def _objective(w: F64, z1: F64, y: F64, penalty: F64) -> float:
     return float(np.mean(np.logaddexp(0.0, t) - y * t) + 0.5 * w @ (penalty * w))
 
 
-def fit_logistic(X: ArrayLike, y: ArrayLike, *, l2: float = 1e-3,
-                 feature_names: Sequence[str]) -> LogisticModel:  # fmt: skip
+def fit_logistic(
+    X: ArrayLike, y: ArrayLike, *, l2: float = 1e-3, feature_names: Sequence[str]
+) -> LogisticModel:
     """L2-regularised logistic regression by Newton's method (see the module Method).
 
     Parameters
@@ -232,9 +236,13 @@ def fit_logistic(X: ArrayLike, y: ArrayLike, *, l2: float = 1e-3,
         else:
             break  # no descent left at float precision: converged
         w, loss = trial, trial_loss
-    return LogisticModel(feature_names=names, coef=tuple(float(c) for c in w[1:]),
-                         intercept=float(w[0]), mean=tuple(float(m) for m in mean),
-                         scale=tuple(float(s) for s in scale))  # fmt: skip
+    return LogisticModel(
+        feature_names=names,
+        coef=tuple(float(c) for c in w[1:]),
+        intercept=float(w[0]),
+        mean=tuple(float(m) for m in mean),
+        scale=tuple(float(s) for s in scale),
+    )
 
 
 @dataclass(frozen=True)
@@ -258,8 +266,9 @@ class IsotonicMap:
         return np.asarray(self.values)[np.clip(k, 0, len(self.values) - 1)]
 
 
-def fit_isotonic(scores: ArrayLike, y: ArrayLike,
-                 sample_weight: ArrayLike | None = None) -> IsotonicMap:  # fmt: skip
+def fit_isotonic(
+    scores: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+) -> IsotonicMap:
     """Pool-adjacent-violators: the non-decreasing fit of ``y`` on ``scores``.
 
     ``y`` may be any real values (0/1 labels give calibrated frequencies); ``sample_weight``
@@ -289,9 +298,11 @@ def fit_isotonic(scores: ArrayLike, y: ArrayLike,
             blocks[-1][0] += wy
             blocks[-1][1] += w
             blocks[-1][3] = last
-    return IsotonicMap(starts=tuple(float(uniq[int(b[2])]) for b in blocks),
-                       ends=tuple(float(uniq[int(b[3])]) for b in blocks),
-                       values=tuple(float(b[0] / b[1]) for b in blocks))  # fmt: skip
+    return IsotonicMap(
+        starts=tuple(float(uniq[int(b[2])]) for b in blocks),
+        ends=tuple(float(uniq[int(b[3])]) for b in blocks),
+        values=tuple(float(b[0] / b[1]) for b in blocks),
+    )
 
 
 class ReliabilityRow(NamedTuple):
@@ -345,8 +356,9 @@ def reliability_table(
     return rows
 
 
-def expected_calibration_error(confidence: ArrayLike, correct: ArrayLike,
-                               n_bins: int = 10) -> float:  # fmt: skip
+def expected_calibration_error(
+    confidence: ArrayLike, correct: ArrayLike, n_bins: int = 10
+) -> float:
     """Count-weighted ``|fraction correct - mean confidence|`` over ``n_bins`` equal-width bins.
 
     The standard ECE (see the module Method); bins as in :func:`reliability_table`. NaN for no
@@ -356,5 +368,6 @@ def expected_calibration_error(confidence: ArrayLike, correct: ArrayLike,
     total = sum(r.count for r in rows)
     if total == 0:
         return math.nan
-    return float(sum(r.count * abs(r.fraction_correct - r.mean_confidence)
-                     for r in rows if r.count) / total)  # fmt: skip
+    return float(
+        sum(r.count * abs(r.fraction_correct - r.mean_confidence) for r in rows if r.count) / total
+    )

@@ -63,17 +63,34 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def format_table(result: SyncResult) -> str:
-    head = ("file", "offset_s", "conf", "band", "synced", "audio_s", "visual_s", "a/v diff",
-            "drift_ppm", "resid_ms")  # fmt: skip
+    head = (
+        "file",
+        "offset_s",
+        "conf",
+        "band",
+        "synced",
+        "audio_s",
+        "visual_s",
+        "a/v diff",
+        "drift_ppm",
+        "resid_ms",
+    )
     rows = [head]
     for v in result.videos:
-        rows.append((
-            v.filename + (" (ref)" if v.is_reference else ""),
-            _fmt(v.offset_s, "+.4f"), f"{v.confidence:.2f}", v.band, "yes" if v.synced else "NO",
-            _fmt(v.audio_offset_s, "+.4f"), _fmt(v.visual_offset_s, "+.4f"),
-            _fmt(v.audio_video_diff_s, ".3f"), _fmt(v.drift_ppm, "+.1f"),
-            _fmt(None if v.residual_s is None else v.residual_s * 1e3, ".2f"),
-        ))  # fmt: skip
+        rows.append(
+            (
+                v.filename + (" (ref)" if v.is_reference else ""),
+                _fmt(v.offset_s, "+.4f"),
+                f"{v.confidence:.2f}",
+                v.band,
+                "yes" if v.synced else "NO",
+                _fmt(v.audio_offset_s, "+.4f"),
+                _fmt(v.visual_offset_s, "+.4f"),
+                _fmt(v.audio_video_diff_s, ".3f"),
+                _fmt(v.drift_ppm, "+.1f"),
+                _fmt(None if v.residual_s is None else v.residual_s * 1e3, ".2f"),
+            )
+        )
     widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     for v in result.videos:
@@ -92,25 +109,31 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--method", choices=METHODS, default="auto")
     common.add_argument("--reference", help="file whose timeline is the reference (default: first)")
     common.add_argument(
-        "--max-offset", type=_max_offset, default=DEFAULT_MAX_LAG_S, metavar="S|none",
+        "--max-offset",
+        type=_max_offset,
+        default=DEFAULT_MAX_LAG_S,
+        metavar="S|none",
         help="largest offset searched in seconds, to narrow the search, or 'none'; "
-             "default: the whole overlap",
-    )  # fmt: skip
+        "default: the whole overlap",
+    )
     common.add_argument("--quiet", action="store_true", help="no progress bar")
     sync = sub.add_parser("sync", parents=[common], help="print offsets and confidence")
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument(
-        "--timeline", metavar="FILE.xml|FILE.fcpxml",
+        "--timeline",
+        metavar="FILE.xml|FILE.fcpxml",
         help="also write an editor timeline of the synced clips: .xml = FCP7 XML (Premiere, "
-             "Resolve), .fcpxml = FCPXML 1.9 (Final Cut Pro, Resolve)",
-    )  # fmt: skip
+        "Resolve), .fcpxml = FCPXML 1.9 (Final Cut Pro, Resolve)",
+    )
     render = sub.add_parser("render", parents=[common], help="write {name}_synced files")
     render.add_argument("--out", required=True, help="output folder")
     render.add_argument("--zip", action="store_true", help="also write synced.zip (outputs only)")
     render.add_argument(
-        "--mode", choices=("union", "reference"), default="union",
+        "--mode",
+        choices=("union", "reference"),
+        default="union",
         help="union: keep all footage; reference: start at the reference's t=0",
-    )  # fmt: skip
+    )
     render.add_argument("--copy", action="store_true", help="no re-encoding (see README)")
     render.add_argument("--json", action="store_true")
     probe = sub.add_parser("probe", help="print what a file contains")
@@ -132,8 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         bar = ProgressBar(err, enabled=not args.quiet)
         try:
             result = estimate_offsets(
-                args.files, method=args.method, reference=args.reference,
-                max_lag_s=args.max_offset, ffmpeg_bin=ffmpeg_bin, progress=bar,
+                args.files,
+                method=args.method,
+                reference=args.reference,
+                max_lag_s=args.max_offset,
+                ffmpeg_bin=ffmpeg_bin,
+                progress=bar,
             )
         finally:
             bar.close()
@@ -168,14 +195,19 @@ def _write_timeline(result: SyncResult, path: str) -> None:
         info = probe(v.path)
         if v.is_reference and info.video is not None:
             fps = info.video.fps
-        clips.append(TimelineClip(
-            name=v.filename, offset_s=v.offset_s, duration_s=info.duration_s,
-            has_video=info.video is not None, has_audio=info.audio is not None,
-            width=info.video.width if info.video else 1920,
-            height=info.video.height if info.video else 1080,
-            sample_rate_hz=info.audio.sample_rate_hz if info.audio else 48000,
-            channels=info.audio.channels if info.audio else 2,
-        ))  # fmt: skip
+        clips.append(
+            TimelineClip(
+                name=v.filename,
+                offset_s=v.offset_s,
+                duration_s=info.duration_s,
+                has_video=info.video is not None,
+                has_audio=info.audio is not None,
+                width=info.video.width if info.video else 1920,
+                height=info.video.height if info.video else 1080,
+                sample_rate_hz=info.audio.sample_rate_hz if info.audio else 48000,
+                channels=info.audio.channels if info.audio else 2,
+            )
+        )
     text = write(clips, fps=fps or 30.0, name=os.path.splitext(os.path.basename(path))[0])
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -192,7 +224,11 @@ def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | N
     bar = ProgressBar(sys.stderr, enabled=not args.quiet)
     try:
         rendered = render_synced(
-            result, args.out, mode=args.mode, reencode=not args.copy, ffmpeg_bin=ffmpeg_bin,
+            result,
+            args.out,
+            mode=args.mode,
+            reencode=not args.copy,
+            ffmpeg_bin=ffmpeg_bin,
             progress=bar,
         )
     except RenderVerificationFailed as exc:

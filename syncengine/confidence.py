@@ -68,8 +68,15 @@ _MAX_STAT_SAMPLES = 200_000
 #: Per-pair features the calibrated map reads; see :func:`pair_features`.
 FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s", "coherence")
 #: Names of :func:`design_row`'s columns, the calibrated model's inputs.
-DESIGN = ("log_margin_z", "log_unique", "log_plain_unique", "log_peak_z", "log_overlap_s",
-          "log_coherence", "strict_repeat")  # fmt: skip
+DESIGN = (
+    "log_margin_z",
+    "log_unique",
+    "log_plain_unique",
+    "log_peak_z",
+    "log_overlap_s",
+    "log_coherence",
+    "strict_repeat",
+)
 _PLAIN_RATIO_CAP = 2.0
 _STRICT_REPEAT = 0.97
 _REPEAT_BAND = 0.03
@@ -151,8 +158,9 @@ def ambiguity_ratio(plain: NDArray[np.floating], *, index: int, exclusion: int) 
     return float(rest.max()) / at_peak if at_peak > 0 else _PLAIN_RATIO_CAP
 
 
-def pair_features(stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.0,
-                  coherence: float = 0.0) -> dict[str, float]:  # fmt: skip
+def pair_features(
+    stats: PeakStats, *, overlap_s: float, plain_ratio: float = 0.0, coherence: float = 0.0
+) -> dict[str, float]:
     """The :data:`FEATURES` of one measured pair, as plain floats (stored with the pair).
 
     ``coherence`` (0-1) is how much of the signal agrees at the lag where the method can say

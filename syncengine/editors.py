@@ -65,8 +65,9 @@ def _check(clips: Sequence[TimelineClip]) -> None:
 def _frames(clips: Sequence[TimelineClip], rate: Fraction) -> list[tuple[int, int]]:
     """``(start, length)`` of each clip in sequence frames."""
     start_s = min(c.offset_s for c in clips)
-    return [(round((c.offset_s - start_s) * rate), max(1, round(c.duration_s * rate)))
-            for c in clips]  # fmt: skip
+    return [
+        (round((c.offset_s - start_s) * rate), max(1, round(c.duration_s * rate))) for c in clips
+    ]
 
 
 def _rate_fraction(fps: float) -> tuple[Fraction, int, bool]:
@@ -137,8 +138,12 @@ def xmeml(clips: Sequence[TimelineClip], *, fps: float, name: str = "Syncsite") 
             _sub(item, "name", clip.name)
             _sub(item, "duration", length)
             add_rate(item)
-            for tag, value in (("start", start), ("end", start + length), ("in", 0),
-                               ("out", length)):  # fmt: skip
+            for tag, value in (
+                ("start", start),
+                ("end", start + length),
+                ("in", 0),
+                ("out", length),
+            ):
                 _sub(item, tag, value)
             file_el = _sub(item, "file", id=f"file-{k}")
             if kind == "video" or not clip.has_video:  # the full description once per file
@@ -177,23 +182,47 @@ def fcpxml(clips: Sequence[TimelineClip], *, fps: float, name: str = "Syncsite")
     first = next((c for c in clips if c.has_video), clips[0])
     root = ET.Element("fcpxml", version="1.9")
     resources = _sub(root, "resources")
-    _sub(resources, "format", id="r0", frameDuration=_t(1, frame), width=str(first.width),
-         height=str(first.height))  # fmt: skip
+    _sub(
+        resources,
+        "format",
+        id="r0",
+        frameDuration=_t(1, frame),
+        width=str(first.width),
+        height=str(first.height),
+    )
     for k, (clip, (_, length)) in enumerate(zip(clips, placed, strict=True), start=1):
-        asset = _sub(resources, "asset", id=f"r{k}", name=clip.name, start="0s",
-                     duration=_t(length, frame), hasVideo=str(int(clip.has_video)),
-                     hasAudio=str(int(clip.has_audio)), format="r0")  # fmt: skip
+        asset = _sub(
+            resources,
+            "asset",
+            id=f"r{k}",
+            name=clip.name,
+            start="0s",
+            duration=_t(length, frame),
+            hasVideo=str(int(clip.has_video)),
+            hasAudio=str(int(clip.has_audio)),
+            format="r0",
+        )
         if clip.has_audio:
             asset.set("audioSources", "1")
             asset.set("audioChannels", str(clip.channels))
             asset.set("audioRate", str(clip.sample_rate_hz))
         _sub(asset, "media-rep", kind="original-media", src=_url(clip.name))
     project = _sub(_sub(_sub(root, "library"), "event", name="Syncsite"), "project", name=name)
-    seq = _sub(project, "sequence", format="r0", duration=_t(total, frame), tcStart="0s",
-               tcFormat="NDF")  # fmt: skip
-    gap = _sub(_sub(seq, "spine"), "gap", name="Synced", offset="0s", start="0s",
-               duration=_t(total, frame))  # fmt: skip
+    seq = _sub(
+        project, "sequence", format="r0", duration=_t(total, frame), tcStart="0s", tcFormat="NDF"
+    )
+    gap = _sub(
+        _sub(seq, "spine"), "gap", name="Synced", offset="0s", start="0s", duration=_t(total, frame)
+    )
     for k, (clip, (start, length)) in enumerate(zip(clips, placed, strict=True), start=1):
-        _sub(gap, "asset-clip", ref=f"r{k}", lane=str(k), name=clip.name,
-             offset=_t(start, frame), duration=_t(length, frame), start="0s")  # fmt: skip
+        _sub(
+            gap,
+            "asset-clip",
+            ref=f"r{k}",
+            lane=str(k),
+            name=clip.name,
+            offset=_t(start, frame),
+            duration=_t(length, frame),
+            start="0s",
+        )
     return _xml(root, "fcpxml")

@@ -96,7 +96,10 @@ def extract_motion(
 
         frames = media.iter_gray_frames(info.path, info=info)
         series = motion_series(
-            frames, rate_hz=rate_hz, progress=report, duration_s=info.duration_s,
+            frames,
+            rate_hz=rate_hz,
+            progress=report,
+            duration_s=info.duration_s,
             filename=info.filename,
         )
         report(1.0)

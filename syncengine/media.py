@@ -64,10 +64,13 @@ def ffmpeg_executable(ffmpeg_bin: str | None = None) -> str:
 def safe_input_args(path: str | os.PathLike[str]) -> list[str]:
     """ffmpeg input options that open ``path`` as a local media file and nothing else."""
     return [
-        "-protocol_whitelist", "file",
-        "-format_whitelist", ALLOWED_DEMUXERS,
-        "-i", "file:" + str(Path(path).resolve()),
-    ]  # fmt: skip
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        ALLOWED_DEMUXERS,
+        "-i",
+        "file:" + str(Path(path).resolve()),
+    ]
 
 
 class _Watchdog:
@@ -152,13 +155,26 @@ def decode_audio(
             filename=info.filename,
         )
     argv = [
-        ffmpeg_executable(ffmpeg_bin), "-nostdin", "-v", "error",
+        ffmpeg_executable(ffmpeg_bin),
+        "-nostdin",
+        "-v",
+        "error",
         *safe_input_args(path),
-        "-map", "0:a:0", "-vn", "-sn", "-dn",
-        "-af", "aresample=async=1:first_pts=0",
-        "-ac", "1", "-ar", str(int(sample_rate_hz)),
-        "-f", "f32le", "pipe:1",
-    ]  # fmt: skip
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-af",
+        "aresample=async=1:first_pts=0",
+        "-ac",
+        "1",
+        "-ar",
+        str(int(sample_rate_hz)),
+        "-f",
+        "f32le",
+        "pipe:1",
+    ]
     expected = int((info.duration_s + 1.0) * sample_rate_hz)
     buf = np.empty(max(expected, sample_rate_hz), dtype=np.float32)
     n_bytes = 0
@@ -202,8 +218,19 @@ def decode_audio(
     return AudioTrack(samples=samples, sample_rate_hz=int(sample_rate_hz), start_s=0.0)
 
 
-_YUV8_PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21",
-                "yuv411p", "yuv410p", "gray"}  # fmt: skip
+_YUV8_PLANAR = {
+    "yuv420p",
+    "yuvj420p",
+    "yuv422p",
+    "yuvj422p",
+    "yuv444p",
+    "yuvj444p",
+    "nv12",
+    "nv21",
+    "yuv411p",
+    "yuv410p",
+    "gray",
+}
 
 
 def iter_gray_frames(
@@ -274,8 +301,16 @@ def run_ffmpeg(
     RenderError
         ffmpeg exited with an error or outlived ``timeout_s``; the message holds its last line.
     """
-    argv = [ffmpeg_executable(ffmpeg_bin), "-nostdin", "-v", "error", "-nostats",
-            "-progress", "pipe:1", *args]  # fmt: skip
+    argv = [
+        ffmpeg_executable(ffmpeg_bin),
+        "-nostdin",
+        "-v",
+        "error",
+        "-nostats",
+        "-progress",
+        "pipe:1",
+        *args,
+    ]
     with tempfile.SpooledTemporaryFile(max_size=1 << 16) as err:
         proc = _popen(argv, stdout=subprocess.PIPE, stderr=err, text=True, error=RenderError)
         assert proc.stdout is not None

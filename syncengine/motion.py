@@ -160,8 +160,14 @@ def motion_series(
         if progress is not None and duration_s is not None and t_s / duration_s >= next_report:
             progress(min(1.0, t_s / duration_s))
             next_report = t_s / duration_s + _PROGRESS_STEP
-    return _finish(times_s, rows, peak_change, rate_hz=rate_hz, filename=filename,
-                   progress=progress if duration_s is not None else None)  # fmt: skip
+    return _finish(
+        times_s,
+        rows,
+        peak_change,
+        rate_hz=rate_hz,
+        filename=filename,
+        progress=progress if duration_s is not None else None,
+    )
 
 
 def _finish(
@@ -183,14 +189,17 @@ def _finish(
         raise ClipTooShort(
             f"'{filename}' has only {n_frames} frames ({shown_s:.2f} s) of picture; visual sync "
             f"needs at least {MIN_FRAMES} frames and {MIN_DURATION_S:g} s. Try audio sync.",
-            filename=filename, frame_count=n_frames, duration_s=shown_s,
-        )  # fmt: skip
+            filename=filename,
+            frame_count=n_frames,
+            duration_s=shown_s,
+        )
     if peak_change < STATIC_LEVEL:
         raise StaticPicture(
             f"'{filename}' shows a still picture (nothing moves or changes brightness), so "
             "visual sync is unavailable. Try audio sync.",
-            filename=filename, max_change=peak_change,
-        )  # fmt: skip
+            filename=filename,
+            max_change=peak_change,
+        )
     n_grid = max(1, math.floor(mid[-1] * rate_hz) + 1)
     grid_s = np.arange(n_grid, dtype=np.float64) / rate_hz
     table = np.stack(rows)
@@ -313,9 +322,12 @@ def estimate_visual_lag(
     overlap_s = float(overlap[index]) / reference.rate_hz
     # "How much agrees at the lag" is, for the picture, the share of cell pairs that peak there.
     features = pair_features(stats, overlap_s=overlap_s, coherence=info["kept_agreeing"])
-    features.update(region_pairs=info["pairs"], kept_pairs=info["kept"],
-                    agreeing_pairs=info["agreeing"],
-                    agreeing_fraction=info["kept_agreeing"])  # fmt: skip
+    features.update(
+        region_pairs=info["pairs"],
+        kept_pairs=info["kept"],
+        agreeing_pairs=info["agreeing"],
+        agreeing_fraction=info["kept_agreeing"],
+    )
     confidence = 0.0 if anti else calibrated_confidence("visual", features)
     return LagEstimate(
         lag_s=float(lag_samples) / reference.rate_hz + shift_s,
@@ -367,14 +379,16 @@ def _lag_curve(
     lags = np.arange(lo, hi + 1, dtype=np.int64)
     band = min(1.0, slow_fps / rate_hz)
     if reference.regions is None or other.regions is None:  # series without regions: one pair
-        values, info = consensus_curve(a[:, None], b[:, None], lags=lags, beta=BETA,
-                                       band_fraction=band)  # fmt: skip
+        values, info = consensus_curve(
+            a[:, None], b[:, None], lags=lags, beta=BETA, band_fraction=band
+        )
     else:
         cells_a, extra_a = _columns(reference, a)
         cells_b, extra_b = _columns(other, b)
         extra = [(x, y, EXTRA_WEIGHT) for x, y in zip(extra_a, extra_b, strict=False)]
-        values, info = consensus_curve(cells_a, cells_b, lags=lags, beta=BETA,
-                                       band_fraction=band, extra=extra, top=TOP_PAIRS)  # fmt: skip
+        values, info = consensus_curve(
+            cells_a, cells_b, lags=lags, beta=BETA, band_fraction=band, extra=extra, top=TOP_PAIRS
+        )
     overlap = (np.minimum(m, n - lags) - np.maximum(0, -lags)).astype(np.float64)
     exclusion = max(1, round(rate_hz / slow_fps))
     return lags, values, overlap, exclusion, info
@@ -382,12 +396,14 @@ def _lag_curve(
 
 #: Prepared columns per live series (by id, checked by a weak reference): a video is correlated
 #: with every other one, and the moving medians cost more than the correlation.
-_PREPARED: dict[int, tuple[weakref.ref[MotionSeries], NDArray[np.float32],
-                           list[NDArray[np.float32]]]] = {}  # fmt: skip
+_PREPARED: dict[
+    int, tuple[weakref.ref[MotionSeries], NDArray[np.float32], list[NDArray[np.float32]]]
+] = {}
 
 
-def _columns(series: MotionSeries, whole: NDArray[np.float32]
-             ) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:  # fmt: skip
+def _columns(
+    series: MotionSeries, whole: NDArray[np.float32]
+) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:
     """Prepared region columns [shape=(n, k)] and the 1-D series (whole frame, brightness)."""
     key = id(series)
     hit = _PREPARED.get(key)
@@ -399,15 +415,17 @@ def _columns(series: MotionSeries, whole: NDArray[np.float32]
     return cells, extra
 
 
-def _prepare_columns(series: MotionSeries, whole: NDArray[np.float32]
-                     ) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:  # fmt: skip
+def _prepare_columns(
+    series: MotionSeries, whole: NDArray[np.float32]
+) -> tuple[NDArray[np.float32], list[NDArray[np.float32]]]:
     rate_hz = series.rate_hz
     extra = [whole]
     assert series.regions is not None
     cells = prepare_columns(series.regions, rate_hz=rate_hz, highpass_s=_HIGHPASS_S)
     if series.brightness is not None:
-        bright = prepare_columns(series.brightness[:, None], rate_hz=rate_hz,
-                                 highpass_s=_HIGHPASS_S, signed=True)  # fmt: skip
+        bright = prepare_columns(
+            series.brightness[:, None], rate_hz=rate_hz, highpass_s=_HIGHPASS_S, signed=True
+        )
         extra.append(bright[:, 0])
     return cells, extra
 

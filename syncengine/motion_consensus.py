@@ -160,5 +160,9 @@ def consensus_curve(
         all_peaks, all_where = np.concatenate(peaks), np.concatenate(where)
         agreeing = int(np.sum((all_peaks >= 4.0) & (np.abs(all_where - best) <= 2)))
     pairs = float(sum(p.size for p in peaks))
-    return curve, {"pairs": pairs, "kept": float(n_kept), "agreeing": float(agreeing),
-                   "kept_agreeing": near}  # fmt: skip
+    return curve, {
+        "pairs": pairs,
+        "kept": float(n_kept),
+        "agreeing": float(agreeing),
+        "kept_agreeing": near,
+    }

@@ -66,8 +66,11 @@ class FramePairMeter:
         ch, cw = h // _SHIFT_CELLS // 8 * 8, w // _SHIFT_CELLS // 8 * 8
         self._cell = (ch, cw)
         self._origin = ((h - ch * _SHIFT_CELLS) // 2, (w - cw * _SHIFT_CELLS) // 2)
-        self._window = (np.outer(np.hanning(ch), np.hanning(cw)).astype(np.float32)
-                        if min(ch, cw) >= 8 else None)  # fmt: skip
+        self._window = (
+            np.outer(np.hanning(ch), np.hanning(cw)).astype(np.float32)
+            if min(ch, cw) >= 8
+            else None
+        )
         self._prev_spec: NDArray[np.complex64] | None = None
         self._cells = (GRID[0], GRID[1])
         self.last_shift = (0.0, 0.0)
@@ -79,16 +82,18 @@ class FramePairMeter:
         if self._window is None:
             return None
         for _ in range(self._levels):
-            img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2),
-                             interpolation=cv2.INTER_AREA)  # fmt: skip
+            img = cv2.resize(
+                img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA
+            )
         (ch, cw), (y0, x0), k = self._cell, self._origin, _SHIFT_CELLS
         cells = img[y0 : y0 + ch * k, x0 : x0 + cw * k].reshape(k, ch, k, cw).transpose(0, 2, 1, 3)
         cells = cells.reshape(k * k, ch, cw)
         cells = (cells - cells.mean(axis=(1, 2), keepdims=True)) * self._window
         return scipy.fft.rfft2(cells).astype(np.complex64)
 
-    def _shift(self, prev_spec: NDArray[np.complex64] | None,
-               cur_spec: NDArray[np.complex64] | None) -> tuple[float, float]:  # fmt: skip
+    def _shift(
+        self, prev_spec: NDArray[np.complex64] | None, cur_spec: NDArray[np.complex64] | None
+    ) -> tuple[float, float]:
         """The camera's shift: the median of the cells' phase-correlation shifts, so things that
         move in less than half of the picture do not count, and only when most cells agree."""
         if prev_spec is None or cur_spec is None:
@@ -139,8 +144,9 @@ class FramePairMeter:
         h, w = cur.shape
         if dx or dy:
             warp = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], dtype=np.float32)
-            prev = cv2.warpAffine(prev, warp, (w, h), flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+            prev = cv2.warpAffine(
+                prev, warp, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
         diff = cur - prev
         diff -= np.float32(mean_change)
         np.abs(diff, out=diff)
@@ -158,4 +164,3 @@ class FramePairMeter:
                 diff[h - by :] = 0.0
         cells = cv2.resize(diff, self._cells, interpolation=cv2.INTER_AREA).reshape(-1)
         return float(diff.mean()), mean_change, cells.astype(np.float32)
-

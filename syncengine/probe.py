@@ -112,16 +112,19 @@ def _check_limits(name: str, streams: list[Any], duration_s: float) -> None:
                 f"'{name}' has a {width}x{height} picture; Syncsite takes at most 7680x4320 "
                 f"(8K) and {MAX_PICTURE_SIDE} pixels on either side. Re-export it at 4K or "
                 "lower and upload it again.",
-                filename=name, width=width, height=height,
-            )  # fmt: skip
+                filename=name,
+                width=width,
+                height=height,
+            )
     longest = max([duration_s, *(_stream_duration_s(s, 0.0) for s in streams)])
     if longest > MAX_DURATION_S:
         raise MediaTooLong(
             f"'{name}' declares a duration of {longest / 3600:,.1f} hours; Syncsite takes clips "
             f"of at most {MAX_DURATION_S / 3600:g} hours. Cut it into shorter parts (or "
             "re-export it if it is shorter than that) and upload them.",
-            filename=name, duration_s=longest,
-        )  # fmt: skip
+            filename=name,
+            duration_s=longest,
+        )
 
 
 def _video_info(container: Any, stream: Any, origin_s: float, duration_s: float) -> VideoStreamInfo:
@@ -187,16 +190,12 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         videos = [s for s in container.streams.video if not s.disposition & cover_art]
         audios = list(container.streams.audio)
         if not videos and not audios:
-            raise UnreadableMedia(
-                f"'{p.name}' contains no audio or video stream.", filename=p.name
-            )
+            raise UnreadableMedia(f"'{p.name}' contains no audio or video stream.", filename=p.name)
         _check_limits(p.name, [*videos, *audios], duration_s)
         audio = _audio_info(audios[0], origin_s, duration_s) if audios else None
         video = _video_info(container, videos[0], origin_s, duration_s) if videos else None
         if duration_s <= 0:
-            duration_s = max(
-                (s.duration_s for s in (audio, video) if s is not None), default=0.0
-            )
+            duration_s = max((s.duration_s for s in (audio, video) if s is not None), default=0.0)
         return MediaInfo(
             path=str(p),
             filename=p.name,

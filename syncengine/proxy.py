@@ -45,17 +45,32 @@ def make_proxy(
     args = [*media.safe_input_args(source), "-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn"]
     if info.video is not None:
         # Never upscale; keep the aspect ratio, even dimensions for yuv420p.
-        args += ["-vf", f"scale=-2:'min({max_height},ih)':flags=bicubic,format=yuv420p",
-                 "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-                 "-profile:v", "high", "-fps_mode", "passthrough"]  # fmt: skip
+        args += [
+            "-vf",
+            f"scale=-2:'min({max_height},ih)':flags=bicubic,format=yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-profile:v",
+            "high",
+            "-fps_mode",
+            "passthrough",
+        ]
     if info.audio is not None:
         args += ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
     args += ["-movflags", "+faststart", "-f", "mp4", "-y", str(partial)]
     try:
         media.run_ffmpeg(
-            args, ffmpeg_bin=ffmpeg_bin, timeout_s=timeout_s, duration_s=info.duration_s,
-            progress=progress, stage="proxy",
-        )  # fmt: skip
+            args,
+            ffmpeg_bin=ffmpeg_bin,
+            timeout_s=timeout_s,
+            duration_s=info.duration_s,
+            progress=progress,
+            stage="proxy",
+        )
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -77,8 +92,20 @@ def make_poster(
     at_s = min(max(0.0, info.duration_s * 0.1), max(0.0, info.duration_s - 0.1))
     target = Path(target)
     media.run_ffmpeg(
-        ["-ss", f"{at_s:.3f}", *media.safe_input_args(source), "-frames:v", "1",
-         "-vf", f"scale=-2:'min({max_height},ih)'", "-q:v", "4", "-y", str(target)],
-        ffmpeg_bin=ffmpeg_bin, timeout_s=120.0,
-    )  # fmt: skip
+        [
+            "-ss",
+            f"{at_s:.3f}",
+            *media.safe_input_args(source),
+            "-frames:v",
+            "1",
+            "-vf",
+            f"scale=-2:'min({max_height},ih)'",
+            "-q:v",
+            "4",
+            "-y",
+            str(target),
+        ],
+        ffmpeg_bin=ffmpeg_bin,
+        timeout_s=120.0,
+    )
     return target

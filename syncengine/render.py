@@ -59,8 +59,10 @@ def _video_chain(*, lead_s: float, fps: float, total_s: float) -> str:
         parts += [f"trim=start_frame={-shift}", "setpts=PTS-STARTPTS"]
     # One tpad for both ends: with a start tpad followed by a stop tpad, ffmpeg 9 emits only
     # part of the stop padding (31 of 60 frames in our test), so the output ends early.
-    parts += [f"tpad=start={max(shift, 0)}:stop=-1:stop_mode=add:color=black",
-              f"trim=end_frame={max(1, round(total_s * fps))}"]  # fmt: skip
+    parts += [
+        f"tpad=start={max(shift, 0)}:stop=-1:stop_mode=add:color=black",
+        f"trim=end_frame={max(1, round(total_s * fps))}",
+    ]
     return ",".join(parts)
 
 
@@ -90,19 +92,45 @@ def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
             lead_s=job.lead_s + info.video.start_s, fps=info.video.fps, total_s=total_s
         )
         graph.append(f"[0:v:0]{chain}[v]")
-        maps += ["-map", "[v]", "-c:v", "libx264", "-preset", X264_PRESET,
-                 "-crf", str(X264_CRF), "-pix_fmt", "yuv420p"]  # fmt: skip
+        maps += [
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            X264_PRESET,
+            "-crf",
+            str(X264_CRF),
+            "-pix_fmt",
+            "yuv420p",
+        ]
     if info.audio is not None:
         chain = _audio_chain(
             lead_s=job.lead_s, sample_rate_hz=info.audio.sample_rate_hz, total_s=total_s
         )
         graph.append(f"[0:a:0]{chain}[a]")
-        maps += ["-map", "[a]", "-c:a", "aac", "-b:a", AAC_BITRATE,
-                 "-ar", str(info.audio.sample_rate_hz)]  # fmt: skip
+        maps += [
+            "-map",
+            "[a]",
+            "-c:a",
+            "aac",
+            "-b:a",
+            AAC_BITRATE,
+            "-ar",
+            str(info.audio.sample_rate_hz),
+        ]
     # Timecode and creation tags describe the source clock, which the shift invalidates.
-    return [*media.safe_input_args(info.path), "-filter_complex", ";".join(graph), *maps,
-            "-map_metadata", "-1", "-map_chapters", "-1",
-            *_muxer_args(job.muxer, target)]  # fmt: skip
+    return [
+        *media.safe_input_args(info.path),
+        "-filter_complex",
+        ";".join(graph),
+        *maps,
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        *_muxer_args(job.muxer, target),
+    ]
 
 
 def _copy_args(job: Job, target: Path) -> list[str]:
@@ -110,8 +138,17 @@ def _copy_args(job: Job, target: Path) -> list[str]:
     # start delay without re-encoding exists only as an MP4 edit list that FFmpeg-based players
     # and our own verification ignore.
     shift = ["-ss", f"{-job.lead_s:.6f}"] if job.lead_s < 0 else []
-    return [*shift, *media.safe_input_args(job.info.path), "-map", "0:v:0?", "-map", "0:a:0?",
-            "-c", "copy", *_muxer_args(job.muxer, target)]  # fmt: skip
+    return [
+        *shift,
+        *media.safe_input_args(job.info.path),
+        "-map",
+        "0:v:0?",
+        "-map",
+        "0:a:0?",
+        "-c",
+        "copy",
+        *_muxer_args(job.muxer, target),
+    ]
 
 
 def _muxer_args(muxer: str, target: Path) -> list[str]:
@@ -221,14 +258,19 @@ def render_synced(
     with tempfile.TemporaryDirectory(dir=out, prefix=".rendering-") as tmp:
         for k, job in enumerate(jobs):
             staged = Path(tmp) / job.output.name
-            args = (_reencode_args(job, staged, total_s=total_s) if reencode
-                    else _copy_args(job, staged))  # fmt: skip
+            args = (
+                _reencode_args(job, staged, total_s=total_s)
+                if reencode
+                else _copy_args(job, staged)
+            )
             try:
                 media.run_ffmpeg(
-                    args, ffmpeg_bin=ffmpeg_bin, timeout_s=timeout_s,
+                    args,
+                    ffmpeg_bin=ffmpeg_bin,
+                    timeout_s=timeout_s,
                     duration_s=total_s if reencode else job.info.duration_s + min(job.lead_s, 0),
                     progress=tracker.item_callback("rendering", k, len(jobs)),
-                )  # fmt: skip
+                )
             except RenderError as exc:
                 raise RenderError(
                     f"rendering '{job.info.filename}' failed: {exc.message}",
@@ -240,29 +282,48 @@ def render_synced(
     expected = [j.expected_residual_s for j in jobs]
     measured, failure = (
         measure_outputs(
-            [j.output for j in jobs], sync=sync, reference=plan.reference,
-            narrow=reencode, ffmpeg_bin=ffmpeg_bin,
+            [j.output for j in jobs],
+            sync=sync,
+            reference=plan.reference,
+            narrow=reencode,
+            ffmpeg_bin=ffmpeg_bin,
             margin_s=max((abs(e) for e in expected if e is not None), default=0.0),
             progress=lambda _stage, fraction: tracker.update("verifying", fraction),
         )
-        if verify else ([None] * len(jobs), None)
-    )  # fmt: skip
-    residuals = [None if m is None or e is None else m - e
-                 for m, e in zip(measured, expected, strict=True)]  # fmt: skip
+        if verify
+        else ([None] * len(jobs), None)
+    )
+    residuals = [
+        None if m is None or e is None else m - e for m, e in zip(measured, expected, strict=True)
+    ]
     files = tuple(
-        RenderedFile(source=j.info.path, output=str(j.output), offset_s=j.offset_s,
-                     lead_s=j.lead_s, duration_s=media.probe(j.output).duration_s, residual_s=r)
+        RenderedFile(
+            source=j.info.path,
+            output=str(j.output),
+            offset_s=j.offset_s,
+            lead_s=j.lead_s,
+            duration_s=media.probe(j.output).duration_s,
+            residual_s=r,
+        )
         for j, r in zip(jobs, residuals, strict=True)
-    )  # fmt: skip
+    )
     checked = [abs(r) for r in residuals if r is not None]
-    bad = [k for k, r in enumerate(residuals)
-           if expected[k] is not None and (r is None or abs(r) > tolerances[k])]  # fmt: skip
+    bad = [
+        k
+        for k, r in enumerate(residuals)
+        if expected[k] is not None and (r is None or abs(r) > tolerances[k])
+    ]
     result = RenderResult(
-        files=files, timeline_start_s=plan.start_s, timeline_duration_s=total_s,
-        verified=verify and not bad, max_residual_s=max(checked, default=None),
-        tolerance_s=max(tolerances), mode=mode, skipped=tuple(plan.skipped),
+        files=files,
+        timeline_start_s=plan.start_s,
+        timeline_duration_s=total_s,
+        verified=verify and not bad,
+        max_residual_s=max(checked, default=None),
+        tolerance_s=max(tolerances),
+        mode=mode,
+        skipped=tuple(plan.skipped),
         notes=tuple(plan.notes),
-    )  # fmt: skip
+    )
     if verify and bad:
         raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)
     return result

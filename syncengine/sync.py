@@ -62,8 +62,14 @@ SILENT_MIN_OVERLAP_S = 5.0
 SILENT_PARTNER_MISS = 0.5
 # Relative inverse variances of a pair lag: audio ~0.5 ms, visual ~10 ms typical error.
 _PRECISION = {"audio": 1.0, "visual": (0.0005 / 0.010) ** 2}
-_STAGES = (("probing", 2), ("extracting_audio", 20), ("correlating_audio", 8),
-           ("motion_analysis", 60), ("correlating_motion", 7), ("solving", 3))  # fmt: skip
+_STAGES = (
+    ("probing", 2),
+    ("extracting_audio", 20),
+    ("correlating_audio", 8),
+    ("motion_analysis", 60),
+    ("correlating_motion", 7),
+    ("solving", 3),
+)
 
 
 def _reference_index(reference: str | int | None, paths: Sequence[Path]) -> int:
@@ -80,8 +86,12 @@ def _reference_index(reference: str | int | None, paths: Sequence[Path]) -> int:
 
 
 def _pair_lags(
-    features: Sequence[object | None], estimate: object, *, max_lag_s: float | None,
-    progress: ProgressCallback, workers: int,
+    features: Sequence[object | None],
+    estimate: object,
+    *,
+    max_lag_s: float | None,
+    progress: ProgressCallback,
+    workers: int,
 ) -> dict[tuple[int, int], LagEstimate]:
     """Every pair's lag, ``workers`` pairs at a time (FFTs run outside the GIL)."""
 
@@ -95,8 +105,11 @@ def _pair_lags(
         # describes pairs like it, but no clip is placed on it.
         return e if e.margin_z >= PLACE_MARGIN_Z else replace(e, confidence=0.0)
 
-    pairs = [(i, j) for i, j in combinations(range(len(features)), 2)
-             if features[i] is not None and features[j] is not None]  # fmt: skip
+    pairs = [
+        (i, j)
+        for i, j in combinations(range(len(features)), 2)
+        if features[i] is not None and features[j] is not None
+    ]
     out: dict[tuple[int, int], LagEstimate] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(one, pair): pair for pair in pairs}
@@ -119,9 +132,7 @@ def _raise_unless_two_usable(strict: bool, errors: Sequence[Exception | None]) -
                 raise err
 
 
-def _fuse(
-    audio: LagEstimate | None, visual: LagEstimate | None
-) -> tuple[float, float, str]:
+def _fuse(audio: LagEstimate | None, visual: LagEstimate | None) -> tuple[float, float, str]:
     """One pair's fused (lag_s, confidence, method whose value was kept)."""
     # A refused measurement (below the synced threshold) carries no value worth keeping.
     if audio is not None and visual is not None:
@@ -142,19 +153,35 @@ def _fuse(
 
 def _pairs_for(method: str, lags: dict[tuple[int, int], LagEstimate]) -> list[PairEstimate]:
     return [
-        PairEstimate(i=i, j=j, lag_s=e.lag_s, confidence=e.confidence, method=method,
-                     peak_z=e.peak_z, margin_z=e.margin_z, overlap_s=e.overlap_s, curve=e.curve,
-                     features=dict(e.features))
+        PairEstimate(
+            i=i,
+            j=j,
+            lag_s=e.lag_s,
+            confidence=e.confidence,
+            method=method,
+            peak_z=e.peak_z,
+            margin_z=e.margin_z,
+            overlap_s=e.overlap_s,
+            curve=e.curve,
+            features=dict(e.features),
+        )
         for (i, j), e in sorted(lags.items())
-    ]  # fmt: skip
+    ]
 
 
 def _solve(n: int, pairs: Sequence[PairEstimate], ref: int) -> align.Solution:
     tuples = [(p.i, p.j, p.lag_s, p.confidence) for p in pairs]
     precision = [_PRECISION[p.method] for p in pairs]
     limits = [_OUTLIER_S[p.method] for p in pairs]
-    return align.solve(n, tuples, reference=ref, outlier_s=limits, precision=precision,
-                       loops=True, dispute_s=_DISPUTE_S)
+    return align.solve(
+        n,
+        tuples,
+        reference=ref,
+        outlier_s=limits,
+        precision=precision,
+        loops=True,
+        dispute_s=_DISPUTE_S,
+    )
 
 
 def estimate_offsets(
@@ -211,8 +238,10 @@ def estimate_offsets(
     if len(set(names)) != len(names):
         raise ParameterError("two inputs share a file name; rename one so results stay apart")
     ref = _reference_index(reference, files)
-    skipped = {"audio": ("motion_analysis", "correlating_motion"),
-               "visual": ("extracting_audio", "correlating_audio")}.get(method, ())  # fmt: skip
+    skipped = {
+        "audio": ("motion_analysis", "correlating_motion"),
+        "visual": ("extracting_audio", "correlating_audio"),
+    }.get(method, ())
     tracker = StagedProgress(progress, [s for s in _STAGES if s[0] not in skipped])
     infos = []
     for k, path in enumerate(files):
@@ -229,13 +258,19 @@ def estimate_offsets(
     # so peak memory is that of the larger method, not the sum.
     if method != "visual":
         audio = extract_audio(
-            infos, sample_rate_hz=ANALYSIS_RATE_HZ, ffmpeg_bin=ffmpeg_bin, progress=tracker,
+            infos,
+            sample_rate_hz=ANALYSIS_RATE_HZ,
+            ffmpeg_bin=ffmpeg_bin,
+            progress=tracker,
             workers=workers,
         )
         _raise_unless_two_usable(method == "audio", audio.errors)
         a_lags = _pair_lags(
-            audio.features, estimate_audio_lag, max_lag_s=max_lag_s,
-            progress=tracker.item_callback("correlating_audio", 0, 1), workers=workers,
+            audio.features,
+            estimate_audio_lag,
+            max_lag_s=max_lag_s,
+            progress=tracker.item_callback("correlating_audio", 0, 1),
+            workers=workers,
         )
         audio_errors = audio.errors
         del audio
@@ -245,16 +280,20 @@ def estimate_offsets(
         motion = extract_motion(infos, rate_hz=MOTION_RATE_HZ, progress=tracker, workers=workers)
         _raise_unless_two_usable(method == "visual", motion.errors)
         v_lags = _pair_lags(
-            motion.features, estimate_visual_lag, max_lag_s=max_lag_s,
-            progress=tracker.item_callback("correlating_motion", 0, 1), workers=workers,
+            motion.features,
+            estimate_visual_lag,
+            max_lag_s=max_lag_s,
+            progress=tracker.item_callback("correlating_motion", 0, 1),
+            workers=workers,
         )
         motion_errors = motion.errors
         # Kept for the debug plots, small: (file time, energy) at most CURVE_POINTS long each.
         energy = tuple(
-            None if m is None else pool_curve(
-                m.start_s + np.arange(m.values.size) / m.rate_hz, m.values, how="mean")
+            None
+            if m is None
+            else pool_curve(m.start_s + np.arange(m.values.size) / m.rate_hz, m.values, how="mean")
             for m in motion.features
-        )  # fmt: skip
+        )
         del motion
     a_pairs, v_pairs = _pairs_for("audio", a_lags), _pairs_for("visual", v_lags)
     fused = []
@@ -277,15 +316,28 @@ def estimate_offsets(
         for k in range(n)
     ]
     videos = tuple(
-        _video_offset(info, is_ref=k == ref, main=main, a_sol=a_sol, v_sol=v_sol, drift=drift,
-                      k=k, errors=errors[k],
-                      silent=[(names[m], ov, c) for m, ov, c in silent[k]])
+        _video_offset(
+            info,
+            is_ref=k == ref,
+            main=main,
+            a_sol=a_sol,
+            v_sol=v_sol,
+            drift=drift,
+            k=k,
+            errors=errors[k],
+            silent=[(names[m], ov, c) for m, ov, c in silent[k]],
+        )
         for k, info in enumerate(infos)
-    )  # fmt: skip
+    )
     tracker.update("solving", 1.0)
     return SyncResult(
-        method=method, reference=names[ref], max_lag_s=max_lag_s, videos=videos,
-        pairs=tuple(a_pairs + v_pairs), elapsed_s=time.perf_counter() - started, motion=energy,
+        method=method,
+        reference=names[ref],
+        max_lag_s=max_lag_s,
+        videos=videos,
+        pairs=tuple(a_pairs + v_pairs),
+        elapsed_s=time.perf_counter() - started,
+        motion=energy,
     )
 
 
@@ -357,13 +409,17 @@ def _video_offset(
         # Contradicting evidence is never averaged away: the placement stands only if the kept
         # pairs are right and the voted-out one wrong (independent pairs, Bayes' rule).
         conf = _doubted(conf, disputed)
-        notes.append("its pairs with the other clips disagree by more than a frame; check this "
-                     "clip in the player")  # fmt: skip
+        notes.append(
+            "its pairs with the other clips disagree by more than a frame; check this "
+            "clip in the player"
+        )
     for name, shared_s, partner in silent if offset is not None else ():
         # A clip really there would have matched this well-placed partner, most of the time.
         conf = _doubted(conf, SILENT_PARTNER_MISS * partner)
-        notes.append(f"no match with '{name}' although they would share {shared_s:.0f} s; "
-                     "check this clip in the player")  # fmt: skip
+        notes.append(
+            f"no match with '{name}' although they would share {shared_s:.0f} s; "
+            "check this clip in the player"
+        )
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
     if not synced:
         notes.append("no reliable match with the other clips: not synced")
@@ -371,11 +427,22 @@ def _video_offset(
     residual = float(main.residual[k]) if np.isfinite(main.residual[k]) else None
     loop = main.loop_residual[k] if main.loop_residual is not None else np.nan
     return VideoOffset(
-        filename=info.filename, path=info.path, offset_s=offset if synced else None,
-        confidence=conf, band=band(conf), synced=synced, is_reference=is_ref,
-        audio_offset_s=a_off, audio_confidence=a_conf, visual_offset_s=v_off,
-        visual_confidence=v_conf, audio_video_diff_s=diff, drift_ppm=drift_ppm,
-        residual_s=residual, duration_s=info.duration_s, notes=tuple(notes),
+        filename=info.filename,
+        path=info.path,
+        offset_s=offset if synced else None,
+        confidence=conf,
+        band=band(conf),
+        synced=synced,
+        is_reference=is_ref,
+        audio_offset_s=a_off,
+        audio_confidence=a_conf,
+        visual_offset_s=v_off,
+        visual_confidence=v_conf,
+        audio_video_diff_s=diff,
+        drift_ppm=drift_ppm,
+        residual_s=residual,
+        duration_s=info.duration_s,
+        notes=tuple(notes),
         loop_residual_s=float(loop) if np.isfinite(loop) and offset is not None else None,
         loops_closed=int(main.loops[k]) if main.loops is not None and offset is not None else 0,
-    )  # fmt: skip
+    )

@@ -28,8 +28,12 @@ __all__ = ["MODES", "Job", "Plan", "plan_jobs", "plan_timeline", "tolerances_s"]
 MODES = ("union", "reference")
 _NOMINAL_FPS = 30.0  # tolerance basis when no output has a picture
 # Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4.
-_CONTAINERS = {".mp4": ("mp4", "mp4"), ".m4v": ("mp4", "mp4"), ".mov": ("mov", "mov"),
-               ".mkv": ("mkv", "matroska")}  # fmt: skip
+_CONTAINERS = {
+    ".mp4": ("mp4", "mp4"),
+    ".m4v": ("mp4", "mp4"),
+    ".mov": ("mov", "mov"),
+    ".mkv": ("mkv", "matroska"),
+}
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,9 @@ def plan_jobs(
             "camera started"
         )
     ref_name = next((v.filename for v in sync.videos if v.is_reference), sync.reference)
-    ref_shift_s = next((est - o for i, o, est in chosen
-                        if i.filename == ref_name and est is not None), 0.0)  # fmt: skip
+    ref_shift_s = next(
+        (est - o for i, o, est in chosen if i.filename == ref_name and est is not None), 0.0
+    )
     jobs = []
     for info, offset_s, estimate_s in chosen:
         if offset_s + info.duration_s <= start_s:

@@ -45,9 +45,13 @@ def measure_outputs(
         max_lag_s = min(VERIFY_MAX_LAG_S, max_lag_s or VERIFY_MAX_LAG_S) + margin_s
     try:
         again = estimate_offsets(
-            outputs, method=sync.method, reference=reference, max_lag_s=max_lag_s,
-            ffmpeg_bin=ffmpeg_bin, progress=progress,
-        )  # fmt: skip
+            outputs,
+            method=sync.method,
+            reference=reference,
+            max_lag_s=max_lag_s,
+            ffmpeg_bin=ffmpeg_bin,
+            progress=progress,
+        )
     except SyncEngineError as exc:
         return [None] * len(outputs), exc
     return [v.offset_s if v.synced else None for v in again.videos], None

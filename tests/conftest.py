@@ -25,10 +25,30 @@ SMALL = {"width": 160, "height": 120}
 
 CAMERAS = (
     CameraSpec("a", 0.0, 12.0, **SMALL),
-    CameraSpec("b_late", 1.25, 10.0, fps=30000 / 1001, sample_rate_hz=44100, channels=2,
-               container="mov", crop=0.8, gain_db=-6.0, noise_db=-50.0, **SMALL),
-    CameraSpec("c_early", -2.4, 10.0, fps=25.0, lowpass_hz=4000.0, reverb=True,
-               container="mkv", brightness=0.1, **SMALL),
+    CameraSpec(
+        "b_late",
+        1.25,
+        10.0,
+        fps=30000 / 1001,
+        sample_rate_hz=44100,
+        channels=2,
+        container="mov",
+        crop=0.8,
+        gain_db=-6.0,
+        noise_db=-50.0,
+        **SMALL,
+    ),
+    CameraSpec(
+        "c_early",
+        -2.4,
+        10.0,
+        fps=25.0,
+        lowpass_hz=4000.0,
+        reverb=True,
+        container="mkv",
+        brightness=0.1,
+        **SMALL,
+    ),
     CameraSpec("unrelated", 0.0, 10.0, audio="unrelated", video="unrelated", **SMALL),
     CameraSpec("noaudio", 3.1, 8.0, audio="none", **SMALL),
     CameraSpec("silent", 2.0, 8.0, audio="silent", **SMALL),
@@ -39,7 +59,7 @@ CAMERAS = (
     CameraSpec("chain3", 14.5, 10.0, fps=60.0, **SMALL),
     # Partial overlap: 3.6 s of this 10 s clip overlap a (36 %).
     CameraSpec("partial", 8.4, 10.0, **SMALL),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)

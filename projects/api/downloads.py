@@ -21,8 +21,12 @@ class _AnyMediaRenderer(BaseRenderer):
     media_type = "*/*"
     format = "bin"
 
-    def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict[str, Any] | None = None) -> bytes:  # fmt: skip
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
         return JSONRenderer().render(data, "application/json", renderer_context)
 
 
@@ -31,8 +35,9 @@ class DownloadApi(APIView):
 
     renderer_classes = [JSONRenderer, _AnyMediaRenderer]
 
-    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any,
-                          **kwargs: Any) -> HttpResponseBase:  # fmt: skip
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         if isinstance(response, Response):  # an error body: always JSON, whatever was accepted
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = "application/json"

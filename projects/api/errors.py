@@ -60,8 +60,10 @@ def upload_too_large_message(size_bytes: int) -> str:
 
 def _field_errors(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
-        return {str(k): _field_errors(v) if isinstance(v, dict) else _messages(v)
-                for k, v in detail.items()}  # fmt: skip
+        return {
+            str(k): _field_errors(v) if isinstance(v, dict) else _messages(v)
+            for k, v in detail.items()
+        }
     return {"non_field_errors": _messages(detail)}
 
 

@@ -37,9 +37,10 @@ class ProjectListApi(APIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
-        operation_id="projects_list", tags=["projects"],
+        operation_id="projects_list",
+        tags=["projects"],
         responses={200: ProjectOutputSerializer(many=True), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request) -> Response:
         """The caller's projects, most recently changed first."""
         paginator = self.pagination_class()
@@ -54,9 +55,11 @@ class ProjectCreateApi(APIView):
         notes = serializers.CharField(max_length=_NOTES_MAX, required=False, allow_blank=True)
 
     @extend_schema(
-        operation_id="projects_create", tags=["projects"], request=InputSerializer,
+        operation_id="projects_create",
+        tags=["projects"],
+        request=InputSerializer,
         responses={201: ProjectOutputSerializer, **error_responses(400, 415)},
-    )  # fmt: skip
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -66,9 +69,10 @@ class ProjectCreateApi(APIView):
 
 class ProjectDetailApi(APIView):
     @extend_schema(
-        operation_id="projects_read", tags=["projects"],
+        operation_id="projects_read",
+        tags=["projects"],
         responses={200: ProjectOutputSerializer, **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, project_id: int) -> Response:
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
         return Response(ProjectOutputSerializer(project).data)
@@ -80,9 +84,11 @@ class ProjectUpdateApi(APIView):
         notes = serializers.CharField(max_length=_NOTES_MAX, required=False, allow_blank=True)
 
     @extend_schema(
-        operation_id="projects_update", tags=["projects"], request=InputSerializer,
+        operation_id="projects_update",
+        tags=["projects"],
+        request=InputSerializer,
         responses={200: ProjectOutputSerializer, **error_responses(400, 415)},
-    )  # fmt: skip
+    )
     def patch(self, request: Request, project_id: int) -> Response:
         """Change the name and/or the notes; fields left out stay as they are."""
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
@@ -94,9 +100,10 @@ class ProjectUpdateApi(APIView):
 
 class ProjectDeleteApi(APIView):
     @extend_schema(
-        operation_id="projects_delete", tags=["projects"],
+        operation_id="projects_delete",
+        tags=["projects"],
         responses={204: None, **error_responses()},
-    )  # fmt: skip
+    )
     def delete(self, request: Request, project_id: int) -> Response:
         """Delete the project with its videos, runs, renders and all their files."""
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)

@@ -37,8 +37,13 @@ __all__ = [
 ]
 
 # Synced files keep their source container.
-OUTPUT_MEDIA_TYPES = ("video/mp4", "video/quicktime", "video/x-matroska", "video/webm",
-                      "application/octet-stream")  # fmt: skip
+OUTPUT_MEDIA_TYPES = (
+    "video/mp4",
+    "video/quicktime",
+    "video/x-matroska",
+    "video/webm",
+    "application/octet-stream",
+)
 
 
 def _absolute(context: dict, url: str) -> str:
@@ -53,8 +58,16 @@ class _FileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RenderOutput
-        fields = ["id", "video_id", "name", "duration_s", "lead_s", "residual_s", "size_bytes",
-                  "download_url"]  # fmt: skip
+        fields = [
+            "id",
+            "video_id",
+            "name",
+            "duration_s",
+            "lead_s",
+            "residual_s",
+            "size_bytes",
+            "download_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -85,12 +98,33 @@ class RenderOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Render
         fields = [
-            "id", "run_id", "mode", "reencode", "status", "status_label", "stage",
-            "stage_label", "progress", "finished", "verified", "max_residual_s", "tolerance_s",
-            "timeline_start_s", "timeline_duration_s", "placed_offsets", "out_of_date",
-            "notes", "error_code", "error_message", "created_at", "started_at", "finished_at",
-            "elapsed_s", "outputs", "zip_url",
-        ]  # fmt: skip
+            "id",
+            "run_id",
+            "mode",
+            "reencode",
+            "status",
+            "status_label",
+            "stage",
+            "stage_label",
+            "progress",
+            "finished",
+            "verified",
+            "max_residual_s",
+            "tolerance_s",
+            "timeline_start_s",
+            "timeline_duration_s",
+            "placed_offsets",
+            "out_of_date",
+            "notes",
+            "error_code",
+            "error_message",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "elapsed_s",
+            "outputs",
+            "zip_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -124,18 +158,21 @@ class RenderStartApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         mode = serializers.ChoiceField(
-            choices=[("union", "union"), ("reference", "reference")], default="union",
+            choices=[("union", "union"), ("reference", "reference")],
+            default="union",
             help_text="union: one timeline that loses no footage; reference: starts at the "
             "reference's t=0",
-        )  # fmt: skip
+        )
         reencode = serializers.BooleanField(
             default=True, help_text="false: stream copy (fast, lossless, can only cut)"
         )
 
     @extend_schema(
-        operation_id="renders_start", tags=["renders"], request=InputSerializer,
+        operation_id="renders_start",
+        tags=["renders"],
+        request=InputSerializer,
         responses={201: RenderOutputSerializer, **error_responses(400, 409, 415, 429)},
-    )  # fmt: skip
+    )
     def post(self, request: Request, run_id: int) -> Response:
         """Write synced files for a finished run at its effective offsets, then verify them."""
         run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
@@ -151,25 +188,26 @@ class RenderListApi(APIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
-        operation_id="renders_list", tags=["renders"],
+        operation_id="renders_list",
+        tags=["renders"],
         responses={200: RenderOutputSerializer(many=True), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, run_id: int) -> Response:
         """The run's renders, newest first."""
         run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.render_list_for_run(run=run), request, self)
-        context = {"request": request,
-                   "current_offsets": selectors.placed_offsets_for_run(run=run)}  # fmt: skip
+        context = {"request": request, "current_offsets": selectors.placed_offsets_for_run(run=run)}
         data = RenderOutputSerializer(page, many=True, context=context).data
         return paginator.get_paginated_response(data)
 
 
 class RenderDetailApi(APIView):
     @extend_schema(
-        operation_id="renders_read", tags=["renders"],
+        operation_id="renders_read",
+        tags=["renders"],
         responses={200: RenderOutputSerializer, **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, render_id: int) -> Response:
         """Stage, progress, verification, residuals, and the files with their download URLs."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
@@ -178,9 +216,11 @@ class RenderDetailApi(APIView):
 
 class RenderCancelApi(APIView):
     @extend_schema(
-        operation_id="renders_cancel", tags=["renders"], request=None,
+        operation_id="renders_cancel",
+        tags=["renders"],
+        request=None,
         responses={200: RenderOutputSerializer, **error_responses(409)},
-    )  # fmt: skip
+    )
     def post(self, request: Request, render_id: int) -> Response:
         """Stop a queued or running render (its files are removed); 409 when it had finished."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
@@ -192,9 +232,10 @@ class RenderCancelApi(APIView):
 
 class RenderDeleteApi(APIView):
     @extend_schema(
-        operation_id="renders_delete", tags=["renders"],
+        operation_id="renders_delete",
+        tags=["renders"],
         responses={204: None, **error_responses(409)},
-    )  # fmt: skip
+    )
     def delete(self, request: Request, render_id: int) -> Response:
         """Delete the render and its files; 409 while it is still being made."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
@@ -204,9 +245,10 @@ class RenderDeleteApi(APIView):
 
 class RenderOutputDownloadApi(DownloadApi):
     @extend_schema(
-        operation_id="renders_output_download", tags=["renders"],
+        operation_id="renders_output_download",
+        tags=["renders"],
         responses={**binary_responses(*OUTPUT_MEDIA_TYPES), **error_responses(409)},
-    )  # fmt: skip
+    )
     def get(self, request: Request, render_id: int, output_id: int) -> HttpResponse:
         """One ``{name}_synced.{ext}`` as an attachment; HTTP Range gives 206."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
@@ -218,9 +260,10 @@ class RenderOutputDownloadApi(DownloadApi):
 
 class RenderZipApi(DownloadApi):
     @extend_schema(
-        operation_id="renders_zip", tags=["renders"],
+        operation_id="renders_zip",
+        tags=["renders"],
         responses={**binary_responses("application/zip", ranges=False), **error_responses(409)},
-    )  # fmt: skip
+    )
     def get(self, request: Request, render_id: int) -> HttpResponse:
         """Every synced file of the render in one ZIP, streamed as it is built."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
@@ -229,14 +272,20 @@ class RenderZipApi(DownloadApi):
 
 class RunTimelineApi(DownloadApi):
     @extend_schema(
-        operation_id="runs_timeline", tags=["renders"],
-        parameters=[OpenApiParameter(
-            "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(TIMELINE_FORMATS),
-            description="xml: FCP7 XML (Premiere Pro, DaVinci Resolve); fcpxml: FCPXML 1.9 "
-                        "(Final Cut Pro, DaVinci Resolve)",
-        )],
+        operation_id="runs_timeline",
+        tags=["renders"],
+        parameters=[
+            OpenApiParameter(
+                "fmt",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=sorted(TIMELINE_FORMATS),
+                description="xml: FCP7 XML (Premiere Pro, DaVinci Resolve); fcpxml: FCPXML 1.9 "
+                "(Final Cut Pro, DaVinci Resolve)",
+            )
+        ],
         responses={**binary_responses("application/xml", ranges=False), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, run_id: int, fmt: str) -> HttpResponse:
         """An editor timeline of the run's clips at their effective offsets, a track each.
 

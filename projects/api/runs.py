@@ -47,11 +47,26 @@ class RunOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRun
         fields = [
-            "id", "project_id", "method", "reference_video_id", "max_offset_s", "status",
-            "status_label", "stage", "stage_label", "progress", "finished", "error_code",
-            "error_message", "engine_version", "created_at", "started_at", "finished_at",
-            "elapsed_s", "results_url",
-        ]  # fmt: skip
+            "id",
+            "project_id",
+            "method",
+            "reference_video_id",
+            "max_offset_s",
+            "status",
+            "status_label",
+            "stage",
+            "stage_label",
+            "progress",
+            "finished",
+            "error_code",
+            "error_message",
+            "engine_version",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "elapsed_s",
+            "results_url",
+        ]
         read_only_fields = fields
         extra_kwargs = {"progress": {"help_text": "fraction of the whole run done, 0-1"}}
 
@@ -83,12 +98,29 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = VideoOffset
         fields = [
-            "video_id", "video_name", "is_reference", "synced", "offset_s", "confidence",
-            "band", "audio_offset_s", "audio_confidence", "visual_offset_s",
-            "visual_confidence", "audio_video_diff_s", "drift_ppm", "residual_s",
-            "loop_residual_s", "loops_closed", "notes", "warnings", "reason", "manual_offset_s",
-            "manual_updated_at", "effective_offset_s",
-        ]  # fmt: skip
+            "video_id",
+            "video_name",
+            "is_reference",
+            "synced",
+            "offset_s",
+            "confidence",
+            "band",
+            "audio_offset_s",
+            "audio_confidence",
+            "visual_offset_s",
+            "visual_confidence",
+            "audio_video_diff_s",
+            "drift_ppm",
+            "residual_s",
+            "loop_residual_s",
+            "loops_closed",
+            "notes",
+            "warnings",
+            "reason",
+            "manual_offset_s",
+            "manual_updated_at",
+            "effective_offset_s",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -110,9 +142,10 @@ class RunListApi(APIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
-        operation_id="runs_list", tags=["runs"],
+        operation_id="runs_list",
+        tags=["runs"],
         responses={200: RunOutputSerializer(many=True), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, project_id: int) -> Response:
         """The project's sync runs, newest first."""
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
@@ -129,19 +162,27 @@ class RunStartApi(APIView):
     class InputSerializer(serializers.Serializer):
         method = serializers.ChoiceField(choices=SyncRun.Method.choices, default="auto")
         reference_video_id = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1, max_value=ID_MAX,
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=ID_MAX,
             help_text="offsets are measured on this video's timeline; default: the first upload",
-        )  # fmt: skip
+        )
         max_offset_s = serializers.FloatField(
-            default=DEFAULT_MAX_LAG_S, allow_null=True, min_value=0.1, max_value=MAX_OFFSET_S,
+            default=DEFAULT_MAX_LAG_S,
+            allow_null=True,
+            min_value=0.1,
+            max_value=MAX_OFFSET_S,
             help_text="narrows the search to cameras started at most this many seconds apart; "
-                      "null or omitted (the default): the whole overlap",
-        )  # fmt: skip
+            "null or omitted (the default): the whole overlap",
+        )
 
     @extend_schema(
-        operation_id="runs_start", tags=["runs"], request=InputSerializer,
+        operation_id="runs_start",
+        tags=["runs"],
+        request=InputSerializer,
         responses={201: RunOutputSerializer, **error_responses(400, 409, 415, 429)},
-    )  # fmt: skip
+    )
     def post(self, request: Request, project_id: int) -> Response:
         """Queue a sync of all the project's videos; poll the run until ``finished``."""
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
@@ -154,12 +195,16 @@ class RunStartApi(APIView):
             reference = videos.filter(pk=data["reference_video_id"]).first()
             if reference is None:
                 message = errors.VIDEO_NOT_IN_PROJECT
-                raise ServiceError(message, code="bad_reference",
-                                   fields={"reference_video_id": [message]})  # fmt: skip
+                raise ServiceError(
+                    message, code="bad_reference", fields={"reference_video_id": [message]}
+                )
         run = services.sync_run_start(
-            project=project, method=data["method"], reference=reference,
-            max_offset_s=data["max_offset_s"], request_id=getattr(request, "request_id", ""),
-        )  # fmt: skip
+            project=project,
+            method=data["method"],
+            reference=reference,
+            max_offset_s=data["max_offset_s"],
+            request_id=getattr(request, "request_id", ""),
+        )
         run.refresh_from_db()  # with Q_SYNC the run has already finished
         data = RunOutputSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -167,9 +212,10 @@ class RunStartApi(APIView):
 
 class RunDetailApi(APIView):
     @extend_schema(
-        operation_id="runs_read", tags=["runs"],
+        operation_id="runs_read",
+        tags=["runs"],
         responses={200: RunOutputSerializer, **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, run_id: int) -> Response:
         """Status, stage, progress, error and timings of one run."""
         run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
@@ -178,9 +224,11 @@ class RunDetailApi(APIView):
 
 class RunCancelApi(APIView):
     @extend_schema(
-        operation_id="runs_cancel", tags=["runs"], request=None,
+        operation_id="runs_cancel",
+        tags=["runs"],
+        request=None,
         responses={200: RunOutputSerializer, **error_responses(409)},
-    )  # fmt: skip
+    )
     def post(self, request: Request, run_id: int) -> Response:
         """Cancel a queued or running run; 409 when it had already finished."""
         run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
@@ -192,9 +240,10 @@ class RunCancelApi(APIView):
 
 class RunResultsApi(APIView):
     @extend_schema(
-        operation_id="runs_results", tags=["runs"],
+        operation_id="runs_results",
+        tags=["runs"],
         responses={200: ResultsOutputSerializer, **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, run_id: int) -> Response:
         """Every video's offset with its confidence, estimates, drift and manual adjustment.
 
@@ -212,14 +261,18 @@ class RunResultsApi(APIView):
 class OffsetAdjustApi(APIView):
     class InputSerializer(serializers.Serializer):
         manual_offset_s = serializers.FloatField(
-            allow_null=True, min_value=-MAX_OFFSET_S, max_value=MAX_OFFSET_S,
+            allow_null=True,
+            min_value=-MAX_OFFSET_S,
+            max_value=MAX_OFFSET_S,
             help_text="seconds on the reference timeline; null clears the adjustment",
-        )  # fmt: skip
+        )
 
     @extend_schema(
-        operation_id="runs_offset_adjust", tags=["runs"], request=InputSerializer,
+        operation_id="runs_offset_adjust",
+        tags=["runs"],
+        request=InputSerializer,
         responses={200: OffsetOutputSerializer, **error_responses(400, 415)},
-    )  # fmt: skip
+    )
     def patch(self, request: Request, run_id: int, video_id: int) -> Response:
         """Set (a number) or clear (null) a video's manual offset; the estimate stays on record.
 

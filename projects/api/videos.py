@@ -44,11 +44,31 @@ class VideoOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Video
         fields = [
-            "id", "project_id", "name", "size_bytes", "position", "status", "error_message",
-            "container", "duration_s", "fps", "variable_fps", "width", "height", "rotation_deg",
-            "video_codec", "has_audio", "audio_codec", "sample_rate_hz", "channels",
-            "creation_time", "timecode", "created_at", "proxy_url", "poster_url",
-        ]  # fmt: skip
+            "id",
+            "project_id",
+            "name",
+            "size_bytes",
+            "position",
+            "status",
+            "error_message",
+            "container",
+            "duration_s",
+            "fps",
+            "variable_fps",
+            "width",
+            "height",
+            "rotation_deg",
+            "video_codec",
+            "has_audio",
+            "audio_codec",
+            "sample_rate_hz",
+            "channels",
+            "creation_time",
+            "timecode",
+            "created_at",
+            "proxy_url",
+            "poster_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -69,9 +89,10 @@ class VideoListApi(APIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
-        operation_id="videos_list", tags=["videos"],
+        operation_id="videos_list",
+        tags=["videos"],
         responses={200: VideoOutputSerializer(many=True), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, project_id: int) -> Response:
         """The project's videos in upload order."""
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
@@ -92,10 +113,11 @@ class VideoUploadApi(APIView):
         file = serializers.FileField(allow_empty_file=True, help_text="the video, one per request")
 
     @extend_schema(
-        operation_id="videos_upload", tags=["videos"],
+        operation_id="videos_upload",
+        tags=["videos"],
         request={"multipart/form-data": InputSerializer},
         responses={201: VideoOutputSerializer, **error_responses(400, 413, 415, 429, 507)},
-    )  # fmt: skip
+    )
     def post(self, request: Request, project_id: int) -> Response:
         """Upload one video; it is probed at once and refused if it is not readable media.
 
@@ -124,9 +146,10 @@ class VideoUploadApi(APIView):
 
 class VideoDetailApi(APIView):
     @extend_schema(
-        operation_id="videos_read", tags=["videos"],
+        operation_id="videos_read",
+        tags=["videos"],
         responses={200: VideoOutputSerializer, **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, video_id: int) -> Response:
         """Probed metadata, preview status and the proxy/poster URLs."""
         video = selectors.video_get_for_user(user=request.user, video_id=video_id)
@@ -155,9 +178,10 @@ def _media_response(request: Request, video: Video, kind: str, content_type: str
 
 class VideoProxyApi(DownloadApi):
     @extend_schema(
-        operation_id="videos_proxy", tags=["videos"],
+        operation_id="videos_proxy",
+        tags=["videos"],
         responses={**binary_responses("video/mp4"), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, video_id: int) -> HttpResponse:
         """The browser proxy (H.264/AAC MP4), with HTTP Range; 404 until it is ready."""
         video = selectors.video_get_for_user(user=request.user, video_id=video_id)
@@ -166,11 +190,11 @@ class VideoProxyApi(DownloadApi):
 
 class VideoPosterApi(DownloadApi):
     @extend_schema(
-        operation_id="videos_poster", tags=["videos"],
+        operation_id="videos_poster",
+        tags=["videos"],
         responses={**binary_responses("image/jpeg"), **error_responses()},
-    )  # fmt: skip
+    )
     def get(self, request: Request, video_id: int) -> HttpResponse:
         """The poster still (JPEG); 404 until it is ready."""
         video = selectors.video_get_for_user(user=request.user, video_id=video_id)
         return _media_response(request, video, "poster", "image/jpeg")
-

@@ -38,8 +38,9 @@ def _subjects(request: HttpRequest | None, username: str | None) -> list[tuple[s
     """(counter key, limit) for the account and the address; a limit of 0 turns it off."""
     subjects = []
     if username:
-        subjects.append((_key("account", username.casefold()),
-                         settings.LOGIN_MAX_FAILURES_PER_ACCOUNT))  # fmt: skip
+        subjects.append(
+            (_key("account", username.casefold()), settings.LOGIN_MAX_FAILURES_PER_ACCOUNT)
+        )
     address = request.META.get("REMOTE_ADDR") if request is not None else None
     if address:
         subjects.append((_key("address", address), settings.LOGIN_MAX_FAILURES_PER_ADDRESS))

@@ -46,8 +46,9 @@ __all__ = [
 
 
 def render_folder(render: Render) -> Path:
-    return Path(settings.MEDIA_ROOT, "projects", str(render.run.project_id), "renders",
-                str(render.pk))  # fmt: skip
+    return Path(
+        settings.MEDIA_ROOT, "projects", str(render.run.project_id), "renders", str(render.pk)
+    )
 
 
 def render_start(*, run: SyncRun, mode: str = "union", reencode: bool = True) -> Render:
@@ -74,15 +75,21 @@ def _sync_result(run: SyncRun, offsets: list[VideoOffset], links: dict[int, Path
     """The run's stored estimates as the engine's SyncResult (what verification measures)."""
     videos = tuple(
         syncengine.VideoOffset(
-            filename=links[o.video_id].name, path=str(links[o.video_id]), offset_s=o.offset_s,
-            confidence=o.confidence, band=o.band, synced=o.synced and o.offset_s is not None,
-            is_reference=o.is_reference, duration_s=o.video.duration_s,
+            filename=links[o.video_id].name,
+            path=str(links[o.video_id]),
+            offset_s=o.offset_s,
+            confidence=o.confidence,
+            band=o.band,
+            synced=o.synced and o.offset_s is not None,
+            is_reference=o.is_reference,
+            duration_s=o.video.duration_s,
         )
         for o in offsets
-    )  # fmt: skip
+    )
     reference = next((v.filename for v in videos if v.is_reference), videos[0].filename)
-    return syncengine.SyncResult(method=run.method, reference=reference,
-                                 max_lag_s=run.max_offset_s, videos=videos)  # fmt: skip
+    return syncengine.SyncResult(
+        method=run.method, reference=reference, max_lag_s=run.max_offset_s, videos=videos
+    )
 
 
 def render_execute(*, render_id: int) -> None:
@@ -100,14 +107,19 @@ def render_execute(*, render_id: int) -> None:
         with tempfile.TemporaryDirectory(prefix="render-") as tmp:
             links = link_videos([o.video for o in offsets], tmp)
             ids = {o.video_id for o in offsets}
-            placed = {links[int(k)].name: v for k, v in render.placed_offsets.items()
-                      if int(k) in ids}  # fmt: skip
+            placed = {
+                links[int(k)].name: v for k, v in render.placed_offsets.items() if int(k) in ids
+            }
             # Encoding takes minutes: no transaction is open here.
             result = render_synced(
-                _sync_result(render.run, offsets, links), folder, mode=render.mode,
-                reencode=render.reencode, ffmpeg_bin=settings.FFMPEG_BIN or None,
-                progress=progress_writer(Render, render_id), placed_offsets_s=placed,
-            )  # fmt: skip
+                _sync_result(render.run, offsets, links),
+                folder,
+                mode=render.mode,
+                reencode=render.reencode,
+                ffmpeg_bin=settings.FFMPEG_BIN or None,
+                progress=progress_writer(Render, render_id),
+                placed_offsets_s=placed,
+            )
             video_of = {str(links[o.video_id]): o.video_id for o in offsets}
     except Exception as exc:  # cancelled or failed: none of its files are kept
         shutil.rmtree(folder, ignore_errors=True)
@@ -116,26 +128,41 @@ def render_execute(*, render_id: int) -> None:
     media_root = Path(settings.MEDIA_ROOT)
     with transaction.atomic():
         finished = Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
-            status=Render.Status.DONE, stage="done", progress=1.0, verified=result.verified,
-            max_residual_s=result.max_residual_s, tolerance_s=result.tolerance_s,
+            status=Render.Status.DONE,
+            stage="done",
+            progress=1.0,
+            verified=result.verified,
+            max_residual_s=result.max_residual_s,
+            tolerance_s=result.tolerance_s,
             timeline_start_s=result.timeline_start_s,
-            timeline_duration_s=result.timeline_duration_s, notes=list(result.notes),
-            finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
-        )  # fmt: skip
+            timeline_duration_s=result.timeline_duration_s,
+            notes=list(result.notes),
+            finished_at=timezone.now(),
+            elapsed_s=time.perf_counter() - started,
+        )
         if finished:  # not cancelled (or failed by the sweeper) after the last progress report
-            RenderOutput.objects.bulk_create([
-                RenderOutput(
-                    render_id=render_id, video_id=video_of[f.source],
-                    file=str(Path(f.output).relative_to(media_root)), duration_s=f.duration_s,
-                    lead_s=f.lead_s, residual_s=f.residual_s,
-                )
-                for f in result.files
-            ])  # fmt: skip
+            RenderOutput.objects.bulk_create(
+                [
+                    RenderOutput(
+                        render_id=render_id,
+                        video_id=video_of[f.source],
+                        file=str(Path(f.output).relative_to(media_root)),
+                        duration_s=f.duration_s,
+                        lead_s=f.lead_s,
+                        residual_s=f.residual_s,
+                    )
+                    for f in result.files
+                ]
+            )
     if not finished:
         shutil.rmtree(folder, ignore_errors=True)
         return
-    logger.info("render %s done: %d files, max residual %s s", render_id, len(result.files),
-                result.max_residual_s)  # fmt: skip
+    logger.info(
+        "render %s done: %d files, max residual %s s",
+        render_id,
+        len(result.files),
+        result.max_residual_s,
+    )
 
 
 def _record_failure(render_id: int, started: float, exc: Exception) -> None:
@@ -163,9 +190,12 @@ def _render_message(exc: syncengine.SyncEngineError) -> str:
 
 def _fail(render_id: int, started: float, *, code: str, message: str) -> None:
     Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
-        status=Render.Status.FAILED, error_code=code, error_message=message,
-        finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
-    )  # fmt: skip
+        status=Render.Status.FAILED,
+        error_code=code,
+        error_message=message,
+        finished_at=timezone.now(),
+        elapsed_s=time.perf_counter() - started,
+    )
 
 
 def render_cancel(*, render: Render) -> bool:
@@ -182,17 +212,23 @@ def render_cancel(*, render: Render) -> bool:
 def render_fail_if_unfinished(*, render_id: int, message: str = errors.WORKER_LOST) -> None:
     """Backstop for a render task that died (timeout, killed worker)."""
     Render.objects.filter(pk=render_id, status__in=Render.ACTIVE).update(
-        status=Render.Status.FAILED, error_code="worker_lost", error_message=message,
+        status=Render.Status.FAILED,
+        error_code="worker_lost",
+        error_message=message,
         finished_at=timezone.now(),
-    )  # fmt: skip
+    )
 
 
 def render_fail_stale(*, now: datetime | None = None) -> int:
     """Fail renders whose worker vanished (see ``stale_filter``); returns how many."""
     now = now or timezone.now()
     stale = Render.objects.filter(stale_filter(now=now))
-    return stale.update(status=Render.Status.FAILED, error_code="worker_lost",
-                        error_message=errors.WORKER_LOST, finished_at=now)  # fmt: skip
+    return stale.update(
+        status=Render.Status.FAILED,
+        error_code="worker_lost",
+        error_message=errors.WORKER_LOST,
+        finished_at=now,
+    )
 
 
 def render_delete(*, render: Render) -> None:

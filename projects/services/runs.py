@@ -50,16 +50,20 @@ def sync_run_start(
     if reference is not None and reference.project_id != project.pk:
         raise ServiceError(errors.VIDEO_NOT_IN_PROJECT, code="bad_reference")
     if max_offset_s is not None and not max_offset_s > 0:
-        raise ServiceError("The maximum offset must be a positive number of seconds.",
-                           code="bad_max_offset")  # fmt: skip
+        raise ServiceError(
+            "The maximum offset must be a positive number of seconds.", code="bad_max_offset"
+        )
     with transaction.atomic():
         if project.runs.filter(status__in=SyncRun.ACTIVE).exists():
             raise ServiceError(errors.RUN_ALREADY_ACTIVE, code="run_active")
         run = SyncRun(
-            project=project, method=method, reference=reference or project.videos.first(),
-            max_offset_s=max_offset_s, request_id=request_id or request_id_var.get(),
+            project=project,
+            method=method,
+            reference=reference or project.videos.first(),
+            max_offset_s=max_offset_s,
+            request_id=request_id or request_id_var.get(),
             engine_version=syncengine.__version__,
-        )  # fmt: skip
+        )
         run.full_clean()
         run.save()
         transaction.on_commit(lambda: enqueue("sync_run_execute_task", run.pk))
@@ -70,17 +74,20 @@ def sync_run_start(
 def sync_run_cancel(*, run: SyncRun) -> bool:
     """Cancel a queued or running run; the worker notices at its next progress report."""
     changed = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(
-        status=SyncRun.Status.CANCELLED, error_message=errors.CANCELLED,
+        status=SyncRun.Status.CANCELLED,
+        error_message=errors.CANCELLED,
         finished_at=timezone.now(),
-    )  # fmt: skip
+    )
     return bool(changed)
 
 
 def _fail_lost(runs: QuerySet[SyncRun], *, message: str, now: datetime) -> int:
     return runs.update(
-        status=SyncRun.Status.FAILED, error_code="worker_lost", error_message=message,
+        status=SyncRun.Status.FAILED,
+        error_code="worker_lost",
+        error_message=message,
         finished_at=now,
-    )  # fmt: skip
+    )
 
 
 def sync_run_fail_if_unfinished(*, run_id: int, message: str = errors.WORKER_LOST) -> None:
@@ -143,14 +150,24 @@ def sync_run_execute(*, run_id: int) -> None:
         logger.info("run %s cancelled", run_id)
         return
     except syncengine.SyncEngineError as exc:
-        _finish(run_id, started, status=SyncRun.Status.FAILED, error_code=exc.code,
-                error_message=errors.engine_message(exc.code, exc.message))  # fmt: skip
+        _finish(
+            run_id,
+            started,
+            status=SyncRun.Status.FAILED,
+            error_code=exc.code,
+            error_message=errors.engine_message(exc.code, exc.message),
+        )
         logger.info("run %s failed: %s", run_id, exc.message)
         return
     except Exception:
         logger.exception("run %s failed unexpectedly", run_id)
-        _finish(run_id, started, status=SyncRun.Status.FAILED, error_code="internal",
-                error_message=errors.GENERIC_FAILURE)  # fmt: skip
+        _finish(
+            run_id,
+            started,
+            status=SyncRun.Status.FAILED,
+            error_code="internal",
+            error_message=errors.GENERIC_FAILURE,
+        )
         return
     finally:
         request_id_var.reset(token)
@@ -159,25 +176,48 @@ def sync_run_execute(*, run_id: int) -> None:
     names = [by_name[v.filename].original_name for v in result.videos]
     plot_paths = _plots_write(run, result, names)
     with transaction.atomic():
-        VideoOffset.objects.bulk_create([
-            VideoOffset(
-                run_id=run_id, video=by_name[v.filename], offset_s=v.offset_s,
-                confidence=v.confidence, band=v.band, synced=v.synced,
-                is_reference=v.is_reference, audio_offset_s=v.audio_offset_s,
-                audio_confidence=v.audio_confidence, visual_offset_s=v.visual_offset_s,
-                visual_confidence=v.visual_confidence, audio_video_diff_s=v.audio_video_diff_s,
-                drift_ppm=v.drift_ppm, residual_s=v.residual_s,
-                loop_residual_s=v.loop_residual_s, loops_closed=v.loops_closed, notes=list(v.notes),
-            )
-            for v in result.videos
-        ])  # fmt: skip
-        _finish(run_id, started, status=SyncRun.Status.DONE, stage="done", progress=1.0,
-                plots=plot_paths)  # fmt: skip
+        VideoOffset.objects.bulk_create(
+            [
+                VideoOffset(
+                    run_id=run_id,
+                    video=by_name[v.filename],
+                    offset_s=v.offset_s,
+                    confidence=v.confidence,
+                    band=v.band,
+                    synced=v.synced,
+                    is_reference=v.is_reference,
+                    audio_offset_s=v.audio_offset_s,
+                    audio_confidence=v.audio_confidence,
+                    visual_offset_s=v.visual_offset_s,
+                    visual_confidence=v.visual_confidence,
+                    audio_video_diff_s=v.audio_video_diff_s,
+                    drift_ppm=v.drift_ppm,
+                    residual_s=v.residual_s,
+                    loop_residual_s=v.loop_residual_s,
+                    loops_closed=v.loops_closed,
+                    notes=list(v.notes),
+                )
+                for v in result.videos
+            ]
+        )
+        _finish(
+            run_id,
+            started,
+            status=SyncRun.Status.DONE,
+            stage="done",
+            progress=1.0,
+            plots=plot_paths,
+        )
     for v in result.videos:
         name = by_name[v.filename].original_name
-        logger.info("run %s offset %s: %s (confidence %.2f, %s)", run_id, name,
-                    "not synced" if v.offset_s is None else f"{v.offset_s:+.4f} s",
-                    v.confidence, v.band)  # fmt: skip
+        logger.info(
+            "run %s offset %s: %s (confidence %.2f, %s)",
+            run_id,
+            name,
+            "not synced" if v.offset_s is None else f"{v.offset_s:+.4f} s",
+            v.confidence,
+            v.band,
+        )
 
 
 def _run_engine(run: SyncRun, videos: list[Video]) -> syncengine.SyncResult:
@@ -190,9 +230,13 @@ def _run_engine(run: SyncRun, videos: list[Video]) -> syncengine.SyncResult:
         reference = videos.index(run.reference) if run.reference in videos else 0
         # Decoding and correlating can take minutes: no transaction is open here.
         return syncengine.estimate_offsets(
-            paths, method=run.method, reference=reference, max_lag_s=run.max_offset_s,
-            ffmpeg_bin=settings.FFMPEG_BIN or None, progress=progress_writer(SyncRun, run.pk),
-        )  # fmt: skip
+            paths,
+            method=run.method,
+            reference=reference,
+            max_lag_s=run.max_offset_s,
+            ffmpeg_bin=settings.FFMPEG_BIN or None,
+            progress=progress_writer(SyncRun, run.pk),
+        )
 
 
 def _plots_write(run: SyncRun, result: syncengine.SyncResult, names: list[str]) -> list[str]:
@@ -209,6 +253,9 @@ def _plots_write(run: SyncRun, result: syncengine.SyncResult, names: list[str]) 
 
 def _finish(run_id: int, started: float, *, status: str, **fields: object) -> None:
     SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), elapsed_s=time.perf_counter() - started,
-        peak_memory_mb=_peak_rss_mb(), **fields,
-    )  # fmt: skip
+        status=status,
+        finished_at=timezone.now(),
+        elapsed_s=time.perf_counter() - started,
+        peak_memory_mb=_peak_rss_mb(),
+        **fields,
+    )

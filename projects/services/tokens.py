@@ -89,8 +89,9 @@ def api_token_get_for_user(*, user: AbstractBaseUser, token_id: int) -> ApiToken
     return get_object_or_404(ApiToken.objects.filter(user=user), pk=token_id)
 
 
-def api_tokens_revoke_on_password_change(sender: Any, instance: Any, raw: bool = False,
-                                         **kwargs: Any) -> None:  # fmt: skip
+def api_tokens_revoke_on_password_change(
+    sender: Any, instance: Any, raw: bool = False, **kwargs: Any
+) -> None:
     """``pre_save`` of the user model: a new password revokes every API token of the user.
 
     Covers ``set_password()`` + ``save()`` (the admin's password form, ``changepassword``, a

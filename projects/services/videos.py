@@ -87,8 +87,12 @@ def _probe_as(path: str, name: str) -> syncengine.MediaInfo:
         # The engine names what it read, with or without quotes or its folder (an FFmpeg
         # error quotes "file:/tmp/tmpXXXX.upload.mkv"): every form becomes the user's name.
         message = exc.message
-        for form in (f"file:{Path(path).resolve()}", str(Path(path).resolve()), path,
-                     Path(path).name):  # fmt: skip
+        for form in (
+            f"file:{Path(path).resolve()}",
+            str(Path(path).resolve()),
+            path,
+            Path(path).name,
+        ):
             message = message.replace(form, name)
         exc.message = message
         exc.filename = name
@@ -124,15 +128,23 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
     except SuspiciousFileOperation:  # nothing left of an all-emoji name, say
         stored_name = "video" + Path(stored_name).suffix
     video = Video(
-        project=project, original_name=name, size_bytes=upload.size or 0,
-        container=info.container, duration_s=info.duration_s, has_audio=info.has_audio,
-        creation_time=info.creation_time or "", timecode=info.timecode or "",
-    )  # fmt: skip
+        project=project,
+        original_name=name,
+        size_bytes=upload.size or 0,
+        container=info.container,
+        duration_s=info.duration_s,
+        has_audio=info.has_audio,
+        creation_time=info.creation_time or "",
+        timecode=info.timecode or "",
+    )
     if info.video is not None:
         v = info.video
         video.fps, video.variable_fps, video.width, video.height = (
-            v.fps, v.variable_fps, v.width, v.height,
-        )  # fmt: skip
+            v.fps,
+            v.variable_fps,
+            v.width,
+            v.height,
+        )
         video.rotation_deg, video.video_codec = v.rotation_deg, v.codec
     if info.audio is not None:
         a = info.audio
@@ -228,9 +240,11 @@ def video_prepare_preview(*, video_id: int) -> None:
     with tempfile.TemporaryDirectory(prefix=PREVIEW_PREFIX) as tmp:
         try:
             proxy = make_proxy(
-                video.file.path, Path(tmp) / "proxy.mp4", max_height=settings.PROXY_MAX_HEIGHT,
+                video.file.path,
+                Path(tmp) / "proxy.mp4",
+                max_height=settings.PROXY_MAX_HEIGHT,
                 ffmpeg_bin=ffmpeg_bin,
-            )  # fmt: skip
+            )
             poster = make_poster(video.file.path, Path(tmp) / "poster.jpg", ffmpeg_bin=ffmpeg_bin)
         except syncengine.SyncEngineError as exc:
             Video.objects.filter(pk=video_id).update(

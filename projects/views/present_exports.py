@@ -21,6 +21,7 @@ TIMELINE_FORMATS = {
     "fcpxml": (fcpxml, "application/xml", "FCPXML"),
 }
 
+
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value * 1e3:+.1f} ms"
 
@@ -37,13 +38,20 @@ def _outputs(render: Render) -> list[dict[str, Any]]:
     rows = []
     for o in render.outputs.all():
         size = output_size_bytes(o)
-        rows.append({
-            "id": o.pk, "video_id": o.video_id, "name": PurePath(o.file.name).name,
-            "duration_s": o.duration_s, "lead_s": o.lead_s, "residual_s": o.residual_s,
-            "residual": _ms(o.residual_s), "size_bytes": size,
-            "size": "—" if size is None else human_size(size),
-            "url": reverse("render-file", args=[render.pk, o.pk]),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": o.pk,
+                "video_id": o.video_id,
+                "name": PurePath(o.file.name).name,
+                "duration_s": o.duration_s,
+                "lead_s": o.lead_s,
+                "residual_s": o.residual_s,
+                "residual": _ms(o.residual_s),
+                "size_bytes": size,
+                "size": "—" if size is None else human_size(size),
+                "url": reverse("render-file", args=[render.pk, o.pk]),
+            }
+        )
     return rows
 
 
@@ -96,14 +104,18 @@ def editor_timeline(run: SyncRun, fmt: str) -> tuple[str, str, str] | None:
         return None
     clips = [
         TimelineClip(
-            name=o.video.original_name, offset_s=placed[str(o.video_id)],
-            duration_s=o.video.duration_s, has_video=o.video.width is not None,
-            has_audio=o.video.has_audio, width=o.video.width or 1920,
-            height=o.video.height or 1080, sample_rate_hz=o.video.sample_rate_hz or 48000,
+            name=o.video.original_name,
+            offset_s=placed[str(o.video_id)],
+            duration_s=o.video.duration_s,
+            has_video=o.video.width is not None,
+            has_audio=o.video.has_audio,
+            width=o.video.width or 1920,
+            height=o.video.height or 1080,
+            sample_rate_hz=o.video.sample_rate_hz or 48000,
             channels=o.video.channels or 2,
         )
         for o in offsets
-    ]  # fmt: skip
+    ]
     write, content_type, _ = TIMELINE_FORMATS[fmt]
     fps = (run.reference.fps if run.reference else None) or 30.0
     text = write(clips, fps=fps, name=f"{run.project.name} (run {run.pk})")

@@ -45,11 +45,12 @@ def run_start(request: HttpRequest, project_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             run = services.sync_run_start(
-                project=project, method=form.cleaned_data["method"],
+                project=project,
+                method=form.cleaned_data["method"],
                 reference=form.cleaned_data["reference"],
                 max_offset_s=form.cleaned_data["max_offset_s"],
                 request_id=getattr(request, "request_id", ""),
-            )  # fmt: skip
+            )
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
@@ -65,13 +66,23 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
     offsets = list(selectors.offsets_for_run(run=run))
     rows = present.offset_rows(offsets)
-    return render(request, "projects/run_detail.html", {
-        "run": run, "project": run.project, "rows": rows, "plots": present.plot_items(run),
-        "player": present.player_json(run, offsets),
-        "status": present.run_status_json(run), "sign_convention": present.SIGN_CONVENTION,
-        "low_confidence": present.LOW_CONFIDENCE, "disagreement_s": present.DISAGREEMENT_S,
-        "renders": present_exports.render_rows(run), "render_form": RenderForm(),
-    })  # fmt: skip
+    return render(
+        request,
+        "projects/run_detail.html",
+        {
+            "run": run,
+            "project": run.project,
+            "rows": rows,
+            "plots": present.plot_items(run),
+            "player": present.player_json(run, offsets),
+            "status": present.run_status_json(run),
+            "sign_convention": present.SIGN_CONVENTION,
+            "low_confidence": present.LOW_CONFIDENCE,
+            "disagreement_s": present.DISAGREEMENT_S,
+            "renders": present_exports.render_rows(run),
+            "render_form": RenderForm(),
+        },
+    )
 
 
 @require_GET

@@ -38,9 +38,16 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     tokens = token_selectors.api_token_list_for_user(user=request.user)
-    response = render(request, "projects/tokens.html", {
-        "form": form, "tokens": tokens, "new_key": new_key,
-    }, status=status)  # fmt: skip
+    response = render(
+        request,
+        "projects/tokens.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "new_key": new_key,
+        },
+        status=status,
+    )
     if new_key is not None:
         response["Cache-Control"] = "no-store"  # the key must not linger in any cache
     return response

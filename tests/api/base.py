@@ -22,8 +22,16 @@ class ApiTestCase(BaseTestCase):
 
     # --- calls ---------------------------------------------------------------------------
 
-    def call(self, method: str, url: str, data: Any = None, *, key: str | None = "owner",
-             multipart: bool = False, **headers: str) -> HttpResponse:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        url: str,
+        data: Any = None,
+        *,
+        key: str | None = "owner",
+        multipart: bool = False,
+        **headers: str,
+    ) -> HttpResponse:
         """``method`` ``url`` as the owner (default), ``key="outsider"``, or anonymous (None)."""
         if key is not None:
             token = {"owner": self.owner_key, "outsider": self.outsider_key}.get(key, key)
@@ -35,8 +43,9 @@ class ApiTestCase(BaseTestCase):
             return send(url, **headers)
         return send(url, data, content_type="application/json", **headers)
 
-    def assert_error(self, response: HttpResponse, status: int, code: str,
-                     message: str | None = None) -> dict[str, Any]:  # fmt: skip
+    def assert_error(
+        self, response: HttpResponse, status: int, code: str, message: str | None = None
+    ) -> dict[str, Any]:
         assert response.status_code == status, (response.status_code, response.content[:500])
         assert response["Content-Type"] == "application/json", response["Content-Type"]
         body = response.json()
@@ -52,8 +61,11 @@ class ApiTestCase(BaseTestCase):
     def synced_run(self, *names: str, method: str = "audio") -> tuple[Project, SyncRun]:
         project = self.project_with(*(names or ("a", "b_late", "c_early")))
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.call("POST", reverse("api-run-list", args=[project.pk]),
-                                 {"method": method, "max_offset_s": 20})  # fmt: skip
+            response = self.call(
+                "POST",
+                reverse("api-run-list", args=[project.pk]),
+                {"method": method, "max_offset_s": 20},
+            )
         assert response.status_code == 201, response.content
         run = project.runs.get()
         assert run.status == SyncRun.Status.DONE, run.error_message

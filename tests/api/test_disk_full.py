@@ -19,16 +19,20 @@ DISK_FULL = (
 def _assert_refused(seen: dict, name: str) -> None:
     assert seen["status"] == 507, seen
     assert seen["content_type"] == "application/json", seen
-    assert seen["body"] == {"message": DISK_FULL.format(name=name), "code": "disk_full",
-                            "extra": {}}, seen  # fmt: skip
+    assert seen["body"] == {
+        "message": DISK_FULL.format(name=name),
+        "code": "disk_full",
+        "extra": {},
+    }, seen
     assert seen["videos"] == [], seen  # nothing stored ...
     assert seen["media_files"] == {}, seen  # ... and no partial file kept
     assert seen["temp_files"] == {}, seen
 
 
 @pytest.mark.parametrize("size", ["200k", "64k"])
-def test_a_full_media_folder_answers_507_and_keeps_no_partial_file(clips, tmp_path: Path,
-                                                                   size: str) -> None:  # fmt: skip
+def test_a_full_media_folder_answers_507_and_keeps_no_partial_file(
+    clips, tmp_path: Path, size: str
+) -> None:
     clip = clips["a"]
     assert clip.stat().st_size > 210 * 1024  # larger than the media folder's file system
     seen = upload_onto_full_disk(clip, tmp_path, full="media", size=size)

@@ -62,8 +62,12 @@ class ProjectApiTests(ApiTestCase):
         project = services.project_create(owner=self.owner, name="Wedding")
         for method, data in (("GET", None), ("PATCH", {"name": "Mine now"}), ("DELETE", None)):
             with self.subTest(method):
-                body = self.assert_error(self.call(method, detail(project), data, key="outsider"),
-                                         404, "not_found", NOT_FOUND)  # fmt: skip
+                body = self.assert_error(
+                    self.call(method, detail(project), data, key="outsider"),
+                    404,
+                    "not_found",
+                    NOT_FOUND,
+                )
                 assert body["extra"] == {}
         missing = reverse("api-project-detail", args=[project.pk + 1000])
         assert (
@@ -76,8 +80,13 @@ class ProjectApiTests(ApiTestCase):
 
     def test_anonymous_callers_get_401_with_a_token_challenge(self) -> None:
         project = services.project_create(owner=self.owner, name="Wedding")
-        for method, url in (("GET", LIST), ("POST", LIST), ("GET", detail(project)),
-                            ("PATCH", detail(project)), ("DELETE", detail(project))):  # fmt: skip
+        for method, url in (
+            ("GET", LIST),
+            ("POST", LIST),
+            ("GET", detail(project)),
+            ("PATCH", detail(project)),
+            ("DELETE", detail(project)),
+        ):
             with self.subTest(method=method, url=url):
                 response = self.call(method, url, {"name": "x"}, key=None)
                 self.assert_error(response, 401, "not_authenticated")
@@ -90,8 +99,9 @@ class ProjectApiTests(ApiTestCase):
         assert body["message"] == "Some fields are not valid: name."
         body = self.assert_error(self.call("POST", LIST, {}), 400, "invalid")
         assert body["extra"]["fields"] == {"name": ["This field is required."]}
-        body = self.assert_error(self.call("POST", LIST, {"name": "x" * 201, "notes": 5}),
-                                 400, "invalid")  # fmt: skip
+        body = self.assert_error(
+            self.call("POST", LIST, {"name": "x" * 201, "notes": 5}), 400, "invalid"
+        )
         assert list(body["extra"]["fields"]) == ["name"]  # a number is accepted as notes text
         body = self.assert_error(self.call("POST", LIST, ["a list"]), 400, "invalid")
         assert body["message"].startswith("Invalid data. Expected a dictionary")

@@ -46,12 +46,22 @@ def test_the_readme_examples_sync_and_export_through_the_api(
     work.mkdir()
     for clip, name in (("a", "cam1.mp4"), ("b_late", "cam2.mov"), ("c_early", "cam3.mkv")):
         shutil.copy(clips[clip], work / name)
-    env = {**os.environ, "SYNCSITE": live_server.url, "TOKEN": token,
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "SYNCSITE": live_server.url,
+        "TOKEN": token,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
     blocks = _api_blocks()
 
-    walk = subprocess.run(["bash", "-euo", "pipefail", "-c", blocks["bash"][0]], cwd=work,
-                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    walk = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", blocks["bash"][0]],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert walk.returncode == 0, walk.stdout + walk.stderr
     lines = walk.stdout.splitlines()
     assert lines[:3] == ["cam1.mp4", "cam2.mov", "cam3.mkv"], walk.stdout
@@ -62,11 +72,18 @@ def test_the_readme_examples_sync_and_export_through_the_api(
     assert re.fullmatch(r"run \d+, render \d+: synced\.zip written", lines[-1])
     with zipfile.ZipFile(work / "synced.zip") as archive:
         assert sorted(archive.namelist()) == [
-            "cam1_synced.mp4", "cam2_synced.mov", "cam3_synced.mkv",
-        ]  # fmt: skip
+            "cam1_synced.mp4",
+            "cam2_synced.mov",
+            "cam3_synced.mkv",
+        ]
 
-    example = subprocess.run([sys.executable, "-c", blocks["python"][0]], env=env,
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    example = subprocess.run(
+        [sys.executable, "-c", blocks["python"][0]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert example.returncode == 0, example.stdout + example.stderr
     lines = example.stdout.splitlines()
     assert lines[1].split()[:2] == ["cam2.mov", f"{clips.truth_s('b_late'):+.3f}"], lines

@@ -18,8 +18,11 @@ class RenderApiTests(ApiTestCase):
     def test_the_owner_renders_a_run_and_downloads_the_files_and_the_zip(self) -> None:
         project, run = self.synced_run("a", "b_late")
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.call("POST", reverse("api-render-list", args=[run.pk]),
-                                 {"mode": "union", "reencode": True})  # fmt: skip
+            response = self.call(
+                "POST",
+                reverse("api-render-list", args=[run.pk]),
+                {"mode": "union", "reencode": True},
+            )
         assert response.status_code == 201, response.content
         render = Render.objects.get(run=run)
         body = self.call("GET", reverse("api-render-detail", args=[render.pk])).json()
@@ -46,8 +49,9 @@ class RenderApiTests(ApiTestCase):
         assert sorted(archive.namelist()) == names
 
         late = project.videos.get(original_name="b_late.mov")
-        self.call("PATCH", reverse("api-offset-adjust", args=[run.pk, late.pk]),
-                  {"manual_offset_s": 1.5})  # fmt: skip
+        self.call(
+            "PATCH", reverse("api-offset-adjust", args=[run.pk, late.pk]), {"manual_offset_s": 1.5}
+        )
         body = self.call("GET", reverse("api-render-detail", args=[render.pk])).json()
         assert body["out_of_date"]
 
@@ -59,10 +63,12 @@ class RenderApiTests(ApiTestCase):
         project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project, method="audio")  # queued
         url = reverse("api-render-list", args=[run.pk])
-        self.assert_error(self.call("POST", url, {}), 400, "run_not_done",
-                          errors.RENDER_RUN_NOT_DONE)  # fmt: skip
-        body = self.assert_error(self.call("POST", url, {"mode": "all", "reencode": "maybe"}),
-                                 400, "invalid")  # fmt: skip
+        self.assert_error(
+            self.call("POST", url, {}), 400, "run_not_done", errors.RENDER_RUN_NOT_DONE
+        )
+        body = self.assert_error(
+            self.call("POST", url, {"mode": "all", "reencode": "maybe"}), 400, "invalid"
+        )
         assert sorted(body["extra"]["fields"]) == ["mode", "reencode"]
         assert not Render.objects.exists()
 
@@ -72,10 +78,18 @@ class RenderApiTests(ApiTestCase):
         body = self.call("GET", reverse("api-render-detail", args=[render.pk])).json()
         assert body["status"] == "queued" and body["outputs"] == [] and body["zip_url"] == ""
         zip_url = reverse("api-render-zip", args=[render.pk])
-        self.assert_error(self.call("GET", zip_url, HTTP_ACCEPT="application/zip"), 409,
-                          "render_not_ready", errors.RENDER_NOT_READY)  # fmt: skip
-        self.assert_error(self.call("POST", reverse("api-render-list", args=[run.pk]), {}),
-                          409, "render_active", errors.RENDER_ALREADY_ACTIVE)  # fmt: skip
+        self.assert_error(
+            self.call("GET", zip_url, HTTP_ACCEPT="application/zip"),
+            409,
+            "render_not_ready",
+            errors.RENDER_NOT_READY,
+        )
+        self.assert_error(
+            self.call("POST", reverse("api-render-list", args=[run.pk]), {}),
+            409,
+            "render_active",
+            errors.RENDER_ALREADY_ACTIVE,
+        )
         response = self.call("DELETE", reverse("api-render-detail", args=[render.pk]))
         self.assert_error(response, 409, "render_active", errors.RENDER_ALREADY_ACTIVE)
         missing = reverse("api-render-output", args=[render.pk, 999])
@@ -84,8 +98,9 @@ class RenderApiTests(ApiTestCase):
         body = self.call("POST", cancel).json()
         assert body["status"] == "cancelled" and body["finished"]
         assert body["error_message"] == errors.CANCELLED
-        self.assert_error(self.call("POST", cancel), 409, "render_finished",
-                          errors.RENDER_ALREADY_FINISHED)  # fmt: skip
+        self.assert_error(
+            self.call("POST", cancel), 409, "render_finished", errors.RENDER_ALREADY_FINISHED
+        )
 
     def test_another_user_or_anonymous_cannot_see_or_start_renders(self) -> None:
         _, run = self.synced_run("a", "b_late")
@@ -115,8 +130,10 @@ class TimelineApiTests(ApiTestCase):
         response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "xml"]))
         assert response.status_code == 200 and response["Content-Type"] == "application/xml"
         root = ET.fromstring(response.content.split(b"\n", 2)[2])
-        starts = {c.findtext("name"): int(c.findtext("start"))
-                  for c in root.iterfind("sequence/media/video/track/clipitem")}  # fmt: skip
+        starts = {
+            c.findtext("name"): int(c.findtext("start"))
+            for c in root.iterfind("sequence/media/video/track/clipitem")
+        }
         assert starts["a.mp4"] == 0 and starts["b_late.mov"] in (37, 38)  # +1.25 s at 30 fps
         response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "fcpxml"]))
         assert response.status_code == 200 and b"<fcpxml" in response.content
@@ -125,6 +142,7 @@ class TimelineApiTests(ApiTestCase):
         _, run = self.synced_run("a", "b_late")
         response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "edl"]))
         self.assert_error(response, 404, "not_found")
-        response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "xml"]),
-                             key="outsider")  # fmt: skip
+        response = self.call(
+            "GET", reverse("api-run-timeline", args=[run.pk, "xml"]), key="outsider"
+        )
         self.assert_error(response, 404, "not_found")

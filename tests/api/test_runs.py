@@ -61,40 +61,61 @@ class RunApiTests(ApiTestCase):
                 assert list(body["extra"]["fields"]) == ["manual_offset_s"]
         reference = project.videos.get(original_name="a.mp4")
         ref_url = reverse("api-offset-adjust", args=[run.pk, reference.pk])
-        self.assert_error(self.call("PATCH", ref_url, {"manual_offset_s": 0.5}), 400,
-                          "reference_offset_fixed", errors.REFERENCE_OFFSET_FIXED)  # fmt: skip
+        self.assert_error(
+            self.call("PATCH", ref_url, {"manual_offset_s": 0.5}),
+            400,
+            "reference_offset_fixed",
+            errors.REFERENCE_OFFSET_FIXED,
+        )
         assert self.call("PATCH", ref_url, {"manual_offset_s": None}).status_code == 200
         other = self.project_with("c_early", owner=self.outsider).videos.get()
-        self.assert_error(self.call("PATCH", reverse("api-offset-adjust", args=[run.pk, other.pk]),
-                                    {"manual_offset_s": 1}), 404, "not_found")  # fmt: skip
-        self.assert_error(self.call("PATCH", url, {"manual_offset_s": 1}, key="outsider"),
-                          404, "not_found")  # fmt: skip
+        self.assert_error(
+            self.call(
+                "PATCH",
+                reverse("api-offset-adjust", args=[run.pk, other.pk]),
+                {"manual_offset_s": 1},
+            ),
+            404,
+            "not_found",
+        )
+        self.assert_error(
+            self.call("PATCH", url, {"manual_offset_s": 1}, key="outsider"), 404, "not_found"
+        )
 
     def test_starting_a_run_reports_what_is_wrong(self) -> None:
         project = self.project_with("a")
         url = reverse("api-run-list", args=[project.pk])
-        self.assert_error(self.call("POST", url, {"method": "audio"}), 400, "need_two_videos",
-                          errors.NEED_TWO_VIDEOS)  # fmt: skip
+        self.assert_error(
+            self.call("POST", url, {"method": "audio"}),
+            400,
+            "need_two_videos",
+            errors.NEED_TWO_VIDEOS,
+        )
         self.project_with("b_late", owner=self.owner, name="Other")
         with self.captureOnCommitCallbacks(execute=True):
             services.video_add(project=project, upload=self.upload(self.clips["b_late"]))
         foreign = self.project_with("c_early", owner=self.outsider).videos.get()
-        body = self.assert_error(self.call("POST", url, {"reference_video_id": foreign.pk}),
-                                 400, "bad_reference", errors.VIDEO_NOT_IN_PROJECT)  # fmt: skip
+        body = self.assert_error(
+            self.call("POST", url, {"reference_video_id": foreign.pk}),
+            400,
+            "bad_reference",
+            errors.VIDEO_NOT_IN_PROJECT,
+        )
         assert body["extra"]["fields"] == {"reference_video_id": [errors.VIDEO_NOT_IN_PROJECT]}
-        body = self.assert_error(self.call("POST", url, {"method": "fast", "max_offset_s": -3}),
-                                 400, "invalid")  # fmt: skip
+        body = self.assert_error(
+            self.call("POST", url, {"method": "fast", "max_offset_s": -3}), 400, "invalid"
+        )
         assert sorted(body["extra"]["fields"]) == ["max_offset_s", "method"]
-        body = self.assert_error(self.call("POST", url, {"reference_video_id": 10**30}),
-                                 400, "invalid")  # fmt: skip
+        body = self.assert_error(
+            self.call("POST", url, {"reference_video_id": 10**30}), 400, "invalid"
+        )
         assert list(body["extra"]["fields"]) == ["reference_video_id"]
         body = self.assert_error(self.call("POST", url, {"max_offset_s": "nan"}), 400, "invalid")
         assert body["extra"]["fields"]["max_offset_s"] == ["A valid number is required."]
         assert not SyncRun.objects.exists()
 
         run = services.sync_run_start(project=project, method="audio")  # queued, not executed
-        self.assert_error(self.call("POST", url, {}), 409, "run_active",
-                          errors.RUN_ALREADY_ACTIVE)  # fmt: skip
+        self.assert_error(self.call("POST", url, {}), 409, "run_active", errors.RUN_ALREADY_ACTIVE)
         body = self.call("GET", reverse("api-run-detail", args=[run.pk])).json()
         assert body["status"] == "queued" and not body["finished"]
         assert body["stage_label"] == "Waiting for a worker" and body["started_at"] is None
@@ -114,8 +135,9 @@ class RunApiTests(ApiTestCase):
     def test_a_failed_run_shows_the_engines_code_and_message(self) -> None:
         project = self.project_with("a", "noaudio")
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.call("POST", reverse("api-run-list", args=[project.pk]),
-                                 {"method": "audio"})  # fmt: skip
+            response = self.call(
+                "POST", reverse("api-run-list", args=[project.pk]), {"method": "audio"}
+            )
         body = self.call("GET", reverse("api-run-detail", args=[response.json()["id"]])).json()
         assert body["status"] == "failed" and body["error_code"] == "no_audio_stream"
         assert "'noaudio.mp4' has no audio track" in body["error_message"]
@@ -174,19 +196,23 @@ class RunApiTests(ApiTestCase):
     def test_another_user_or_anonymous_cannot_see_or_start_runs(self) -> None:
         project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project, method="audio")
-        for method, url in (("GET", reverse("api-run-list", args=[project.pk])),
-                            ("POST", reverse("api-run-list", args=[project.pk])),
-                            ("GET", reverse("api-run-detail", args=[run.pk])),
-                            ("GET", reverse("api-run-results", args=[run.pk]))):  # fmt: skip
+        for method, url in (
+            ("GET", reverse("api-run-list", args=[project.pk])),
+            ("POST", reverse("api-run-list", args=[project.pk])),
+            ("GET", reverse("api-run-detail", args=[run.pk])),
+            ("GET", reverse("api-run-results", args=[run.pk])),
+        ):
             with self.subTest(method=method, url=url):
                 self.assert_error(self.call(method, url, {}, key="outsider"), 404, "not_found")
                 self.assert_error(self.call(method, url, {}, key=None), 401, "not_authenticated")
         assert project.runs.count() == 1
 
-    @override_settings(REST_FRAMEWORK={
-        **__import__("django.conf").conf.settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"uploads": "1/hour", "runs": "2/hour", "renders": "1/hour"},
-    })  # fmt: skip
+    @override_settings(
+        REST_FRAMEWORK={
+            **__import__("django.conf").conf.settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"uploads": "1/hour", "runs": "2/hour", "renders": "1/hour"},
+        }
+    )
     def test_run_starts_and_uploads_are_throttled(self) -> None:
         project = services.project_create(owner=self.owner, name="Gig")
         url = reverse("api-run-list", args=[project.pk])
@@ -200,5 +226,6 @@ class RunApiTests(ApiTestCase):
         self.assert_error(self.call("POST", upload, {}, multipart=True), 400, "no_file")
         self.assert_error(self.call("POST", upload, {}, multipart=True), 429, "throttled")
         # Per user: another caller still has its own budget.
-        self.assert_error(self.call("POST", upload, {}, key="outsider", multipart=True),
-                          404, "not_found")  # fmt: skip
+        self.assert_error(
+            self.call("POST", upload, {}, key="outsider", multipart=True), 404, "not_found"
+        )

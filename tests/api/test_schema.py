@@ -25,8 +25,11 @@ class SchemaTests(TestCase):
         schema = self.schema()
         error = schema["components"]["schemas"]["Error"]
         assert error["required"] == ["code", "extra", "message"]
-        operations = [(path, method, op) for path, item in schema["paths"].items()
-                      for method, op in item.items()]  # fmt: skip
+        operations = [
+            (path, method, op)
+            for path, item in schema["paths"].items()
+            for method, op in item.items()
+        ]
         assert len(operations) >= 17
         for path, _method, op in operations:
             assert path.startswith("/api/v1/")
@@ -48,8 +51,10 @@ class SchemaTests(TestCase):
         assert file_schema["format"] == "binary"
         assert {"413", "415", "429"} <= set(upload["responses"])
         proxy = paths["/api/v1/videos/{video_id}/proxy/"]["get"]["responses"]
-        assert proxy["200"]["content"]["video/mp4"]["schema"] == {"type": "string",
-                                                                 "format": "binary"}  # fmt: skip
+        assert proxy["200"]["content"]["video/mp4"]["schema"] == {
+            "type": "string",
+            "format": "binary",
+        }
         assert "206" in proxy and "416" in proxy
         listing = paths["/api/v1/projects/"]["get"]
         assert [p["name"] for p in listing["parameters"]] == ["page", "page_size"]

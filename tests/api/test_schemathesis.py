@@ -57,17 +57,39 @@ def _fuzz(url: str, key: str, tmp_path: Path) -> None:
     from django_q.conf import Conf
 
     command = [
-        str(Path(sys.executable).with_name("st")), "run", f"{url}/api/schema/?format=json",
-        "--url", url, "--header", f"Authorization: Token {key}",
-        "--checks", ",".join(CHECKS), "--phases", "examples,coverage,fuzzing",
-        "--max-examples", str(MAX_EXAMPLES), "--seed", "20261129", "--workers", "1",
-        "--request-timeout", "60", "--suppress-health-check", "all",
-    ]  # fmt: skip
+        str(Path(sys.executable).with_name("st")),
+        "run",
+        f"{url}/api/schema/?format=json",
+        "--url",
+        url,
+        "--header",
+        f"Authorization: Token {key}",
+        "--checks",
+        ",".join(CHECKS),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        "20261129",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "60",
+        "--suppress-health-check",
+        "all",
+    ]
     Conf.SYNC = False  # fuzzed run and render starts stay queued: nothing runs for minutes
     try:
         # cwd: schemathesis keeps a .schemathesis/ folder where it runs.
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                                cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
     finally:
         Conf.SYNC = True
     print(result.stdout[-3000:])

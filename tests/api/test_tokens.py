@@ -55,8 +55,9 @@ class TokenTests(ApiTestCase):
                 response = self.client.get(LIST, HTTP_AUTHORIZATION=header)
                 assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
                 assert response.json()["code"] in {"authentication_failed", "not_authenticated"}
-        body = self.assert_error(self.call("GET", LIST, key="sst_wrong"), 401,
-                                 "authentication_failed", INVALID_TOKEN)  # fmt: skip
+        body = self.assert_error(
+            self.call("GET", LIST, key="sst_wrong"), 401, "authentication_failed", INVALID_TOKEN
+        )
         assert body["extra"] == {}
         self.owner.is_active = False
         self.owner.save()
@@ -83,13 +84,18 @@ class TokenTests(ApiTestCase):
         assert body["message"].startswith("CSRF Failed")
         browser.get(reverse("token-list"))  # sets the CSRF cookie
         csrf = browser.cookies["csrftoken"].value
-        response = browser.post(LIST, {"name": "x"}, content_type="application/json",
-                                HTTP_X_CSRFTOKEN=csrf)  # fmt: skip
+        response = browser.post(
+            LIST, {"name": "x"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+        )
         assert response.status_code == 201
         # A token caller needs no CSRF token, even with the session cookie absent.
         api = Client(enforce_csrf_checks=True)
-        response = api.post(LIST, {"name": "y"}, content_type="application/json",
-                            HTTP_AUTHORIZATION=f"Token {self.owner_key}")  # fmt: skip
+        response = api.post(
+            LIST,
+            {"name": "y"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {self.owner_key}",
+        )
         assert response.status_code == 201
 
     def test_the_admin_lists_tokens_without_their_keys_and_cannot_make_one(self) -> None:
@@ -110,9 +116,14 @@ class TokenLifetimeTests(ApiTestCase):
         self.client.force_login(staff)
         assert self.call("GET", LIST).status_code == 200
         url = reverse("admin:auth_user_password_change", args=[self.owner.pk])
-        response = self.client.post(url, {"usable_password": "true",
-                                          "password1": "violet-harbour-lantern",
-                                          "password2": "violet-harbour-lantern"})  # fmt: skip
+        response = self.client.post(
+            url,
+            {
+                "usable_password": "true",
+                "password1": "violet-harbour-lantern",
+                "password2": "violet-harbour-lantern",
+            },
+        )
         assert response.status_code == 302, response.content[:2000]
         self.client.logout()
         assert not ApiToken.objects.filter(user=self.owner).exists()
@@ -125,9 +136,13 @@ class TokenLifetimeTests(ApiTestCase):
         self.owner.set_password("password-alice")  # the same password again
         self.owner.save()
         # A hasher upgrade on log-in re-hashes the same password (setter of check_password).
-        with self.settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher",
-                                             "django.contrib.auth.hashers.MD5PasswordHasher"]):
-            assert self.owner.check_password("password-alice")  # fmt: skip
+        with self.settings(
+            PASSWORD_HASHERS=[
+                "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                "django.contrib.auth.hashers.MD5PasswordHasher",
+            ]
+        ):
+            assert self.owner.check_password("password-alice")
         assert self.owner.password.startswith("pbkdf2_")
         assert self.call("GET", LIST).status_code == 200
 
@@ -144,8 +159,9 @@ class TokenLifetimeTests(ApiTestCase):
         token = ApiToken.objects.get(user=self.owner)
         made = timezone.now() - timedelta(days=90, minutes=1)
         ApiToken.objects.filter(pk=token.pk).update(created_at=made)
-        body = self.assert_error(self.call("GET", LIST), 401, "authentication_failed",
-                                 INVALID_TOKEN)  # fmt: skip
+        body = self.assert_error(
+            self.call("GET", LIST), 401, "authentication_failed", INVALID_TOKEN
+        )
         assert body["extra"] == {}
         ApiToken.objects.filter(pk=token.pk).update(created_at=made + timedelta(minutes=2))
         assert self.call("GET", LIST).status_code == 200  # just inside the 90 days

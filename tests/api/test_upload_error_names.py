@@ -39,8 +39,9 @@ class UploadErrorNameTests(ApiTestCase):
             data[i] = noise.randrange(256)
         project = self.project_with()
         upload = SimpleUploadedFile("Ceremony.mp4", bytes(data))
-        response = self.call("POST", reverse("api-video-list", args=[project.pk]),
-                             {"file": upload}, multipart=True)  # fmt: skip
+        response = self.call(
+            "POST", reverse("api-video-list", args=[project.pk]), {"file": upload}, multipart=True
+        )
         body = self.assert_error(response, 400, "unreadable_media")
         assert body["message"].startswith("'Ceremony.mp4': the picture cannot be decoded"), body
         assert not TEMPORARY.search(body["message"].replace("'Ceremony.mp4'", "")), body

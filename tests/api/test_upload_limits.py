@@ -28,15 +28,41 @@ def _ffmpeg(*args: str) -> None:
 
 
 def _one_frame(path: Path, size: str) -> Path:
-    _ffmpeg("-f", "lavfi", "-i", f"color=c=black:s={size}:r=25", "-frames:v", "1",
-            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "51", str(path))  # fmt: skip
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"color=c=black:s={size}:r=25",
+        "-frames:v",
+        "1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "51",
+        str(path),
+    )
     return path
 
 
 def _declaring_a_million_seconds(path: Path) -> Path:
     one_second = path.with_name("one_second.mkv")
-    _ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-f", "lavfi", "-i", "color=s=64x64:d=1",
-            "-c:v", "mpeg4", "-c:a", "pcm_s16le", str(one_second))  # fmt: skip
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=s=64x64:d=1",
+        "-c:v",
+        "mpeg4",
+        "-c:a",
+        "pcm_s16le",
+        str(one_second),
+    )
     data = bytearray(one_second.read_bytes())
     at = data.find(_MKV_DURATION) + len(_MKV_DURATION)
     assert at >= len(_MKV_DURATION) and struct.unpack(">d", data[at : at + 8]) == (1000.0,)
@@ -147,7 +173,10 @@ class UploadLimitTests(ApiTestCase):
                     probe(self.huge[name])
                 response = self.client.post(url, {"file": self.upload(self.huge[name])})
                 assert response.status_code == 400
-                assert response.json() == {"ok": False, "code": code,
-                                           "message": caught.value.message}  # fmt: skip
+                assert response.json() == {
+                    "ok": False,
+                    "code": code,
+                    "message": caught.value.message,
+                }
                 assert not Video.objects.exists()
                 assert _stored(self.media_root) == []

@@ -50,10 +50,11 @@ class HostileNameTests(ApiTestCase):
                 with self.captureOnCommitCallbacks(execute=True):
                     for clip, upload_name in [("a", name), ("b_late", "b_late.mov")]:
                         response = self.call(
-                            "POST", reverse("api-video-list", args=[project.pk]),
+                            "POST",
+                            reverse("api-video-list", args=[project.pk]),
                             {"file": self.upload(self.clips[clip], name=upload_name)},
                             multipart=True,
-                        )  # fmt: skip
+                        )
                         assert response.status_code == 201, response.content
                         assert response.json()["name"] == upload_name
                         ids.append(response.json()["id"])
@@ -62,8 +63,11 @@ class HostileNameTests(ApiTestCase):
                 stored = Path(video.file.path)
                 assert stored.is_file() and len(stored.name.encode()) <= MAX_STEM_BYTES + 4
                 with self.captureOnCommitCallbacks(execute=True):
-                    response = self.call("POST", reverse("api-run-list", args=[project.pk]),
-                                         {"method": "audio", "max_offset_s": 20})  # fmt: skip
+                    response = self.call(
+                        "POST",
+                        reverse("api-run-list", args=[project.pk]),
+                        {"method": "audio", "max_offset_s": 20},
+                    )
                 assert response.status_code == 201, response.content
                 run = project.runs.get()
                 assert run.status == SyncRun.Status.DONE, run.error_message

@@ -60,11 +60,15 @@ def synced_run(clips, settings, tmp_path, django_user_model):
 def _offsets(run) -> dict[str, dict[str, float]]:
     """Each video's effective offset and frame length, from the database."""
     return {
-        o.video.original_name: {"offset_s": o.effective_offset_s, "frame_s": 1 / o.video.fps,
-                                "estimate_s": o.offset_s, "duration_s": o.video.duration_s,
-                                "video_id": o.video_id}
+        o.video.original_name: {
+            "offset_s": o.effective_offset_s,
+            "frame_s": 1 / o.video.fps,
+            "estimate_s": o.offset_s,
+            "duration_s": o.video.duration_s,
+            "video_id": o.video_id,
+        }
         for o in run.offsets.select_related("video")
-    }  # fmt: skip
+    }
 
 
 def _saved(page, base: str, run_id: int, name: str) -> dict:
@@ -141,8 +145,9 @@ def test_the_seek_bar_puts_every_video_at_its_offset_and_flags_those_not_started
             assert tile["paused"], (T, tile)
     _shot(page, "player_seek")
     # The browser reads the proxies by byte ranges (which is how it seeks in them): 206.
-    assert {r.url.rsplit("/videos/", 1)[1] for r in media} >= {f"{o['video_id']}/proxy/"
-                                                               for o in offsets.values()}
+    assert {r.url.rsplit("/videos/", 1)[1] for r in media} >= {
+        f"{o['video_id']}/proxy/" for o in offsets.values()
+    }
     for response in media:
         assert response.request.headers.get("range", "").startswith("bytes="), response.url
         assert response.status == 206, (response.url, response.status)
@@ -173,15 +178,20 @@ def test_playing_keeps_every_video_within_one_frame_of_the_others(
         page.wait_for_timeout(200)
         tiles = page.evaluate(SNAPSHOT)
         # Reference time each playing video shows: its currentTime plus its offset.
-        shown = [s["t"] + offsets[s["name"]]["offset_s"] for s in tiles
-                 if s["state"] == "active" and not s["paused"]]  # fmt: skip
+        shown = [
+            s["t"] + offsets[s["name"]]["offset_s"]
+            for s in tiles
+            if s["state"] == "active" and not s["paused"]
+        ]
         if len(shown) >= 2:
             spreads.append(max(shown) - min(shown))
             active_counts.append(len(shown))
     page.click("#player-play")  # pause
     page.wait_for_selector("#sync-player[data-state=paused]")
-    print(f"max drift while playing: {1000 * max(spreads):.1f} ms over {len(spreads)} samples; "
-          f"spreads ms: {[round(1000 * s, 1) for s in spreads]}")  # fmt: skip
+    print(
+        f"max drift while playing: {1000 * max(spreads):.1f} ms over {len(spreads)} samples; "
+        f"spreads ms: {[round(1000 * s, 1) for s in spreads]}"
+    )
     assert 3 in active_counts, active_counts  # b_late joined at +1.25 s
     # Within one frame of the slowest video. On a loaded machine a decoder can stall for a
     # moment; the player must then pull it back by the next sample (200 ms later), and a
@@ -226,8 +236,7 @@ def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     page.reload()
     page.wait_for_selector("#sync-player[data-state=paused]")
     row = page.locator("tr.offset-row[data-video-name='b_late.mov'] td.offset")
-    assert row.inner_text().split() == [f"+{late['estimate_s']:.3f}", "manual",
-                                        f"+{nudged_s:.3f}"]  # fmt: skip
+    assert row.inner_text().split() == [f"+{late['estimate_s']:.3f}", "manual", f"+{nudged_s:.3f}"]
     tile = page.locator(".player-tile[data-video-name='b_late.mov']")
     assert tile.locator(".tile-offset-value").inner_text() == f"+{nudged_s:.3f} s"
     assert tile.locator(".tile-offset-kind").inner_text() == "manual"
@@ -248,7 +257,6 @@ def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     assert tile.locator(".tile-offset-kind").inner_text() == "estimate"
     saved = _saved(page, live_server.url, run_id, "b_late.mov")
     assert saved["manual_offset_s"] is None and saved["offset_s"] == late["estimate_s"]
-
 
     # An unsaved nudge is not lost silently: leaving the page asks first.
     tile.get_by_role("button", name="−10 ms").click()

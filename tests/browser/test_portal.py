@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Uploads (with their previews) and the sync itself run inside requests (Q sync mode).
 TIMEOUT_MS = int(os.environ.get("SYNCSITE_BROWSER_TIMEOUT_MS", "120000"))
 TOLERANCE_S = 0.005
@@ -57,8 +64,11 @@ def test_a_user_syncs_three_clips_and_another_user_cannot_see_them(
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     base = live_server.url
-    truth = {"a.mp4": 0.0, "b_late.mov": clips.truth_s("b_late"),
-             "c_early.mkv": clips.truth_s("c_early")}  # fmt: skip
+    truth = {
+        "a.mp4": 0.0,
+        "b_late.mov": clips.truth_s("b_late"),
+        "c_early.mkv": clips.truth_s("c_early"),
+    }
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -79,11 +89,13 @@ def test_a_user_syncs_three_clips_and_another_user_cannot_see_them(
             expect(page.locator("#upload-list li[data-state=done]")).to_have_count(3)
             for i in range(3):
                 expect(items.nth(i).locator("[role=progressbar]")).to_have_attribute(
-                    "aria-valuenow", "100")  # fmt: skip
+                    "aria-valuenow", "100"
+                )
             expect(page.locator("#video-rows tr[data-video-id]")).to_have_count(3)
             expect(page.locator("#id_reference option")).to_have_count(3)
             expect(page.locator("#id_reference")).to_have_value(
-                page.locator("#id_reference option").first.get_attribute("value"))  # fmt: skip
+                page.locator("#id_reference option").first.get_attribute("value")
+            )
             assert page.locator("#id_reference option").first.inner_text() == "a.mp4"
             _shot(page, "project_page")
 

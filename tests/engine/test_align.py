@@ -95,8 +95,13 @@ def test_a_weak_pair_confirmed_by_a_loop_places_its_clip() -> None:
 
 
 def test_pairs_that_contradict_around_a_loop_dispute_the_clips_they_touch() -> None:
-    pairs = [(0, 1, 1.0, 0.9), (1, 2, 2.0, 0.9), (0, 2, 3.5, 0.6), (0, 3, 0.5, 0.9),
-             (3, 2, 2.5, 0.9)]  # fmt: skip
+    pairs = [
+        (0, 1, 1.0, 0.9),
+        (1, 2, 2.0, 0.9),
+        (0, 2, 3.5, 0.6),
+        (0, 3, 0.5, 0.9),
+        (3, 2, 2.5, 0.9),
+    ]
     sol = solve(4, pairs, outlier_s=0.005, loops=True)
     assert [p[:3] for p in sol.outliers] == [(0, 2, 3.5)]
     assert sol.values[2] == pytest.approx(3.0)
@@ -109,8 +114,11 @@ def test_a_clip_that_misses_a_partner_it_should_overlap_is_doubted() -> None:
 
     # 0 and 1 agree strongly; 2 is placed by one fair pair with 1 and fails to match 0, which it
     # would overlap by 15 s where it was put.
-    pairs = [PairEstimate(0, 1, 2.0, 0.99, "audio"), PairEstimate(1, 2, 1.0, 0.4, "audio"),
-             PairEstimate(0, 2, 9.0, 0.05, "audio")]  # fmt: skip
+    pairs = [
+        PairEstimate(0, 1, 2.0, 0.99, "audio"),
+        PairEstimate(1, 2, 1.0, 0.4, "audio"),
+        PairEstimate(0, 2, 9.0, 0.05, "audio"),
+    ]
     sol = solve(3, [(p.i, p.j, p.lag_s, p.confidence) for p in pairs], outlier_s=0.005)
     assert sol.values[2] == pytest.approx(3.0)
     silent = _silent_partners(sol, pairs, [20.0, 20.0, 18.0], ref=0)

@@ -32,9 +32,16 @@ def world() -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("offset_s", "ref_s", "other_s"),
-    [(0.0, 10.0, 10.0), (1.2345, 12.0, 9.0), (-3.3001, 12.0, 10.0), (7.5, 10.0, 10.0),
-     (-6.0, 9.0, 11.0), (0.000125, 10.0, 10.0), (12.25, 30.0, 5.0)],
-)  # fmt: skip
+    [
+        (0.0, 10.0, 10.0),
+        (1.2345, 12.0, 9.0),
+        (-3.3001, 12.0, 10.0),
+        (7.5, 10.0, 10.0),
+        (-6.0, 9.0, 11.0),
+        (0.000125, 10.0, 10.0),
+        (12.25, 30.0, 5.0),
+    ],
+)
 def test_it_recovers_known_offsets_in_both_directions(world, offset_s, ref_s, other_s) -> None:
     ref = _cut(world, 0.0, ref_s)
     other = _cut(world, offset_s, other_s)

@@ -38,8 +38,12 @@ def test_ece_by_hand() -> None:
 
 def test_reliability_table_by_hand_on_the_bands() -> None:
     rows = reliability_table(CONF, CORRECT)
-    expected = [(0.0, 0.2, 2, 0.1, 0.0), (0.2, 0.5, 2, 0.35, 0.5), (0.5, 0.8, 2, 0.75, 1.0),
-                (0.8, 1.0, 2, 0.975, 0.5)]  # fmt: skip
+    expected = [
+        (0.0, 0.2, 2, 0.1, 0.0),
+        (0.2, 0.5, 2, 0.35, 0.5),
+        (0.5, 0.8, 2, 0.75, 1.0),
+        (0.8, 1.0, 2, 0.975, 0.5),
+    ]
     assert [r[:3] for r in rows] == [e[:3] for e in expected]
     for row, (*_, mean_c, frac) in zip(rows, expected, strict=True):
         assert isinstance(row, ReliabilityRow)
@@ -71,8 +75,9 @@ def test_calibration_inputs_are_checked() -> None:
 
 def test_pav_on_the_textbook_sequence() -> None:
     iso = fit_isotonic([1, 2, 3, 4, 5, 6], [1, 3, 2, 4, 3, 5])
-    assert iso == IsotonicMap(starts=(1.0, 2.0, 4.0, 6.0), ends=(1.0, 3.0, 5.0, 6.0),
-                              values=(1.0, 2.5, 3.5, 5.0))  # fmt: skip
+    assert iso == IsotonicMap(
+        starts=(1.0, 2.0, 4.0, 6.0), ends=(1.0, 3.0, 5.0, 6.0), values=(1.0, 2.5, 3.5, 5.0)
+    )
     assert list(iso.predict([1, 2, 3, 4, 5, 6])) == [1.0, 2.5, 2.5, 3.5, 3.5, 5.0]
     assert list(iso.predict([-1.0, 1.5, 3.9, 5.99, 99.0])) == [1.0, 1.0, 2.5, 3.5, 5.0]
 
@@ -166,7 +171,8 @@ def test_predict_one_and_to_source_round_trip() -> None:
     assert source.startswith("LogisticModel(\n    feature_names=('a', 'b'),\n")
     assert eval(source, {"LogisticModel": LogisticModel}) == model  # exact floats
     assert model.predict_one({"b": 0.3, "a": -0.2, "extra": 9.0}) == pytest.approx(
-        float(model.predict([[-0.2, 0.3]])[0]))  # fmt: skip
+        float(model.predict([[-0.2, 0.3]])[0])
+    )
     with pytest.raises(ParameterError, match=r"missing feature\(s\) \['b'\]"):
         model.predict_one({"a": 1.0})
 
@@ -195,6 +201,7 @@ def test_logistic_fit_rejects_bad_input() -> None:
         fit_logistic([[1.0, 2.0], [2.0, 1.0]], [0, 1], feature_names=["a", "a"])
     with pytest.raises(ParameterError, match="l2"):
         fit_logistic([[1.0], [2.0]], [0, 1], l2=0.0, feature_names=["a"])
-    constant = fit_logistic([[5.0, 1.0], [5.0, 2.0], [5.0, 3.0]], [0, 1, 1],
-                            feature_names=["c", "x"])  # fmt: skip
+    constant = fit_logistic(
+        [[5.0, 1.0], [5.0, 2.0], [5.0, 3.0]], [0, 1, 1], feature_names=["c", "x"]
+    )
     assert constant.scale[0] == 1.0 and constant.coef[0] == 0.0

@@ -20,9 +20,15 @@ CLIPS = (
 
 @pytest.mark.parametrize(
     ("fps", "expected"),
-    [(30.0, (30, False)), (25.0, (25, False)), (30000 / 1001, (30, True)),
-     (24000 / 1001, (24, True)), (60000 / 1001, (60, True)), (50.0, (50, False))],
-)  # fmt: skip
+    [
+        (30.0, (30, False)),
+        (25.0, (25, False)),
+        (30000 / 1001, (30, True)),
+        (24000 / 1001, (24, True)),
+        (60000 / 1001, (60, True)),
+        (50.0, (50, False)),
+    ],
+)
 def test_sequence_rate_recognises_ntsc_rates(fps, expected) -> None:
     assert sequence_rate(fps) == expected
 
@@ -68,9 +74,13 @@ def test_fcpxml_places_each_clip_at_an_exact_multiple_of_the_frame() -> None:
 
 @pytest.mark.parametrize(
     ("clips", "fps", "match"),
-    [((), 30.0, "at least one clip"), ((TimelineClip("x", float("nan"), 1.0),), 30.0, "'x'"),
-     ((TimelineClip("x", 0.0, 0.0),), 30.0, "positive duration"), (CLIPS, 0.0, "fps")],
-)  # fmt: skip
+    [
+        ((), 30.0, "at least one clip"),
+        ((TimelineClip("x", float("nan"), 1.0),), 30.0, "'x'"),
+        ((TimelineClip("x", 0.0, 0.0),), 30.0, "positive duration"),
+        (CLIPS, 0.0, "fps"),
+    ],
+)
 def test_it_rejects_bad_timelines(clips, fps, match) -> None:
     for write in (xmeml, fcpxml):
         with pytest.raises(ParameterError, match=match):

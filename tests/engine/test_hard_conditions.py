@@ -30,10 +30,13 @@ def _placed(result, path: Path, truth_s: float, *, fps: float = 30.0) -> None:
 
 def test_loud_music_with_repetition_and_a_crowd(tmp_path: Path) -> None:
     """A song whose sections repeat note for note, under crowd babble, one camera in a room."""
-    specs = [CameraSpec("ref", 0.0, 24.0, audio_kind=EVENT, noise_db=-60.0, **SMALL),
-             CameraSpec("late", 7.37, 20.0, audio_kind=EVENT, rt60_s=0.6, drr_db=2.0, **SMALL),
-             CameraSpec("early", -5.21, 20.0, audio_kind=EVENT, band_hz=(300.0, 3400.0),
-                        noise_db=-45.0, **SMALL)]  # fmt: skip
+    specs = [
+        CameraSpec("ref", 0.0, 24.0, audio_kind=EVENT, noise_db=-60.0, **SMALL),
+        CameraSpec("late", 7.37, 20.0, audio_kind=EVENT, rt60_s=0.6, drr_db=2.0, **SMALL),
+        CameraSpec(
+            "early", -5.21, 20.0, audio_kind=EVENT, band_hz=(300.0, 3400.0), noise_db=-45.0, **SMALL
+        ),
+    ]
     paths = _write(tmp_path, *specs)
     result = estimate_offsets(paths, method="audio")
     _placed(result, paths[1], 7.37)
@@ -42,11 +45,22 @@ def test_loud_music_with_repetition_and_a_crowd(tmp_path: Path) -> None:
 
 def test_a_reverberant_hall_and_a_distant_microphone(tmp_path: Path) -> None:
     """RT60 about 1 s: the room's early reflections are side peaks of the match, not rivals."""
-    specs = [CameraSpec("ref", 0.0, 24.0, audio_kind="speech", noise_db=-60.0, **SMALL),
-             CameraSpec("hall", 4.42, 20.0, audio_kind="speech", rt60_s=1.1, drr_db=-2.0,
-                        **SMALL),
-             CameraSpec("far", -3.03, 20.0, audio_kind="speech", rt60_s=1.0, drr_db=-8.0,
-                        gain_db=-14.0, noise_db=-50.0, lowpass_hz=4000.0, **SMALL)]  # fmt: skip
+    specs = [
+        CameraSpec("ref", 0.0, 24.0, audio_kind="speech", noise_db=-60.0, **SMALL),
+        CameraSpec("hall", 4.42, 20.0, audio_kind="speech", rt60_s=1.1, drr_db=-2.0, **SMALL),
+        CameraSpec(
+            "far",
+            -3.03,
+            20.0,
+            audio_kind="speech",
+            rt60_s=1.0,
+            drr_db=-8.0,
+            gain_db=-14.0,
+            noise_db=-50.0,
+            lowpass_hz=4000.0,
+            **SMALL,
+        ),
+    ]
     paths = _write(tmp_path, *specs)
     result = estimate_offsets(paths, method="audio")
     _placed(result, paths[1], 4.42)
@@ -55,9 +69,11 @@ def test_a_reverberant_hall_and_a_distant_microphone(tmp_path: Path) -> None:
 
 def test_offsets_beyond_twenty_seconds_are_found_by_default(tmp_path: Path) -> None:
     """Cameras switched on half a minute apart: the default searches the whole overlap."""
-    specs = [CameraSpec("ref", 0.0, 60.0, audio_kind=EVENT, **SMALL),
-             CameraSpec("late", 38.5, 18.0, audio_kind=EVENT, rt60_s=0.5, **SMALL),
-             CameraSpec("edge", 19.7, 20.0, audio_kind=EVENT, **SMALL)]  # fmt: skip
+    specs = [
+        CameraSpec("ref", 0.0, 60.0, audio_kind=EVENT, **SMALL),
+        CameraSpec("late", 38.5, 18.0, audio_kind=EVENT, rt60_s=0.5, **SMALL),
+        CameraSpec("edge", 19.7, 20.0, audio_kind=EVENT, **SMALL),
+    ]
     paths = _write(tmp_path, *specs)
     result = estimate_offsets(paths, method="audio")
     assert result.max_lag_s is None
@@ -66,10 +82,13 @@ def test_offsets_beyond_twenty_seconds_are_found_by_default(tmp_path: Path) -> N
 
 
 def test_an_unrelated_camera_next_to_syncable_ones_is_refused(tmp_path: Path) -> None:
-    specs = [CameraSpec("ref", 0.0, 20.0, audio_kind=EVENT, **SMALL),
-             CameraSpec("mate", 3.3, 16.0, audio_kind=EVENT, rt60_s=0.5, **SMALL),
-             CameraSpec("stranger", 2.0, 16.0, audio="unrelated", video="unrelated",
-                        audio_kind=EVENT, **SMALL)]  # fmt: skip
+    specs = [
+        CameraSpec("ref", 0.0, 20.0, audio_kind=EVENT, **SMALL),
+        CameraSpec("mate", 3.3, 16.0, audio_kind=EVENT, rt60_s=0.5, **SMALL),
+        CameraSpec(
+            "stranger", 2.0, 16.0, audio="unrelated", video="unrelated", audio_kind=EVENT, **SMALL
+        ),
+    ]
     paths = _write(tmp_path, *specs)
     for method in ("audio", "auto"):
         result = estimate_offsets(paths, method=method)
@@ -82,9 +101,11 @@ def test_an_unrelated_camera_next_to_syncable_ones_is_refused(tmp_path: Path) ->
 @pytest.mark.parametrize("method", ["audio", "auto"])
 def test_a_camera_without_an_audio_track(tmp_path: Path, method: str) -> None:
     """Audio reports it not synced with the reason and syncs the rest; auto uses its picture."""
-    specs = [CameraSpec("ref", 0.0, 20.0, **SMALL),
-             CameraSpec("mate", -2.6, 18.0, rt60_s=0.5, **SMALL),
-             CameraSpec("mute", 4.1, 16.0, audio="none", crop=0.8, **SMALL)]  # fmt: skip
+    specs = [
+        CameraSpec("ref", 0.0, 20.0, **SMALL),
+        CameraSpec("mate", -2.6, 18.0, rt60_s=0.5, **SMALL),
+        CameraSpec("mute", 4.1, 16.0, audio="none", crop=0.8, **SMALL),
+    ]
     paths = _write(tmp_path, *specs)
     result = estimate_offsets(paths, method=method)
     _placed(result, paths[1], -2.6)

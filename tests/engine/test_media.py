@@ -32,11 +32,26 @@ def test_probe_describes_streams(clips) -> None:
 def test_probe_reads_rotation_creation_time_and_timecode(clips, tmp_path) -> None:
     tagged = tmp_path / "tagged.mov"
     subprocess.run(
-        [ffmpeg_executable(), "-nostdin", "-v", "error", "-display_rotation:v:0", "90",
-         "-i", str(clips["a"]), "-c", "copy", "-metadata", "creation_time=2026-05-01T10:00:00Z",
-         "-timecode", "01:02:03:04", str(tagged)],
-        check=True, timeout=60,
-    )  # fmt: skip
+        [
+            ffmpeg_executable(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-display_rotation:v:0",
+            "90",
+            "-i",
+            str(clips["a"]),
+            "-c",
+            "copy",
+            "-metadata",
+            "creation_time=2026-05-01T10:00:00Z",
+            "-timecode",
+            "01:02:03:04",
+            str(tagged),
+        ],
+        check=True,
+        timeout=60,
+    )
     info = probe(tagged)
     assert info.video is not None and info.video.rotation_deg in (90, 270)
     assert info.creation_time is not None and info.creation_time.startswith("2026-05-01T10:00:00")
@@ -76,11 +91,13 @@ def test_a_truncated_file_is_reported(clips) -> None:
 
 @pytest.mark.parametrize(
     ("name", "error", "message"),
-    [("not_media", UnreadableMedia, "not a video or audio file"),
-     ("empty", UnreadableMedia, "is empty"),
-     ("playlist", UnsupportedMedia, "playlist or script"),
-     ("concat", UnsupportedMedia, "playlist or script")],
-)  # fmt: skip
+    [
+        ("not_media", UnreadableMedia, "not a video or audio file"),
+        ("empty", UnreadableMedia, "is empty"),
+        ("playlist", UnsupportedMedia, "playlist or script"),
+        ("concat", UnsupportedMedia, "playlist or script"),
+    ],
+)
 def test_bad_files_get_a_clear_error(clips, name: str, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         probe(clips[name])
@@ -94,12 +111,31 @@ def test_a_missing_file_is_reported(tmp_path) -> None:
 @pytest.mark.parametrize("name", ["playlist", "concat"])
 def test_ffmpeg_itself_refuses_playlists_past_our_precheck(clips, name: str) -> None:
     # Defence in depth: even called directly, ffmpeg with our input options opens no playlist.
-    argv = [ffmpeg_executable(), "-nostdin", "-v", "error", *safe_input_args(clips[name]),
-            "-f", "null", "-"]  # fmt: skip
+    argv = [
+        ffmpeg_executable(),
+        "-nostdin",
+        "-v",
+        "error",
+        *safe_input_args(clips[name]),
+        "-f",
+        "null",
+        "-",
+    ]
     run = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
-    unguarded = [ffmpeg_executable(), "-nostdin", "-v", "error", "-safe", "0",
-                 "-i", str(clips[name]), "-f", "null", "-"]  # fmt: skip
+    unguarded = [
+        ffmpeg_executable(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-safe",
+        "0",
+        "-i",
+        str(clips[name]),
+        "-f",
+        "null",
+        "-",
+    ]
     if name == "concat":  # proves the file is a working exploit when the guard is absent
         assert subprocess.run(unguarded, capture_output=True, timeout=60).returncode == 0
 
@@ -108,7 +144,8 @@ def test_frames_need_a_picture(tmp_path, clips) -> None:
     wav = tmp_path / "sound.wav"
     subprocess.run(
         [ffmpeg_executable(), "-nostdin", "-v", "error", "-i", str(clips["a"]), "-vn", str(wav)],
-        check=True, timeout=60,
+        check=True,
+        timeout=60,
     )
     with pytest.raises(NoVideoStream, match="no picture"):
         next(iter_gray_frames(wav))

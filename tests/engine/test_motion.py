@@ -21,10 +21,27 @@ SEED = 0
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def _cam(start_s: float, *, fps: float = 30.0, duration_s: float = 10.0, video: str = "blobs",
-         crop: float = 1.0, brightness: float = 0.0, name: str = "cam") -> CameraSpec:  # fmt: skip
-    return CameraSpec(name=name, start_s=start_s, duration_s=duration_s, fps=fps, width=160,
-                      height=120, video=video, crop=crop, brightness=brightness)  # fmt: skip
+def _cam(
+    start_s: float,
+    *,
+    fps: float = 30.0,
+    duration_s: float = 10.0,
+    video: str = "blobs",
+    crop: float = 1.0,
+    brightness: float = 0.0,
+    name: str = "cam",
+) -> CameraSpec:
+    return CameraSpec(
+        name=name,
+        start_s=start_s,
+        duration_s=duration_s,
+        fps=fps,
+        width=160,
+        height=120,
+        video=video,
+        crop=crop,
+        brightness=brightness,
+    )
 
 
 def _gray(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -141,8 +158,13 @@ def test_series_reports_frame_rate_count_and_a_common_grid() -> None:
 
 def test_prepared_series_ignores_exposure_scale() -> None:
     series = _series(REFERENCE)
-    brighter = MotionSeries(values=series.values * 3.0, rate_hz=series.rate_hz, start_s=0.0,
-                            fps=series.fps, frame_count=series.frame_count)  # fmt: skip
+    brighter = MotionSeries(
+        values=series.values * 3.0,
+        rate_hz=series.rate_hz,
+        start_s=0.0,
+        fps=series.fps,
+        frame_count=series.frame_count,
+    )
     prepared = prepare_motion(series)
     np.testing.assert_allclose(prepare_motion(brighter), prepared, atol=1e-4)
     assert abs(float(prepared.mean())) < 1e-4
@@ -190,8 +212,13 @@ def test_it_rejects_a_bad_rate(rate_hz: float) -> None:
 
 def test_it_rejects_series_on_different_grids() -> None:
     series = _series(REFERENCE)
-    coarse = MotionSeries(values=series.values[::2], rate_hz=50.0, start_s=0.0,
-                          fps=series.fps, frame_count=series.frame_count)  # fmt: skip
+    coarse = MotionSeries(
+        values=series.values[::2],
+        rate_hz=50.0,
+        start_s=0.0,
+        fps=series.fps,
+        frame_count=series.frame_count,
+    )
     with pytest.raises(ParameterError, match="different rates: 100.0 Hz and 50.0 Hz"):
         estimate_visual_lag(series, coarse)
 
@@ -235,22 +262,52 @@ _WORLD_S = 16.0
 
 
 def _world(out_dir: Path, *, video: str = "blobs") -> Path:
-    spec = CameraSpec(name=f"world_{video}", start_s=0.0, duration_s=_WORLD_S, width=320,
-                      height=240, audio="none", video=video)  # fmt: skip
+    spec = CameraSpec(
+        name=f"world_{video}",
+        start_s=0.0,
+        duration_s=_WORLD_S,
+        width=320,
+        height=240,
+        audio="none",
+        video=video,
+    )
     path = out_dir / f"{spec.name}.mp4"
     return path if path.exists() else write_clip(spec, out_dir, seed=SEED)
 
 
-def _view(world: Path, out: Path, *, start_s: float, filters: str, fps: int = 30,
-          crf: int = 23) -> MotionSeries:  # fmt: skip
+def _view(
+    world: Path, out: Path, *, start_s: float, filters: str, fps: int = 30, crf: int = 23
+) -> MotionSeries:
     """Frames of ``world`` from ``start_s`` (a multiple of 1/30 s) for 12 s through ``filters``."""
     import subprocess
 
     from syncengine.media import ffmpeg_executable
 
-    argv = [ffmpeg_executable(), "-nostdin", "-v", "error", "-y", "-ss", f"{start_s - 0.005:.4f}",
-            "-i", str(world), "-t", "12", "-vf", f"{filters},fps={fps}", "-an", "-c:v", "libx264",
-            "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p", str(out)]  # fmt: skip
+    argv = [
+        ffmpeg_executable(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-ss",
+        f"{start_s - 0.005:.4f}",
+        "-i",
+        str(world),
+        "-t",
+        "12",
+        "-vf",
+        f"{filters},fps={fps}",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        str(out),
+    ]
     subprocess.run(argv, check=True, capture_output=True)
     info = probe(out)
     return motion_series(iter_gray_frames(out, info=info), filename=info.filename)
@@ -258,8 +315,10 @@ def _view(world: Path, out: Path, *, start_s: float, filters: str, fps: int = 30
 
 _PLAIN = "crop=288:216:16:12,scale=160:120"
 # A zoomed (0.6), off-centre, rolled (5 degrees) handheld camera with sensor noise.
-_HANDHELD = ("crop=w=192:h=144:x='100+6*sin(t*7.1)+4*sin(t*13.7+1)':y='70+5*sin(t*5.3+2)',"
-             "rotate=5*PI/180,crop=iw*0.85:ih*0.85,scale=160:120,noise=alls=8:allf=t")
+_HANDHELD = (
+    "crop=w=192:h=144:x='100+6*sin(t*7.1)+4*sin(t*13.7+1)':y='70+5*sin(t*5.3+2)',"
+    "rotate=5*PI/180,crop=iw*0.85:ih*0.85,scale=160:120,noise=alls=8:allf=t"
+)
 # A phone held upright: a 9:16 window of the scene, off-centre, slightly blurred.
 _PORTRAIT = "crop=w=126:h=224:x=150:y=8,scale=90:160,gblur=sigma=0.7"
 
@@ -269,12 +328,18 @@ def world_views(clip_dir: Path) -> dict[str, MotionSeries]:
     world = _world(clip_dir)
     return {
         "plain": _view(world, clip_dir / "plain.mp4", start_s=0.0, filters=_PLAIN),
-        "handheld": _view(world, clip_dir / "handheld.mp4", start_s=2.4, filters=_HANDHELD,
-                          fps=25, crf=30),  # fmt: skip
-        "portrait": _view(world, clip_dir / "portrait.mp4", start_s=1.5 + 4 / 30,
-                          filters=_PORTRAIT, crf=28),  # fmt: skip
-        "unrelated": _view(_world(clip_dir, video="unrelated"), clip_dir / "unrelated.mp4",
-                           start_s=1.0, filters=_HANDHELD),  # fmt: skip
+        "handheld": _view(
+            world, clip_dir / "handheld.mp4", start_s=2.4, filters=_HANDHELD, fps=25, crf=30
+        ),
+        "portrait": _view(
+            world, clip_dir / "portrait.mp4", start_s=1.5 + 4 / 30, filters=_PORTRAIT, crf=28
+        ),
+        "unrelated": _view(
+            _world(clip_dir, video="unrelated"),
+            clip_dir / "unrelated.mp4",
+            start_s=1.0,
+            filters=_HANDHELD,
+        ),
     }
 
 
@@ -310,8 +375,9 @@ def test_the_camera_shift_is_removed_and_moving_things_are_not_taken_for_it() ->
 
     rng = np.random.default_rng(3)
     texture = cv2.GaussianBlur(rng.uniform(0, 255, (120, 160)).astype(np.float32), (0, 0), 1.5)
-    moved = cv2.warpAffine(texture, np.float32([[1, 0, 1.5], [0, 1, -1.0]]), (160, 120),
-                           borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+    moved = cv2.warpAffine(
+        texture, np.float32([[1, 0, 1.5], [0, 1, -1.0]]), (160, 120), borderMode=cv2.BORDER_REFLECT
+    )
     meter = FramePairMeter(texture.shape)
     local, _, _ = meter.measure(texture, moved)
     assert meter.last_shift == pytest.approx((1.5, -1.0), abs=0.2)

@@ -49,13 +49,16 @@ class Clips:
         """A SyncResult built from the true offsets, as estimate_offsets would return it."""
         videos = tuple(
             VideoOffset(
-                filename=self.paths[n].name, path=str(self.paths[n]),
+                filename=self.paths[n].name,
+                path=str(self.paths[n]),
                 offset_s=None if n in unsynced else self.truth_s(n, reference),
-                confidence=0.0 if n in unsynced else 1.0, band="excellent",
-                synced=n not in unsynced, is_reference=n == reference,
+                confidence=0.0 if n in unsynced else 1.0,
+                band="excellent",
+                synced=n not in unsynced,
+                is_reference=n == reference,
             )
             for n in names
-        )  # fmt: skip
+        )
         return SyncResult(
             method="auto", reference=self.paths[reference].name, max_lag_s=20.0, videos=videos
         )
@@ -70,9 +73,10 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 def union(clips: Clips, tmp_path_factory: pytest.TempPathFactory):
     seen: list[tuple[str, float]] = []
     result = render_synced(
-        clips.sync(["ref", "late", "early", "mute"]), tmp_path_factory.mktemp("union"),
+        clips.sync(["ref", "late", "early", "mute"]),
+        tmp_path_factory.mktemp("union"),
         progress=lambda stage, fraction: seen.append((stage, fraction)),
-    )  # fmt: skip
+    )
     return result, seen
 
 
@@ -137,8 +141,12 @@ def test_audio_is_shifted_and_cut_to_the_sample() -> None:
 def test_union_outputs_share_one_timeline_and_are_verified(union) -> None:
     result, _ = union
     files = _by_name(result)
-    assert set(files) == {"ref_synced.mp4", "late_synced.mp4", "early_synced.mkv",
-                          "mute_synced.mov"}  # fmt: skip
+    assert set(files) == {
+        "ref_synced.mp4",
+        "late_synced.mp4",
+        "early_synced.mkv",
+        "mute_synced.mov",
+    }
     assert result.verified and result.mode == "union" and result.skipped == ()
     assert result.timeline_start_s == pytest.approx(-1.5)
     assert result.timeline_duration_s == pytest.approx(8.75)  # from -1.5 to late's end, 7.25
@@ -367,8 +375,11 @@ def test_it_rejects_bad_placed_offsets(clips: Clips, tmp_path: Path, placed, mat
 def _can_mount_tmpfs() -> bool:
     import subprocess
 
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-                           capture_output=True, timeout=30)  # fmt: skip
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        timeout=30,
+    )
     return shutil.which("unshare") is not None and probe.returncode == 0
 
 
@@ -398,10 +409,17 @@ def test_a_full_disk_fails_the_render_with_the_reason_and_leaves_nothing(
     out.mkdir()
     args = [f"{k}={v}" for k, v in clips.paths.items()]
     # A 64 KB file system of its own, in a mount namespace of its own: a real ENOSPC.
-    command = (f"mount -t tmpfs -o size=64k tmpfs {out} && "
-               f"exec {sys.executable} -c '{FULL_DISK_SCRIPT}' {out} {' '.join(args)}")  # fmt: skip
-    run = subprocess.run(["unshare", "-m", "sh", "-c", command], capture_output=True, text=True,
-                         timeout=300, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    command = (
+        f"mount -t tmpfs -o size=64k tmpfs {out} && "
+        f"exec {sys.executable} -c '{FULL_DISK_SCRIPT}' {out} {' '.join(args)}"
+    )
+    run = subprocess.run(
+        ["unshare", "-m", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "ERROR render_failed rendering 'ref.mp4' failed" in run.stdout, run.stdout
     assert "No space left on device" in run.stdout

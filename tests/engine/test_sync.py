@@ -58,8 +58,9 @@ def test_any_clip_can_be_the_reference(clips) -> None:
 
 def test_progress_reports_stages_and_a_rising_fraction(clips) -> None:
     seen: list[tuple[str, float]] = []
-    estimate_offsets([clips["a"], clips["b_late"]], method="audio",
-                     progress=lambda s, f: seen.append((s, f)))  # fmt: skip
+    estimate_offsets(
+        [clips["a"], clips["b_late"]], method="audio", progress=lambda s, f: seen.append((s, f))
+    )
     stages = [s for s, _ in seen]
     assert stages[0] == "probing" and "extracting_audio" in stages and stages[-1] == "solving"
     fractions = [f for _, f in seen]
@@ -68,13 +69,15 @@ def test_progress_reports_stages_and_a_rising_fraction(clips) -> None:
 
 @pytest.mark.parametrize(
     ("name", "method", "error", "message"),
-    [("noaudio", "audio", NoAudioStream, "has no audio track.*Try visual sync"),
-     ("silent", "audio", SilentAudio, "silent audio track.*Try visual sync"),
-     ("static", "visual", StaticPicture, "Try audio sync"),
-     ("tiny", "audio", ClipTooShort, "at least 1 s"),
-     ("tiny", "visual", ClipTooShort, "visual sync needs"),
-     ("not_media", "auto", UnreadableMedia, "not a video or audio file")],
-)  # fmt: skip
+    [
+        ("noaudio", "audio", NoAudioStream, "has no audio track.*Try visual sync"),
+        ("silent", "audio", SilentAudio, "silent audio track.*Try visual sync"),
+        ("static", "visual", StaticPicture, "Try audio sync"),
+        ("tiny", "audio", ClipTooShort, "at least 1 s"),
+        ("tiny", "visual", ClipTooShort, "visual sync needs"),
+        ("not_media", "auto", UnreadableMedia, "not a video or audio file"),
+    ],
+)
 def test_a_single_method_run_explains_what_it_cannot_use(clips, name, method, error, message):
     with pytest.raises(error, match=message):
         estimate_offsets([clips["a"], clips[name]], method=method)
@@ -82,9 +85,12 @@ def test_a_single_method_run_explains_what_it_cannot_use(clips, name, method, er
 
 @pytest.mark.parametrize(
     ("name", "method", "reason"),
-    [("noaudio", "audio", "has no audio track"), ("silent", "audio", "silent audio track"),
-     ("static", "visual", "still picture")],
-)  # fmt: skip
+    [
+        ("noaudio", "audio", "has no audio track"),
+        ("silent", "audio", "silent audio track"),
+        ("static", "visual", "still picture"),
+    ],
+)
 def test_one_clip_without_the_signal_never_sinks_the_run(clips, name, method, reason) -> None:
     """Three clips, one unusable by the method: it is reported with its reason, the rest synced."""
     result = estimate_offsets([clips["a"], clips["c_early"], clips[name]], method=method)

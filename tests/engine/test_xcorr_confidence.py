@@ -61,9 +61,17 @@ def test_a_competing_peak_lowers_confidence() -> None:
 
 @pytest.mark.parametrize(
     ("value", "name"),
-    [(1.0, "excellent"), (0.8, "excellent"), (0.79, "good"), (0.5, "good"), (0.3, "fair"),
-     (0.2, "fair"), (0.19, "poor"), (0.0, "poor")],
-)  # fmt: skip
+    [
+        (1.0, "excellent"),
+        (0.8, "excellent"),
+        (0.79, "good"),
+        (0.5, "good"),
+        (0.3, "fair"),
+        (0.2, "fair"),
+        (0.19, "poor"),
+        (0.0, "poor"),
+    ],
+)
 def test_bands_follow_the_seed(value: float, name: str) -> None:
     assert band(value) == name
 

@@ -48,17 +48,27 @@ def test_it_rejects_unknown_tools_and_answers():
 
 
 def _record(tool, true_s, est_s, score=None, fps=30.0):
-    return {"tool": tool, "tags": ["t"], "true_offset_s": true_s, "est_offset_s": est_s,
-            "fps": fps, "score": score, "call_s": 1.0, "process_s": 2.0,
-            "peak_memory_mb": 100.0}  # fmt: skip
+    return {
+        "tool": tool,
+        "tags": ["t"],
+        "true_offset_s": true_s,
+        "est_offset_s": est_s,
+        "fps": fps,
+        "score": score,
+        "call_s": 1.0,
+        "process_s": 2.0,
+        "peak_memory_mb": 100.0,
+    }
 
 
 def test_peer_scores_use_the_documented_score_threshold():
-    records = [_record("audio-offset-finder", 1.0, 1.01, score=12.0),
-               _record("audio-offset-finder", 2.0, 3.0, score=11.0),  # confident, wrong
-               _record("audio-offset-finder", 2.0, 2.5, score=4.0),  # wrong, but said so
-               _record("audio-offset-finder", None, 0.3, score=3.0),  # refused (score <= 10)
-               _record("audio-offset-finder", -1.0, None)]  # failed  # fmt: skip
+    records = [
+        _record("audio-offset-finder", 1.0, 1.01, score=12.0),
+        _record("audio-offset-finder", 2.0, 3.0, score=11.0),  # confident, wrong
+        _record("audio-offset-finder", 2.0, 2.5, score=4.0),  # wrong, but said so
+        _record("audio-offset-finder", None, 0.3, score=3.0),  # refused (score <= 10)
+        _record("audio-offset-finder", -1.0, None),
+    ]  # failed
     s = cp.peer_scores(records, "audio-offset-finder")
     assert s["mae_ms"] == pytest.approx((10 + 1000 + 500) / 3)
     assert s["within_frame_pct"] == pytest.approx(100 / 3)
@@ -69,15 +79,25 @@ def test_peer_scores_use_the_documented_score_threshold():
 
 
 def test_tools_without_confidence_show_na_with_their_wrong_answers():
-    records = [_record("syncstart", 1.0, 1.0), _record("syncstart", 1.0, 4.0),
-               _record("syncstart", None, 2.0)]  # fmt: skip
-    rows = cp.table_rows({
-        "Syncsite audio": {"mae_ms": 0.5, "within_frame_pct": 100.0, "failure_pct": 0.0,
-                           "confident_wrong_n": 0.0, "runtime_total_s": 3.25,
-                           "peak_memory_mb": 210.4},
-        "syncstart": cp.peer_scores(records, "syncstart"),
-        "audalign": {"unavailable": "not installed: No module named 'audalign'"},
-    })  # fmt: skip
+    records = [
+        _record("syncstart", 1.0, 1.0),
+        _record("syncstart", 1.0, 4.0),
+        _record("syncstart", None, 2.0),
+    ]
+    rows = cp.table_rows(
+        {
+            "Syncsite audio": {
+                "mae_ms": 0.5,
+                "within_frame_pct": 100.0,
+                "failure_pct": 0.0,
+                "confident_wrong_n": 0.0,
+                "runtime_total_s": 3.25,
+                "peak_memory_mb": 210.4,
+            },
+            "syncstart": cp.peer_scores(records, "syncstart"),
+            "audalign": {"unavailable": "not installed: No module named 'audalign'"},
+        }
+    )
     assert rows[0] == ["Syncsite audio", "0.50", "100.0", "0.0", "0", "3.2", "-", "210"]
     assert rows[1] == ["syncstart", "1500.00", "50.0", "0.0", "n/a (2 wrong)", "3.0", "6.0", "100"]
     assert rows[2][1] == "unavailable: not installed: No module named 'audalign'"
@@ -92,13 +112,20 @@ def test_it_reports_a_peer_that_is_not_installed():
     reason = cp.peer_available("syncstart", python=sys.executable)
     assert reason is None or reason.startswith("not installed")  # the project venv has none
     assert cp.peer_available("syncstart", python="/nonexistent/python") == (
-        "no interpreter at /nonexistent/python")
+        "no interpreter at /nonexistent/python"
+    )
 
 
 def test_run_pair_reports_a_runner_error_as_the_answer(tmp_path):
     env = cp._child_env(None)
-    got = cp.run_pair("no-such-tool", tmp_path / "a.mp4", tmp_path / "b.mp4",
-                      python=sys.executable, env=env, timeout_s=60)  # fmt: skip
+    got = cp.run_pair(
+        "no-such-tool",
+        tmp_path / "a.mp4",
+        tmp_path / "b.mp4",
+        python=sys.executable,
+        env=env,
+        timeout_s=60,
+    )
     assert got["error"].startswith("ValueError: unknown tool 'no-such-tool'")
     assert got["peak_memory_mb"] > 1 and got["process_s"] > 0
 
@@ -120,8 +147,9 @@ def test_an_installed_peer_finds_a_known_offset_in_our_convention(tool, tmp_path
     shims = tmp_path / "bin"
     shims.mkdir()
     cp._write_shims(shims, python=PEERS_PYTHON)
-    got = cp.run_pair(tool, *late_pair, python=PEERS_PYTHON, env=cp._child_env(shims),
-                      timeout_s=300)  # fmt: skip
+    got = cp.run_pair(
+        tool, *late_pair, python=PEERS_PYTHON, env=cp._child_env(shims), timeout_s=300
+    )
     assert "error" not in got, got.get("error")
     assert cp.to_reference_offset_s(tool, got["raw"]) == pytest.approx(1.25, abs=1 / 30)
     assert got["peak_memory_mb"] > 10 and 0 < got["call_s"] < got["process_s"]
@@ -143,18 +171,30 @@ def test_main_rescores_stored_calls_into_one_table_and_markdown(tmp_path, capsys
     from tests.evaluation import fixtures
 
     root = fixtures.write_results(tmp_path)
-    calls = [{**_record("syncstart", 1.25, 1.25), "case_id": "c001", "name": "cam2.mp4",
-              "tags": ["offset_range"]},
-             {**_record("syncstart", None, 0.4), "case_id": "c002", "name": "cam3.mp4",
-              "tags": ["unsyncable"]}]  # fmt: skip
+    calls = [
+        {
+            **_record("syncstart", 1.25, 1.25),
+            "case_id": "c001",
+            "name": "cam2.mp4",
+            "tags": ["offset_range"],
+        },
+        {
+            **_record("syncstart", None, 0.4),
+            "case_id": "c002",
+            "name": "cam3.mp4",
+            "tags": ["unsyncable"],
+        },
+    ]
     (root / "peers.json").write_text(json.dumps({"rows": {}, "calls": calls}))
     argv = ["--preset", fixtures.PRESET, "--out", str(tmp_path), "--reuse", "--tools", "syncstart"]
     assert cp.main(argv) == 0
     out = capsys.readouterr().out
     assert out.count("tool / method") == 2 and "Syncsite visual" in out  # overall and by tag
     md = (root / "peers.md").read_text()
-    assert md.startswith("Measured with `python -m evaluation.compare_peers --preset tiny` "
-                         "(Syncsite 0.0.0-test, results.json of 2025-01-01T00:00:00; 2 peer")
+    assert md.startswith(
+        "Measured with `python -m evaluation.compare_peers --preset tiny` "
+        "(Syncsite 0.0.0-test, results.json of 2025-01-01T00:00:00; 2 peer"
+    )
     assert "| syncstart | 0.00 | 100.0 | 0.0 | n/a (1 wrong) |" in md
     # By hand from tests/evaluation/fixtures.py: audio places 3 of 4 syncable clips, 1 and 4 ms
     # off (within a frame) and 100 ms off at confidence 0.6 (confidently wrong), refuses c003
@@ -172,21 +212,31 @@ def test_main_rescores_stored_calls_into_one_table_and_markdown(tmp_path, capsys
 
 
 def _summary(right_pct, wrong_n, unrelated_pct, mae_ms):
-    return {"right_pct": right_pct, "wrong_n": wrong_n, "unrelated_refused_pct": unrelated_pct,
-            "mae_ms": mae_ms}  # fmt: skip
+    return {
+        "right_pct": right_pct,
+        "wrong_n": wrong_n,
+        "unrelated_refused_pct": unrelated_pct,
+        "mae_ms": mae_ms,
+    }
 
 
 def test_verdicts_rank_by_counts_then_by_mae():
     nan = math.nan
     by_tag = {
-        "all": {"S": _summary(90.0, 0, 100.0, 1.0), "p": _summary(80.0, 3, 0.0, 0.5),
-                "q": _summary(90.0, 0, 100.0, 2.0)},
-        "drift": {"S": _summary(50.0, 0, nan, 1.0), "p": _summary(100.0, 0, nan, 9.0),
-                  "q": _summary(50.0, 0, nan, 1.0)},
+        "all": {
+            "S": _summary(90.0, 0, 100.0, 1.0),
+            "p": _summary(80.0, 3, 0.0, 0.5),
+            "q": _summary(90.0, 0, 100.0, 2.0),
+        },
+        "drift": {
+            "S": _summary(50.0, 0, nan, 1.0),
+            "p": _summary(100.0, 0, nan, 9.0),
+            "q": _summary(50.0, 0, nan, 1.0),
+        },
         "loops": {"S": _summary(0.0, 0, nan, nan), "p": _summary(0.0, 1, nan, 3000.0)},
         "same": {"S": _summary(100.0, 0, nan, 1.0), "q": _summary(100.0, 0, nan, 1.09)},
         "lonely": {"S": _summary(100.0, 0, nan, 1.0)},  # no peer there: left out
-    }  # fmt: skip
+    }
     got = cp.verdicts(by_tag, "S", ["p", "q"])
     assert got == {
         "all": ("ahead", []),  # p on counts, q (same counts) on MAE
@@ -212,8 +262,9 @@ def test_gcc_phat_finds_a_known_lag_in_our_convention(lag):
 def test_the_gcc_phat_baseline_runs_in_our_venv_on_real_clips(late_pair):
     assert cp.peer_python("gcc-phat", "/nonexistent/python") == sys.executable
     assert cp.peer_available("gcc-phat", python=sys.executable) is None
-    got = cp.run_pair("gcc-phat", *late_pair, python=sys.executable, env=cp._child_env(None),
-                      timeout_s=120)  # fmt: skip
+    got = cp.run_pair(
+        "gcc-phat", *late_pair, python=sys.executable, env=cp._child_env(None), timeout_s=120
+    )
     assert "error" not in got, got.get("error")
     assert cp.to_reference_offset_s("gcc-phat", got["raw"]) == pytest.approx(1.25, abs=1 / 30)
     assert got["score"] is None and 0 < got["call_s"] < got["process_s"]
@@ -223,14 +274,23 @@ def test_the_gcc_phat_baseline_runs_in_our_venv_on_real_clips(late_pair):
 def tiny_dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare_tiny")
     originals = tmp_path_factory.mktemp("no_originals")
-    offset_generation.generate("tiny", out_dir=out, originals_dir=originals, cases=["unsyncable"],
-                               log=lambda _: None)  # fmt: skip
+    offset_generation.generate(
+        "tiny", out_dir=out, originals_dir=originals, cases=["unsyncable"], log=lambda _: None
+    )
     return out
 
 
 def test_main_measures_syncsite_and_a_peer_in_one_invocation(tiny_dataset, capsys):
-    argv = ["--preset", "tiny", "--out", str(tiny_dataset), "--methods", "audio",
-            "--tools", "gcc-phat"]  # fmt: skip
+    argv = [
+        "--preset",
+        "tiny",
+        "--out",
+        str(tiny_dataset),
+        "--methods",
+        "audio",
+        "--tools",
+        "gcc-phat",
+    ]
     assert cp.main(argv) == 0
     out = capsys.readouterr().out
     assert "[1/1] c004_unsyncable" in out  # run_batch's progress line: Syncsite ran here
@@ -257,8 +317,11 @@ def test_it_takes_every_preset_of_evaluation_presets(tmp_path, capsys):
     from evaluation.presets import PRESETS
 
     for preset in PRESETS:  # tune / heldout included once presets.py defines them
-        with pytest.raises(SystemExit, match=f"{preset}/manifest.json not found; run python -m "
-                                             "evaluation.offset_generation first"):  # fmt: skip
+        with pytest.raises(
+            SystemExit,
+            match=f"{preset}/manifest.json not found; run python -m "
+            "evaluation.offset_generation first",
+        ):
             cp.main(["--preset", preset, "--out", str(tmp_path)])
     with pytest.raises(SystemExit) as stop:
         cp.main(["--preset", "no-such-preset", "--out", str(tmp_path)])

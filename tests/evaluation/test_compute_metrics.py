@@ -60,8 +60,9 @@ def test_within_tolerance_counts_errors_up_to_the_tolerance(tolerance_s, expecte
 
 
 def test_error_by_band_shows_error_per_confidence_band():
-    bands = cm.error_by_band([0] * 5, [0.5, 0.1, 0.02, 0.0, 0.004],
-                             confidences=[0.1, 0.3, 0.6, 0.9, 1.0])  # fmt: skip
+    bands = cm.error_by_band(
+        [0] * 5, [0.5, 0.1, 0.02, 0.0, 0.004], confidences=[0.1, 0.3, 0.6, 0.9, 1.0]
+    )
     assert bands["poor"] == (1, pytest.approx(0.5))
     assert bands["fair"] == (1, pytest.approx(0.1))
     assert bands["good"] == (1, pytest.approx(0.02))
@@ -87,8 +88,12 @@ def test_confident_but_wrong_counts_both_kinds(true_s, est_s, conf, expected):
 
 @pytest.mark.parametrize(
     ("est_s", "conf", "expected_pct"),
-    [([NAN, NAN], [0.0, NAN], 100.0), ([1.0, NAN], [0.9, 0.0], 50.0), ([1.0], [0.19], 100.0),
-     ([1.0, 2.0], [0.2, 0.8], 0.0)],
+    [
+        ([NAN, NAN], [0.0, NAN], 100.0),
+        ([1.0, NAN], [0.9, 0.0], 50.0),
+        ([1.0], [0.19], 100.0),
+        ([1.0, 2.0], [0.2, 0.8], 0.0),
+    ],
 )
 def test_refused_pct_counts_unsynced_or_low_confidence(est_s, conf, expected_pct):
     assert cm.refused_pct(est_s, confidences=conf) == pytest.approx(expected_pct)
@@ -108,8 +113,9 @@ def test_agreement_skips_missing_and_counts_within_200ms():
 
 
 def test_efficiency_divides_total_runtime_by_total_minutes():
-    got = cm.efficiency([1.0, 3.0], video_minutes=[0.5, 1.5], peak_memory_mb=[100, NAN],
-                        peak_cpu_percent=[50, 150])  # fmt: skip
+    got = cm.efficiency(
+        [1.0, 3.0], video_minutes=[0.5, 1.5], peak_memory_mb=[100, NAN], peak_cpu_percent=[50, 150]
+    )
     assert got["runtime_s_per_video_min"] == pytest.approx(2.0)
     assert got["peak_memory_mb"] == 100
     assert (got["peak_cpu_max_pct"], got["peak_cpu_mean_pct"]) == (150, 100)
@@ -182,8 +188,9 @@ def test_main_says_which_command_writes_missing_results(tmp_path):
 
 def test_calibration_by_hand() -> None:
     # right at 0.9; 0.5 s off at 0.9; an unsyncable clip placed at 0.3 (never right)
-    scores = cm.calibration([0.0, 1.0, math.nan], [0.0, 1.5, 2.0], confidences=[0.9, 0.9, 0.3],
-                            fps=[30.0, 30.0, 30.0])  # fmt: skip
+    scores = cm.calibration(
+        [0.0, 1.0, math.nan], [0.0, 1.5, 2.0], confidences=[0.9, 0.9, 0.3], fps=[30.0, 30.0, 30.0]
+    )
     # ECE: bin 0.9-1.0 holds 2 clips (mean 0.9, half right), bin 0.3-0.4 one (0.3, wrong)
     assert scores["ece"] == pytest.approx(2 / 3 * 0.4 + 1 / 3 * 0.3)
     assert (scores["cal_excellent_n"], scores["cal_excellent_correct_pct"]) == (2, 50.0)

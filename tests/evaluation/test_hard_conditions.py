@@ -67,8 +67,9 @@ def test_room_impulse_response_has_the_requested_rt60_and_drr(rt60_s, drr_db):
 def test_a_distant_reverberant_mic_keeps_the_direct_path_at_lag_0():
     """Dry vs wet cross-correlation peaks at lag 0 within one sample, even at a -10 dB DRR."""
     dry = CameraSpec("far", start_s=1.0, duration_s=3.0, audio_kind="crowd+cheers")
-    wet = CameraSpec("far", start_s=1.0, duration_s=3.0, audio_kind="crowd+cheers",
-                     rt60_s=1.2, drr_db=-10.0)  # fmt: skip
+    wet = CameraSpec(
+        "far", start_s=1.0, duration_s=3.0, audio_kind="crowd+cheers", rt60_s=1.2, drr_db=-10.0
+    )
     x_dry, x_wet = (camera_audio(s, seed=SEED)[:, 0].astype(float) for s in (dry, wet))
     assert abs(_peak_lag(x_wet, x_dry)) <= 1
     noise = np.random.default_rng(0).standard_normal(RATE_HZ)
@@ -123,8 +124,16 @@ def test_wind_and_handling_are_loud_low_frequency_bursts():
 
 
 def test_action_camera_audio_clips_and_muted_camera_is_digital_silence():
-    action = CameraSpec("act", start_s=0.0, duration_s=4.0, audio_kind="song_a+crowd",
-                        wind_db=-10.0, handling=True, clip_mode="hard", drive_db=8.0)  # fmt: skip
+    action = CameraSpec(
+        "act",
+        start_s=0.0,
+        duration_s=4.0,
+        audio_kind="song_a+crowd",
+        wind_db=-10.0,
+        handling=True,
+        clip_mode="hard",
+        drive_db=8.0,
+    )
     audio = camera_audio(action, seed=SEED)
     assert np.mean(np.abs(audio) >= 0.999) > 0.001
     muted = CameraSpec("mute", start_s=0.0, duration_s=1.0, audio="silent", agc=True)
@@ -153,8 +162,9 @@ def test_a_song_repeats_its_sections_note_for_note_with_small_variation(style):
     bars = repeat_s - start_s
     # The first 4 bars of the section: within it, the second phrase repeats much of them.
     segment = layered_audio(style, start_s=start_s, duration_s=4 * lay.bar_s, seed=SEED)
-    ahead = layered_audio(style, start_s=start_s + lay.bar_s, duration_s=bars + 4 * lay.bar_s,
-                          seed=SEED)  # fmt: skip
+    ahead = layered_audio(
+        style, start_s=start_s + lay.bar_s, duration_s=bars + 4 * lay.bar_s, seed=SEED
+    )
     corr = _normalised_xcorr(ahead, segment)
     peak = int(np.argmax(corr))
     # The strongest repeat (after the first bar) is the next occurrence of the same section...
@@ -178,9 +188,15 @@ def test_the_two_song_styles_differ_in_tempo_and_metre():
 def test_a_shared_music_stranger_hears_the_song_at_another_moment_and_nothing_else():
     kind, shift_s = "song_a+crowd", 30.0
     ref = CameraSpec("ref", start_s=0.0, duration_s=6.0, audio_kind=kind)
-    stranger = CameraSpec("str", start_s=0.0, duration_s=6.0, audio_kind=kind,
-                          audio="shared_music", video="unrelated",
-                          song_shift_s=shift_s)  # fmt: skip
+    stranger = CameraSpec(
+        "str",
+        start_s=0.0,
+        duration_s=6.0,
+        audio_kind=kind,
+        audio="shared_music",
+        video="unrelated",
+        song_shift_s=shift_s,
+    )
     heard = camera_audio(stranger, seed=SEED)[:, 0].astype(float)
     song_later = layered_audio("song_a", start_s=shift_s, duration_s=6.0, seed=SEED)
     song_now = layered_audio("song_a", start_s=0.0, duration_s=6.0, seed=SEED)
@@ -211,8 +227,9 @@ def _frames(spec: CameraSpec, n: int) -> np.ndarray:
 def test_a_shaken_rolled_zoomed_camera_sees_another_view_of_the_same_scene():
     base = {"start_s": 2.0, "duration_s": 1.0, "width": 160, "height": 120, "video": "stage"}
     ref = _frames(CameraSpec("a", **base), 20)
-    moved = CameraSpec("b", **base, zoom=0.6, center=(0.4, 0.55), roll_deg=4.0, shake=0.03,
-                       rolling_shutter=0.8)  # fmt: skip
+    moved = CameraSpec(
+        "b", **base, zoom=0.6, center=(0.4, 0.55), roll_deg=4.0, shake=0.03, rolling_shutter=0.8
+    )
     view = _frames(moved, 20)
     assert view.shape == ref.shape
     assert np.mean(np.abs(view - ref)) > 10
@@ -236,8 +253,9 @@ def test_shake_is_a_smooth_random_walk_of_the_requested_size():
 def _stage_switch_s(seed: int) -> float:
     """World time of a big light switch in the stage scene (found from the scene itself)."""
     t_s = np.arange(0.0, 60.0, 0.1)
-    level = np.array([render_float(t, width=32, height=24, seed=seed, kind="stage").mean()
-                      for t in t_s])  # fmt: skip
+    level = np.array(
+        [render_float(t, width=32, height=24, seed=seed, kind="stage").mean() for t in t_s]
+    )
     # A lasting step (medians of 0.5 s either side), not a 0.12 s flash.
     steps = np.zeros(t_s.size)
     for k in range(5, t_s.size - 6):
@@ -249,8 +267,13 @@ def _stage_switch_s(seed: int) -> float:
 
 def test_stage_lights_switch_and_a_lagging_auto_exposure_recovers():
     switch_s = _stage_switch_s(SEED)
-    base = {"start_s": switch_s - 1.0, "duration_s": 4.0, "width": 64, "height": 48,
-            "video": "stage"}  # fmt: skip
+    base = {
+        "start_s": switch_s - 1.0,
+        "duration_s": 4.0,
+        "width": 64,
+        "height": 48,
+        "video": "stage",
+    }
     plain = _frames(CameraSpec("a", **base), 120).mean(axis=(1, 2, 3))
     exposed = _frames(CameraSpec("e", **base, exposure_lag_s=0.3), 120).mean(axis=(1, 2, 3))
     # The switch is in the picture about 1 s (30 frames) into the clip...
@@ -277,15 +300,18 @@ def hard() -> dict[str, tuple]:
 
 
 def test_tune_and_heldout_share_no_world_and_differ_in_content(hard):
-    worlds = {p: {c.spec.world_seed for case in cases for c in case.clips}
-              for p, cases in hard.items()}  # fmt: skip
+    worlds = {
+        p: {c.spec.world_seed for case in cases for c in case.clips} for p, cases in hard.items()
+    }
     assert not worlds["tune"] & worlds["heldout"] and 0 not in worlds["tune"] | worlds["heldout"]
 
     def content(cases, attr):
         return {getattr(c.spec, attr) for case in cases for c in case.clips}
 
-    kinds = {p: {layer for k in content(cases, "audio_kind") for layer in k.split("+")}
-             for p, cases in hard.items()}  # fmt: skip
+    kinds = {
+        p: {layer for k in content(cases, "audio_kind") for layer in k.split("+")}
+        for p, cases in hard.items()
+    }
     assert {"song_a", "crowd", "traffic"} <= kinds["tune"]
     assert {"song_b", "crowd_b", "traffic_b"} <= kinds["heldout"]
     assert not kinds["tune"] & kinds["heldout"] - {"cheers"}
@@ -336,8 +362,7 @@ def test_manifest_flags_of_muted_no_audio_and_stranger_clips(hard):
     shared = next(c for c in hard["heldout"] if "shared_music" in c.tags)
     entry = _entry(_Job(shared, None), "hash")["clips"]
     strangers = [c for c in entry if c["true_offset_s"] is None]
-    assert len(strangers) >= 1 and not any(c["syncable"] or c["distinct_motion"]
-                                           for c in strangers)  # fmt: skip
+    assert len(strangers) >= 1 and not any(c["syncable"] or c["distinct_motion"] for c in strangers)
     # A stranger shows another party (another world's scene of the same kind), not old blobs.
     scenes = {c.spec.unrelated_scene for c in shared.clips if c.spec.video == "unrelated"}
     assert scenes == {"party"}
@@ -352,8 +377,9 @@ def test_a_muted_clip_keeps_its_audio_track_and_crf_reencodes_the_picture(tmp_pa
     argv = post_argv(plan, raw, tmp_path / "out.mp4", ffmpeg_bin=FFMPEG, seed=1)
     assert argv[argv.index("-crf") + 1] == "40" and "-c:a" in argv
     subprocess.run(argv, check=True, capture_output=True, timeout=60)
-    probe = subprocess.run([FFMPEG, "-i", str(tmp_path / "out.mp4")], capture_output=True,
-                           text=True, timeout=60)  # fmt: skip
+    probe = subprocess.run(
+        [FFMPEG, "-i", str(tmp_path / "out.mp4")], capture_output=True, text=True, timeout=60
+    )
     assert "Audio: aac" in probe.stderr and not plan.has_audio and plan.has_track
     assert Path(tmp_path / "out.mp4").stat().st_size > 0
 
@@ -363,15 +389,30 @@ def test_generate_writes_a_hard_case_synthetically_with_its_flags(tmp_path):
     the synth's), the muted camera has a silent track and ``has_audio`` False."""
     originals = tmp_path / "originals"
     write_clip(CameraSpec("event", 0.0, 4.0, width=64, height=48), originals, seed=2)
-    manifest = generate("tune", out_dir=tmp_path, originals_dir=originals, cases=["muted"],
-                        log=lambda _: None)  # fmt: skip
+    manifest = generate(
+        "tune", out_dir=tmp_path, originals_dir=originals, cases=["muted"], log=lambda _: None
+    )
     (case,) = manifest["cases"]
     assert case["source_file"] is None and case["tags"] == ["muted", "no_audio"]
     root = tmp_path / "tune"
     tracks = [syncengine.probe(root / c["file"]).has_audio for c in case["clips"]]
     assert tracks == [True, False, True, True]  # the muted camera keeps its (silent) track
     assert [c["has_audio"] for c in case["clips"]] == [True, False, False, True]
-    muted = subprocess.run([FFMPEG, "-v", "error", "-i", str(root / case["clips"][2]["file"]),
-                            "-f", "f32le", "-ac", "1", "-"], capture_output=True, check=True,
-                           timeout=60).stdout  # fmt: skip
+    muted = subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-i",
+            str(root / case["clips"][2]["file"]),
+            "-f",
+            "f32le",
+            "-ac",
+            "1",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert len(muted) > 0 and not np.frombuffer(muted, np.float32).any()

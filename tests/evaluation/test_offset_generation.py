@@ -85,8 +85,9 @@ def test_it_reuses_a_case_whose_spec_and_files_are_unchanged(tiny):
     root, manifest = tiny
     clip = root / manifest["cases"][0]["clips"][0]["file"]
     mtime_ns, lines = clip.stat().st_mtime_ns, []
-    again = generate("tiny", out_dir=root.parent, seed=SEED, originals_dir=root / "none",
-                     log=lines.append)  # fmt: skip
+    again = generate(
+        "tiny", out_dir=root.parent, seed=SEED, originals_dir=root / "none", log=lines.append
+    )
     assert again == manifest
     assert sum(" reused in " in line for line in lines) == 4
     assert clip.stat().st_mtime_ns == mtime_ns
@@ -94,14 +95,25 @@ def test_it_reuses_a_case_whose_spec_and_files_are_unchanged(tiny):
 
 def test_the_same_seed_gives_the_same_manifest_and_bytes(tiny, tmp_path):
     root, manifest = tiny
-    other = generate("tiny", out_dir=tmp_path, seed=SEED, originals_dir=tmp_path / "none",
-                     cases=["no_audio"], log=_quiet)  # fmt: skip
+    other = generate(
+        "tiny",
+        out_dir=tmp_path,
+        seed=SEED,
+        originals_dir=tmp_path / "none",
+        cases=["no_audio"],
+        log=_quiet,
+    )
     assert other["cases"] == [_case(manifest, "no_audio")]
     for clip in other["cases"][0]["clips"]:
         assert _sha(tmp_path / "tiny" / clip["file"]) == _sha(root / clip["file"])
-    reseeded = generate("tiny", out_dir=tmp_path / "b", seed=SEED + 1,
-                        originals_dir=tmp_path / "none", cases=["no_audio"],
-                        log=_quiet)  # fmt: skip
+    reseeded = generate(
+        "tiny",
+        out_dir=tmp_path / "b",
+        seed=SEED + 1,
+        originals_dir=tmp_path / "none",
+        cases=["no_audio"],
+        log=_quiet,
+    )
     assert reseeded["cases"][0]["spec_hash"] != other["cases"][0]["spec_hash"]
 
 
@@ -131,16 +143,27 @@ def test_it_rejects_an_unknown_preset_and_a_negative_seed():
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("originals")
-    spec = CameraSpec("event", 5.0, 30.0, width=160, height=120, fps=25.0,
-                      sample_rate_hz=44100, channels=2)  # fmt: skip
+    spec = CameraSpec(
+        "event", 5.0, 30.0, width=160, height=120, fps=25.0, sample_rate_hz=44100, channels=2
+    )
     write_clip(spec, folder, seed=21)
     (folder / ".gitkeep").touch()
     return folder
 
 
 def test_it_cuts_cases_from_originals_at_their_true_offsets(originals, tmp_path):
-    main_args = ["--preset", "tiny", "--out", str(tmp_path), "--seed", "1",
-                 "--originals", str(originals), "--cases", "subframe,no_audio"]  # fmt: skip
+    main_args = [
+        "--preset",
+        "tiny",
+        "--out",
+        str(tmp_path),
+        "--seed",
+        "1",
+        "--originals",
+        str(originals),
+        "--cases",
+        "subframe,no_audio",
+    ]
     assert main(main_args) == 0
     manifest = json.loads((tmp_path / "tiny" / "manifest.json").read_text())
     assert manifest["source"] == "originals"
@@ -158,8 +181,9 @@ def test_it_cuts_cases_from_originals_at_their_true_offsets(originals, tmp_path)
 def test_it_skips_cases_longer_than_every_original(tmp_path):
     folder = tmp_path / "originals"
     write_clip(CameraSpec("short", 0.0, 4.0, width=160, height=120), folder, seed=2)
-    manifest = generate("tiny", out_dir=tmp_path, originals_dir=folder, cases=["subframe"],
-                        log=_quiet)  # fmt: skip
+    manifest = generate(
+        "tiny", out_dir=tmp_path, originals_dir=folder, cases=["subframe"], log=_quiet
+    )
     assert manifest["cases"] == [] and manifest["skipped"] == ["c001_subframe"]
 
 
@@ -171,8 +195,9 @@ def test_speech_sentences_are_seeded():
 
 @pytest.mark.skipif(espeak_executable() is None, reason="espeak-ng is not installed")
 def test_it_builds_speech_cases_from_espeak_ng(tmp_path):
-    manifest = generate("small", out_dir=tmp_path, originals_dir=tmp_path / "none",
-                        cases=["speech"], log=_quiet)  # fmt: skip
+    manifest = generate(
+        "small", out_dir=tmp_path, originals_dir=tmp_path / "none", cases=["speech"], log=_quiet
+    )
     assert manifest["speech"] == "espeak-ng"
     case = manifest["cases"][0]
     paths = [tmp_path / "small" / c["file"] for c in case["clips"]]

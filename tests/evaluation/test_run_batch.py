@@ -12,11 +12,36 @@ from evaluation.offset_generation import generate
 from evaluation.run_batch import _run_case, main, run_batch
 
 METHODS = ("audio", "visual", "auto")
-RUN_FIELDS = {"case_id", "method", "tags", "runtime_s", "peak_memory_mb", "children_peak_memory_mb",
-              "peak_cpu_percent", "video_minutes", "error_code", "clips"}  # fmt: skip
-CLIP_FIELDS = {"name", "is_reference", "true_offset_s", "est_offset_s", "confidence", "band",
-               "synced", "syncable", "fps", "has_audio", "distinct_motion", "audio_offset_s",
-               "visual_offset_s", "audio_video_diff_s", "drift_ppm", "error_code"}  # fmt: skip
+RUN_FIELDS = {
+    "case_id",
+    "method",
+    "tags",
+    "runtime_s",
+    "peak_memory_mb",
+    "children_peak_memory_mb",
+    "peak_cpu_percent",
+    "video_minutes",
+    "error_code",
+    "clips",
+}
+CLIP_FIELDS = {
+    "name",
+    "is_reference",
+    "true_offset_s",
+    "est_offset_s",
+    "confidence",
+    "band",
+    "synced",
+    "syncable",
+    "fps",
+    "has_audio",
+    "distinct_motion",
+    "audio_offset_s",
+    "visual_offset_s",
+    "audio_video_diff_s",
+    "drift_ppm",
+    "error_code",
+}
 
 
 def _quiet(_: str) -> None:
@@ -26,8 +51,14 @@ def _quiet(_: str) -> None:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("batch")
-    generate("tiny", out_dir=out, seed=0, originals_dir=out / "none",
-             cases=["subframe", "no_audio", "unsyncable"], log=_quiet)  # fmt: skip
+    generate(
+        "tiny",
+        out_dir=out,
+        seed=0,
+        originals_dir=out / "none",
+        cases=["subframe", "no_audio", "unsyncable"],
+        log=_quiet,
+    )
     results = run_batch("tiny", out_dir=out, methods=METHODS, log=_quiet)
     return out, results
 
@@ -102,19 +133,33 @@ def test_it_gives_every_clip_the_error_of_a_run_that_raised(batch):
     manifest = json.loads((root / "manifest.json").read_text())
     case = next(c for c in manifest["cases"] if "no_audio" in c["tags"])
     # the reference and the clip without sound: fewer than two clips can be heard
-    pair = {**case, "clips": [c for c in case["clips"] if c["name"] == case["reference"]]
-            + [c for c in case["clips"] if not c["has_audio"]]}  # fmt: skip
+    pair = {
+        **case,
+        "clips": [c for c in case["clips"] if c["name"] == case["reference"]]
+        + [c for c in case["clips"] if not c["has_audio"]],
+    }
     run = _run_case(pair, root, method="audio", max_lag_s=None, ffmpeg_bin=None)
     assert run["error_code"] == "no_audio_stream"
-    assert all(c["error_code"] == "no_audio_stream" and c["est_offset_s"] is None
-               for c in run["clips"])  # fmt: skip
+    assert all(
+        c["error_code"] == "no_audio_stream" and c["est_offset_s"] is None for c in run["clips"]
+    )
     assert _run(results, "no_audio", "visual")["error_code"] is None
 
 
 def test_the_command_line_filters_methods_and_cases(batch, capsys):
     out, _ = batch
-    argv = ["--preset", "tiny", "--out", str(out), "--methods", "audio", "--cases", "subframe",
-            "--max-offset", "none"]  # fmt: skip
+    argv = [
+        "--preset",
+        "tiny",
+        "--out",
+        str(out),
+        "--methods",
+        "audio",
+        "--cases",
+        "subframe",
+        "--max-offset",
+        "none",
+    ]
     assert main(argv) == 0
     results = json.loads((out / "tiny" / "results.json").read_text())
     assert [(r["case_id"], r["method"]) for r in results["runs"]] == [("c001_subframe", "audio")]

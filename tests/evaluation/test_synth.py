@@ -34,12 +34,29 @@ RATE_HZ = 48000
 
 CLIP_SPECS = [
     CameraSpec("ref", start_s=0.0, duration_s=3.0),
-    CameraSpec("ntsc", start_s=2.35, duration_s=3.0, fps=30000 / 1001, sample_rate_hz=44100,
-               channels=2, container="mov", crop=0.8, gain_db=-6.0, noise_db=-45.0),
-    CameraSpec("early", start_s=-1.6, duration_s=3.5, fps=25.0, container="mkv",
-               lowpass_hz=4000.0, reverb=True),
+    CameraSpec(
+        "ntsc",
+        start_s=2.35,
+        duration_s=3.0,
+        fps=30000 / 1001,
+        sample_rate_hz=44100,
+        channels=2,
+        container="mov",
+        crop=0.8,
+        gain_db=-6.0,
+        noise_db=-45.0,
+    ),
+    CameraSpec(
+        "early",
+        start_s=-1.6,
+        duration_s=3.5,
+        fps=25.0,
+        container="mkv",
+        lowpass_hz=4000.0,
+        reverb=True,
+    ),
     CameraSpec("mute", start_s=0.7 + 0.4 / RATE_HZ, duration_s=3.0, fps=60.0, audio="none"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +70,21 @@ def _motion_energy(frames: list[np.ndarray]) -> np.ndarray:
 
 
 def _decode_mono_48k(path: Path) -> np.ndarray:
-    argv = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path),
-            "-f", "f32le", "-ac", "1", "-ar", str(RATE_HZ), "pipe:1"]  # fmt: skip
+    argv = [
+        FFMPEG,
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-f",
+        "f32le",
+        "-ac",
+        "1",
+        "-ar",
+        str(RATE_HZ),
+        "pipe:1",
+    ]
     done = subprocess.run(argv, capture_output=True, check=True, timeout=60)
     return np.frombuffer(done.stdout, dtype=np.float32)
 

@@ -52,8 +52,13 @@ def test_the_error_cdf_levels_off_below_100_percent_for_failures(tmp_path):
 
 @pytest.mark.parametrize(
     ("lo", "hi", "expected"),
-    [(0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]), (-20, 20, [-20, -10, 0, 10, 20]),
-     (-0.6, 2.6, [0, 1, 2]), (3, 7, [3, 4, 5, 6, 7]), (0.01, 0.05, [0.01, 0.02, 0.03, 0.04, 0.05])],
+    [
+        (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (-20, 20, [-20, -10, 0, 10, 20]),
+        (-0.6, 2.6, [0, 1, 2]),
+        (3, 7, [3, 4, 5, 6, 7]),
+        (0.01, 0.05, [0.01, 0.02, 0.03, 0.04, 0.05]),
+    ],
 )
 def test_linear_ticks_are_round_and_cover_the_range(lo, hi, expected):
     assert plotting.linear_ticks(lo, hi) == pytest.approx(expected)
@@ -74,7 +79,8 @@ def test_log_ticks_reject_non_positive_ranges():
         plotting.log_ticks(0, 10)
 
 
-@pytest.mark.parametrize(("value", "label"), [(0, "0"), (0.01, "0.01"), (2.5, "2.5"),
-                                              (100.0, "100"), (1e5, "1e+05")])
+@pytest.mark.parametrize(
+    ("value", "label"), [(0, "0"), (0.01, "0.01"), (2.5, "2.5"), (100.0, "100"), (1e5, "1e+05")]
+)
 def test_tick_labels_are_short(value, label):
     assert plotting.tick_label(value) == label

@@ -23,13 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 def can_mount_tmpfs() -> bool:
     if shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-                           capture_output=True, timeout=30)  # fmt: skip
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        timeout=30,
+    )
     return probe.returncode == 0
 
 
-def upload_onto_full_disk(clip: Path, work: Path, *, full: str, size: str,
-                          endpoint: str = "api") -> dict[str, Any]:  # fmt: skip
+def upload_onto_full_disk(
+    clip: Path, work: Path, *, full: str, size: str, endpoint: str = "api"
+) -> dict[str, Any]:
     """Upload ``clip`` with the ``full`` folder ("media" or "temp") a tmpfs of ``size``."""
     media, temp = work / "media", work / "upload-tmp"
     media.mkdir(parents=True, exist_ok=True)
@@ -38,13 +42,25 @@ def upload_onto_full_disk(clip: Path, work: Path, *, full: str, size: str,
     # The child's own database is the embedded SQLite one (in memory): what is tested here is the
     # file system, and a second test database on a shared PostgreSQL would clash with the suite's.
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env = {**base, "MEDIA_ROOT": str(media), "FILE_UPLOAD_TEMP_DIR": str(temp),
-           "TMPDIR": str(temp), "DJANGO_SETTINGS_MODULE": "syncsite.settings",
-           "SQLITE_PATH": str(work / "db.sqlite3"), "LOG_DIR": str(work / "logs")}  # fmt: skip
+    env = {
+        **base,
+        "MEDIA_ROOT": str(media),
+        "FILE_UPLOAD_TEMP_DIR": str(temp),
+        "TMPDIR": str(temp),
+        "DJANGO_SETTINGS_MODULE": "syncsite.settings",
+        "SQLITE_PATH": str(work / "db.sqlite3"),
+        "LOG_DIR": str(work / "logs"),
+    }
     child = f"{sys.executable} -m tests.projects.full_disk {endpoint} {clip} {media} {temp}"
     command = f"mount -t tmpfs -o size={size} tmpfs {target} && exec {child}"
-    run = subprocess.run(["unshare", "-m", "sh", "-c", command], capture_output=True, text=True,
-                         timeout=300, cwd=ROOT, env=env)  # fmt: skip
+    run = subprocess.run(
+        ["unshare", "-m", "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -76,19 +92,36 @@ def _main(endpoint: str, clip: Path, media: Path, temp: Path) -> None:
     upload = SimpleUploadedFile(clip.name, clip.read_bytes())
     if endpoint == "api":
         _, key = services.api_token_create(user=user, name="tests")
-        response = client.post(reverse("api-video-list", args=[project.pk]), {"file": upload},
-                               HTTP_AUTHORIZATION=f"Token {key}")  # fmt: skip
+        response = client.post(
+            reverse("api-video-list", args=[project.pk]),
+            {"file": upload},
+            HTTP_AUTHORIZATION=f"Token {key}",
+        )
     else:
         client.force_login(user)
         response = client.post(reverse("video-upload", args=[project.pk]), {"file": upload})
     content_type = response.get("Content-Type", "")
     body = response.json() if content_type == "application/json" else response.content[:300]
-    videos = [{"size_bytes": v.size_bytes, "stored": Path(v.file.path).stat().st_size
-               if Path(v.file.path).exists() else None} for v in Video.objects.all()]  # fmt: skip
-    print(json.dumps({"status": response.status_code, "content_type": content_type,
-                      "body": body if isinstance(body, dict) else str(body),
-                      "videos": videos, "declared": clip.stat().st_size,
-                      "media_files": _files(media), "temp_files": _files(temp)}))  # fmt: skip
+    videos = [
+        {
+            "size_bytes": v.size_bytes,
+            "stored": Path(v.file.path).stat().st_size if Path(v.file.path).exists() else None,
+        }
+        for v in Video.objects.all()
+    ]
+    print(
+        json.dumps(
+            {
+                "status": response.status_code,
+                "content_type": content_type,
+                "body": body if isinstance(body, dict) else str(body),
+                "videos": videos,
+                "declared": clip.stat().st_size,
+                "media_files": _files(media),
+                "temp_files": _files(temp),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

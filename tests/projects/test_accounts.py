@@ -37,8 +37,9 @@ def _unlock(kind: str, value: str) -> None:
 
 class PortalLoginLimitTests(BaseTestCase):
     def _log_in(self, username: str, password: str, address: str = "127.0.0.1"):
-        return self.client.post(reverse("login"), {"username": username, "password": password},
-                                REMOTE_ADDR=address)  # fmt: skip
+        return self.client.post(
+            reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+        )
 
     def test_a_brute_force_locks_the_account_even_for_the_right_password(self) -> None:
         for attempt in range(1, 21):
@@ -87,9 +88,14 @@ class AdminLoginLimitTests(BaseTestCase):
         get_user_model().objects.create_superuser("root", "root@example.org", "password-root")
 
     def _log_in(self, password: str, username: str = "root"):
-        return self.client.post(reverse("admin:login"), {
-            "username": username, "password": password, "next": reverse("admin:index"),
-        })  # fmt: skip
+        return self.client.post(
+            reverse("admin:login"),
+            {
+                "username": username,
+                "password": password,
+                "next": reverse("admin:index"),
+            },
+        )
 
     def test_a_brute_force_on_the_admin_log_in_locks_the_account(self) -> None:
         for attempt in range(1, 21):
@@ -111,9 +117,14 @@ class AdminLoginLimitTests(BaseTestCase):
 
 class SignupPasswordTests(BaseTestCase):
     def _sign_up(self, username: str, password: str):
-        return self.client.post(reverse("signup"), {
-            "username": username, "password1": password, "password2": password,
-        })  # fmt: skip
+        return self.client.post(
+            reverse("signup"),
+            {
+                "username": username,
+                "password1": password,
+                "password2": password,
+            },
+        )
 
     def test_weak_passwords_are_refused_with_the_validators_messages(self) -> None:
         cases = {
@@ -132,21 +143,27 @@ class SignupPasswordTests(BaseTestCase):
     def test_a_strong_password_is_accepted(self) -> None:
         response = self._sign_up("dora", "violet-harbour-lantern")
         self.assertRedirects(response, reverse("project-list"))
-        assert get_user_model().objects.get(username="dora").check_password(
-            "violet-harbour-lantern"
+        assert (
+            get_user_model().objects.get(username="dora").check_password("violet-harbour-lantern")
         )
         assert self.client.get(reverse("project-list")).status_code == 200  # stays logged in
 
 
 def _settings_in(env: dict[str, str]) -> str:
     """The default cache backend that syncsite.settings configures under ``env``."""
-    code = ("import django; django.setup(); from django.conf import settings; "
-            "print(settings.CACHES['default']['BACKEND'])")  # fmt: skip
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'])"
+    )
     clean = {k: v for k, v in os.environ.items() if k not in ("Q_BROKER", "CACHE_BACKEND")}
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**clean, "DJANGO_SETTINGS_MODULE": "syncsite.settings", **env},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

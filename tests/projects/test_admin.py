@@ -62,8 +62,14 @@ class AdminTests(BaseTestCase):
     def test_every_change_page_renders(self) -> None:
         run = self._finished_run()
         render = self._render_of(run)
-        objects = (self.project, self.project.videos.first(), run, run.offsets.first(), render,
-                   render.outputs.first())  # fmt: skip
+        objects = (
+            self.project,
+            self.project.videos.first(),
+            run,
+            run.offsets.first(),
+            render,
+            render.outputs.first(),
+        )
         for obj in objects:
             response = self.client.get(_url(type(obj), "change", obj.pk))
             assert response.status_code == 200, type(obj)
@@ -91,18 +97,22 @@ class AdminTests(BaseTestCase):
     def test_the_rerun_action_warns_when_a_run_is_already_active(self) -> None:
         run = self._finished_run()
         active = services.sync_run_start(project=self.project, method="audio")
-        response = self.client.post(_url(SyncRun, "changelist"),
-                                    {"action": "rerun", "_selected_action": [run.pk]},
-                                    follow=True)  # fmt: skip
+        response = self.client.post(
+            _url(SyncRun, "changelist"),
+            {"action": "rerun", "_selected_action": [run.pk]},
+            follow=True,
+        )
         self.assertContains(response, f"Run {run.pk}: ")
         assert list(self.project.runs.filter(status="queued")) == [active]
 
     def test_the_cancel_action_cancels_active_runs_only(self) -> None:
         done = self._finished_run()
         queued = services.sync_run_start(project=self.project, method="audio")
-        response = self.client.post(_url(SyncRun, "changelist"),
-                                    {"action": "cancel", "_selected_action": [queued.pk, done.pk]},
-                                    follow=True)  # fmt: skip
+        response = self.client.post(
+            _url(SyncRun, "changelist"),
+            {"action": "cancel", "_selected_action": [queued.pk, done.pk]},
+            follow=True,
+        )
         self.assertContains(response, "1 run(s) cancelled.")
         self.assertContains(response, "1 run(s) were already finished.")
         queued.refresh_from_db()
@@ -111,9 +121,14 @@ class AdminTests(BaseTestCase):
 
     def test_a_project_is_renamed_through_the_service(self) -> None:
         ids = list(self.project.videos.values_list("pk", flat=True))
-        data = {"name": "  Wedding (edited)  ", "notes": "two cameras",
-                "videos-TOTAL_FORMS": len(ids), "videos-INITIAL_FORMS": len(ids),
-                "videos-MIN_NUM_FORMS": 0, "videos-MAX_NUM_FORMS": 1000}  # fmt: skip
+        data = {
+            "name": "  Wedding (edited)  ",
+            "notes": "two cameras",
+            "videos-TOTAL_FORMS": len(ids),
+            "videos-INITIAL_FORMS": len(ids),
+            "videos-MIN_NUM_FORMS": 0,
+            "videos-MAX_NUM_FORMS": 1000,
+        }
         for k, pk in enumerate(ids):
             data |= {f"videos-{k}-id": pk, f"videos-{k}-project": self.project.pk}
         response = self.client.post(_url(Project, "change", self.project.pk), data)
@@ -124,8 +139,9 @@ class AdminTests(BaseTestCase):
 
     def test_a_manual_offset_edit_keeps_the_estimate(self) -> None:
         offset = self._finished_run().offsets.get(video__original_name="b_late.mov")
-        response = self.client.post(_url(VideoOffset, "change", offset.pk),
-                                    {"manual_offset_s": "1.3"})  # fmt: skip
+        response = self.client.post(
+            _url(VideoOffset, "change", offset.pk), {"manual_offset_s": "1.3"}
+        )
         assert response.status_code == 302
         estimate_s = offset.offset_s
         offset.refresh_from_db()
@@ -152,9 +168,14 @@ class AdminTests(BaseTestCase):
         run = self._finished_run()
         done = self._render_of(run)
         active = Render.objects.create(run=run, status=Render.Status.QUEUED)
-        response = self.client.post(_url(Render, "changelist"), {
-            "action": "cancel", "_selected_action": [active.pk, done.pk],
-        }, follow=True)  # fmt: skip
+        response = self.client.post(
+            _url(Render, "changelist"),
+            {
+                "action": "cancel",
+                "_selected_action": [active.pk, done.pk],
+            },
+            follow=True,
+        )
         self.assertContains(response, "1 render(s) cancelled.")
         active.refresh_from_db()
         done.refresh_from_db()
@@ -163,8 +184,11 @@ class AdminTests(BaseTestCase):
     def test_a_non_staff_user_is_sent_to_the_admin_login(self) -> None:
         run = self._finished_run()
         self.client.force_login(self.owner)
-        for url in (reverse("admin:index"), _url(SyncRun, "changelist"),
-                    _url(SyncRun, "change", run.pk)):  # fmt: skip
+        for url in (
+            reverse("admin:index"),
+            _url(SyncRun, "changelist"),
+            _url(SyncRun, "change", run.pk),
+        ):
             response = self.client.get(url)
             assert response.status_code == 302, url
             assert response["Location"].startswith(reverse("admin:login")), url

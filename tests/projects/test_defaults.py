@@ -73,20 +73,28 @@ class DefaultMaxOffsetTests(ApiTestCase):
         assert "value=" not in field and 'placeholder="whole overlap"' in field
         self.assertContains(page, "Empty (the default): search the whole overlap.")
         with self.captureOnCommitCallbacks(execute=True):
-            self.client.post(reverse("run-start", args=[project.pk]), {
-                "method": "audio", "reference": form["reference"].value(), "max_offset_s": "",
-            })  # fmt: skip
+            self.client.post(
+                reverse("run-start", args=[project.pk]),
+                {
+                    "method": "audio",
+                    "reference": form["reference"].value(),
+                    "max_offset_s": "",
+                },
+            )
         run = project.runs.get()
         assert run.max_offset_s is None
         assert self._far_offset(run) == pytest.approx(FAR_S, abs=0.002)
-        self.assertContains(self.client.get(reverse("run-detail", args=[run.pk])),
-                            "<dt>Maximum offset</dt><dd>whole overlap</dd>")  # fmt: skip
+        self.assertContains(
+            self.client.get(reverse("run-detail", args=[run.pk])),
+            "<dt>Maximum offset</dt><dd>whole overlap</dd>",
+        )
 
         # The API, max_offset_s omitted.
         project = self.project_with("far_ref", "far", name="API")
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.call("POST", reverse("api-run-list", args=[project.pk]),
-                                 {"method": "audio"})  # fmt: skip
+            response = self.call(
+                "POST", reverse("api-run-list", args=[project.pk]), {"method": "audio"}
+            )
         assert response.status_code == 201, response.content
         assert response.json()["max_offset_s"] is None
         run = project.runs.get()
@@ -102,8 +110,11 @@ class DefaultMaxOffsetTests(ApiTestCase):
 
         project = self.project_with("far_ref", "far")
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.call("POST", reverse("api-run-list", args=[project.pk]),
-                                 {"method": "audio", "max_offset_s": 20})  # fmt: skip
+            response = self.call(
+                "POST",
+                reverse("api-run-list", args=[project.pk]),
+                {"method": "audio", "max_offset_s": 20},
+            )
         assert response.json()["max_offset_s"] == 20.0
         offset = self._far_offset(project.runs.get())
         assert offset is None or offset <= 20.0 + 0.01  # 24 s lies outside the search

@@ -22,6 +22,9 @@ def test_a_full_disk_answers_507_json_and_stores_nothing(clips, tmp_path: Path, 
     seen = upload_onto_full_disk(clip, tmp_path, full=full, size="64k", endpoint="portal")
     assert seen["status"] == 507, seen
     assert seen["content_type"] == "application/json", seen
-    assert seen["body"] == {"ok": False, "message": DISK_FULL.format(name=clip.name),
-                            "code": "disk_full"}, seen  # fmt: skip
+    assert seen["body"] == {
+        "ok": False,
+        "message": DISK_FULL.format(name=clip.name),
+        "code": "disk_full",
+    }, seen
     assert seen["videos"] == [] and seen["media_files"] == {} and seen["temp_files"] == {}, seen

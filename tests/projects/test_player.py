@@ -57,8 +57,11 @@ class PlayerTests(BaseTestCase):
         assert list(videos) == ["a.mp4", "b_late.mov", "c_early.mkv"]
         assert data["reference_fps"] == pytest.approx(30.0)
         assert data["finished"] is True
-        for name, clip, fps in (("a.mp4", "a", 30.0), ("b_late.mov", "b_late", 30000 / 1001),
-                                ("c_early.mkv", "c_early", 25.0)):  # fmt: skip
+        for name, clip, fps in (
+            ("a.mp4", "a", 30.0),
+            ("b_late.mov", "b_late", 30000 / 1001),
+            ("c_early.mkv", "c_early", 25.0),
+        ):
             video = videos[name]
             assert video["ready"] and video["synced"]
             assert video["proxy_url"] == reverse("video-media", args=[video["video_id"], "proxy"])
@@ -156,8 +159,11 @@ class PlayerTests(BaseTestCase):
         reference = self._offset(run, "a.mp4")
         response = self._adjust(run, reference, {"manual_offset_s": 0.5})
         assert response.status_code == 400
-        assert response.json() == {"ok": False, "message": errors.REFERENCE_OFFSET_FIXED,
-                                   "code": "reference_offset_fixed"}  # fmt: skip
+        assert response.json() == {
+            "ok": False,
+            "message": errors.REFERENCE_OFFSET_FIXED,
+            "code": "reference_offset_fixed",
+        }
         reference.refresh_from_db()
         assert reference.manual_offset_s is None
 

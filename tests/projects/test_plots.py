@@ -18,9 +18,16 @@ from tests.projects.base import BaseTestCase
 
 def _video(name: str, offset_s: float | None, confidence: float, **kwargs: object) -> VideoOffset:
     band = "poor" if offset_s is None else "excellent" if confidence >= 0.8 else "fair"
-    return VideoOffset(filename=name, path=f"/clips/{name}", offset_s=offset_s,
-                       confidence=confidence, band=band, synced=offset_s is not None,
-                       duration_s=10.0, **kwargs)  # type: ignore[arg-type]  # fmt: skip
+    return VideoOffset(
+        filename=name,
+        path=f"/clips/{name}",
+        offset_s=offset_s,
+        confidence=confidence,
+        band=band,
+        synced=offset_s is not None,
+        duration_s=10.0,
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 def _curve(lag_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -37,15 +44,23 @@ def _motion(duration_s: float) -> tuple[np.ndarray, np.ndarray]:
 
 # Four clips: c is measured by sound only, d could not be placed at all.
 RESULT = SyncResult(
-    method="auto", reference="a.mp4", max_lag_s=20.0,
-    videos=(_video("a.mp4", 0.0, 1.0, is_reference=True), _video("b.mov", 1.25, 0.97),
-            _video("c.mkv", -2.4, 0.35), _video("d.mp4", None, 0.05)),
-    pairs=(PairEstimate(0, 1, 1.25, 0.99, "audio", 120.0, 100.0, 8.7, curve=_curve(1.25)),
-           PairEstimate(0, 2, -2.4, 0.4, "audio", 9.0, 1.5, 7.6, curve=_curve(-2.4)),
-           PairEstimate(1, 2, -3.65, 0.38, "audio", 8.0, 0.0, 6.3),  # no curve: not drawn
-           PairEstimate(0, 1, 1.26, 0.9, "visual", 30.0, 12.0, 8.7, curve=_curve(1.26))),
+    method="auto",
+    reference="a.mp4",
+    max_lag_s=20.0,
+    videos=(
+        _video("a.mp4", 0.0, 1.0, is_reference=True),
+        _video("b.mov", 1.25, 0.97),
+        _video("c.mkv", -2.4, 0.35),
+        _video("d.mp4", None, 0.05),
+    ),
+    pairs=(
+        PairEstimate(0, 1, 1.25, 0.99, "audio", 120.0, 100.0, 8.7, curve=_curve(1.25)),
+        PairEstimate(0, 2, -2.4, 0.4, "audio", 9.0, 1.5, 7.6, curve=_curve(-2.4)),
+        PairEstimate(1, 2, -3.65, 0.38, "audio", 8.0, 0.0, 6.3),  # no curve: not drawn
+        PairEstimate(0, 1, 1.26, 0.9, "visual", 30.0, 12.0, 8.7, curve=_curve(1.26)),
+    ),
     motion=(_motion(10.0), _motion(10.0), None, _motion(10.0)),
-)  # fmt: skip
+)
 NAMES = ["a.mp4", "b.mov", "c.mkv", "d with a rather long phone file name 2024-05-01 12.00.mp4"]
 
 
@@ -67,8 +82,12 @@ def test_it_writes_every_plot_as_a_sane_png(tmp_path: Path) -> None:
 
 
 def test_it_draws_a_result_without_pairs(tmp_path: Path) -> None:
-    lonely = SyncResult(method="audio", reference="a.mp4", max_lag_s=None,
-                        videos=(RESULT.videos[0], RESULT.videos[3]))  # fmt: skip
+    lonely = SyncResult(
+        method="audio",
+        reference="a.mp4",
+        max_lag_s=None,
+        videos=(RESULT.videos[0], RESULT.videos[3]),
+    )
     written = plots.run_plots_write(lonely, names=["a.mp4", "d.mp4"], out_dir=tmp_path)
     assert [p.name for p in written] == list(plots.PLOT_FILES[:2])
     for path in written:
@@ -76,10 +95,15 @@ def test_it_draws_a_result_without_pairs(tmp_path: Path) -> None:
 
 
 def test_it_draws_only_the_most_confident_curves(tmp_path: Path) -> None:
-    many = [PairEstimate(i, j, 0.5, (i + j) / 40, m, curve=_curve(0.5))
-            for i in range(6) for j in range(i + 1, 6) for m in ("audio", "visual")]  # fmt: skip
-    path = plots.correlation_curves_png(many, names=[f"v{k}.mp4" for k in range(6)],
-                                        path=tmp_path / "curves.png")  # fmt: skip
+    many = [
+        PairEstimate(i, j, 0.5, (i + j) / 40, m, curve=_curve(0.5))
+        for i in range(6)
+        for j in range(i + 1, 6)
+        for m in ("audio", "visual")
+    ]
+    path = plots.correlation_curves_png(
+        many, names=[f"v{k}.mp4" for k in range(6)], path=tmp_path / "curves.png"
+    )
     _assert_sane_png(path)
 
 

@@ -53,8 +53,9 @@ class RenderServiceTests(RenderCase):
         # Union timeline: from c_early's start (-2.4 s) to a's end (12 s).
         assert render.timeline_duration_s == pytest.approx(14.4, abs=0.01)
         # Measured independently of the render's own check: sync the outputs again.
-        again = syncengine.estimate_offsets([o.file.path for o in outputs], method="audio",
-                                            max_lag_s=2.0)  # fmt: skip
+        again = syncengine.estimate_offsets(
+            [o.file.path for o in outputs], method="audio", max_lag_s=2.0
+        )
         for v in again.videos:
             assert v.synced and abs(v.offset_s) <= FRAME_S, (v.filename, v.offset_s)
         assert Path(render_folder(render)).is_dir()
@@ -204,8 +205,9 @@ class ExportViewTests(RenderCase):
         run = self.synced_run("a", "b_late")
         self.client.force_login(self.owner)
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(reverse("render-start", args=[run.pk]),
-                                        {"mode": "reference", "reencode": "1"})  # fmt: skip
+            response = self.client.post(
+                reverse("render-start", args=[run.pk]), {"mode": "reference", "reencode": "1"}
+            )
         self.assertRedirects(response, reverse("run-detail", args=[run.pk]) + "#export")
         render = run.renders.get()
         status = self.client.get(reverse("render-status", args=[render.pk])).json()
@@ -231,8 +233,10 @@ class ExportViewTests(RenderCase):
         render = Render.objects.create(run=run, status=Render.Status.RUNNING)
         output = RenderOutput.objects.create(render=render, video=run.reference, file="x.mp4")
         self.client.force_login(self.owner)
-        for url in (reverse("render-zip", args=[render.pk]),
-                    reverse("render-file", args=[render.pk, output.pk])):  # fmt: skip
+        for url in (
+            reverse("render-zip", args=[render.pk]),
+            reverse("render-file", args=[render.pk, output.pk]),
+        ):
             response = self.client.get(url)
             assert response.status_code == 409 and errors.RENDER_NOT_READY in response.text
 
@@ -249,8 +253,9 @@ class ExportViewTests(RenderCase):
         run = self.synced_run("a", "b_late")
         Render.objects.create(run=run, status=Render.Status.QUEUED)
         self.client.force_login(self.owner)
-        response = self.client.post(reverse("render-start", args=[run.pk]),
-                                    {"mode": "union", "reencode": "1"}, follow=True)  # fmt: skip
+        response = self.client.post(
+            reverse("render-start", args=[run.pk]), {"mode": "union", "reencode": "1"}, follow=True
+        )
         self.assertContains(response, errors.RENDER_ALREADY_ACTIVE)
         bad = self.client.post(reverse("render-start", args=[run.pk]), {"mode": "x"}, follow=True)
         self.assertContains(bad, "Choose a timeline and a quality")
@@ -260,8 +265,11 @@ class ExportViewTests(RenderCase):
         run = self.synced_run("a", "b_late")
         render = self.rendered(run)
         output = render.outputs.first()
-        gets = [reverse("render-status", args=[render.pk]), reverse("render-zip", args=[render.pk]),
-                reverse("render-file", args=[render.pk, output.pk])]  # fmt: skip
+        gets = [
+            reverse("render-status", args=[render.pk]),
+            reverse("render-zip", args=[render.pk]),
+            reverse("render-file", args=[render.pk, output.pk]),
+        ]
         posts = [reverse("render-start", args=[run.pk]), reverse("render-delete", args=[render.pk])]
         self.client.force_login(self.outsider)
         for url in gets:
@@ -291,8 +299,9 @@ class LargeZipTests(RenderCase):
             path = folder / f"big{k}_synced.mp4"
             with path.open("wb") as fh:  # sparse: reads as zeros, costs no disk
                 fh.truncate(size)
-            RenderOutput.objects.create(render=render, video=offset.video,
-                                        file=str(path.relative_to(self.media_root)))  # fmt: skip
+            RenderOutput.objects.create(
+                render=render, video=offset.video, file=str(path.relative_to(self.media_root))
+            )
         self.client.force_login(self.owner)
         response = self.client.get(reverse("render-zip", args=[render.pk]))
         tracemalloc.start()
@@ -323,8 +332,10 @@ class EditorTimelineTests(RenderCase):
         assert response.status_code == 200
         assert f'filename="Wedding_run{run.pk}_synced.xml"' in response["Content-Disposition"]
         root = ET.fromstring(response.content.split(b"\n", 2)[2])
-        starts = {c.findtext("name"): int(c.findtext("start"))
-                  for c in root.iterfind("sequence/media/video/track/clipitem")}  # fmt: skip
+        starts = {
+            c.findtext("name"): int(c.findtext("start"))
+            for c in root.iterfind("sequence/media/video/track/clipitem")
+        }
         # 30 fps sequence (the reference's), starting with c_early at about -2.4 s.
         effective = {o.video.original_name: o.effective_offset_s for o in run.offsets.all()}
         first_s = effective["c_early.mkv"]
@@ -395,12 +406,14 @@ def test_a_running_render_stops_when_cancelled_and_leaves_no_files(clips, settin
     owner = get_user_model().objects.create_user("alice", password="pw")
     project = services.project_create(owner=owner, name="Long")
     for name in ("a", "b_late", "c_early"):
-        services.video_add(project=project, upload=SimpleUploadedFile(
-            clips[name].name, clips[name].read_bytes()))  # fmt: skip
+        services.video_add(
+            project=project, upload=SimpleUploadedFile(clips[name].name, clips[name].read_bytes())
+        )
     run = services.sync_run_start(project=project, method="audio")  # Q sync: runs at once
     run.refresh_from_db()
-    render = Render.objects.create(run=run, placed_offsets=selectors.placed_offsets_for_run(
-        run=run))  # fmt: skip
+    render = Render.objects.create(
+        run=run, placed_offsets=selectors.placed_offsets_for_run(run=run)
+    )
 
     failures: list[BaseException] = []
 

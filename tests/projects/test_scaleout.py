@@ -68,14 +68,24 @@ def scaleout_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     _recreate_database(admin)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "Q_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="syncsite.settings", DEBUG="0", SECRET_KEY="scaleout-test-key",
+        DJANGO_SETTINGS_MODULE="syncsite.settings",
+        DEBUG="0",
+        SECRET_KEY="scaleout-test-key",
         DATABASE_URL=f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{DB_NAME}",
-        Q_BROKER="redis", REDIS_URL=REDIS_URL, Q_WORKERS="2",
-        MEDIA_ROOT=str(tmp_path / "media"), LOG_DIR=str(tmp_path / "logs"),
-    )  # fmt: skip
+        Q_BROKER="redis",
+        REDIS_URL=REDIS_URL,
+        Q_WORKERS="2",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        LOG_DIR=str(tmp_path / "logs"),
+    )
     try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                       cwd=REPO, env=env, check=True, timeout=120)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            timeout=120,
+        )
         yield env
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
@@ -116,8 +126,12 @@ def drive(clip_paths: list[str]) -> dict[str, Any]:
             render.refresh_from_db()
     outputs = [] if render is None else list(render.outputs.all())
     return {
-        "render": None if render is None else {
-            "status": render.status, "verified": render.verified, "error": render.error_message,
+        "render": None
+        if render is None
+        else {
+            "status": render.status,
+            "verified": render.verified,
+            "error": render.error_message,
             "files": sorted(Path(o.file.path).name for o in outputs if Path(o.file.path).is_file()),
         },
         "renders_active": Render.objects.filter(status__in=Render.ACTIVE).count(),
@@ -149,17 +163,28 @@ def test_a_run_queued_through_redis_is_done_by_a_separate_worker(
 ) -> None:
     log = tmp_path / "qcluster.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=REPO,
-                                  env=scaleout_env, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=REPO,
+            env=scaleout_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            code = ("import json, sys, django; django.setup(); "
-                    "from tests.projects.test_scaleout import drive; "
-                    "print(json.dumps(drive(sys.argv[1:])))")  # fmt: skip
+            code = (
+                "import json, sys, django; django.setup(); "
+                "from tests.projects.test_scaleout import drive; "
+                "print(json.dumps(drive(sys.argv[1:])))"
+            )
             web = subprocess.run(
-                [sys.executable, "-c", code, str(clips["a"]), str(clips["b_late"])], cwd=REPO,
-                env=scaleout_env, capture_output=True, text=True, timeout=2 * WAIT_S + 30,
-            )  # fmt: skip
+                [sys.executable, "-c", code, str(clips["a"]), str(clips["b_late"])],
+                cwd=REPO,
+                env=scaleout_env,
+                capture_output=True,
+                text=True,
+                timeout=2 * WAIT_S + 30,
+            )
         finally:
             _stop(worker)
     worker_log = log.read_text(errors="replace")[-3000:]

@@ -46,8 +46,9 @@ class ScratchSweepTests(BaseTestCase):
         part = Path(tempfile.mkstemp(prefix=".syncsite-upload-", suffix=".part", dir=folder)[1])
         rendering = Path(tempfile.mkdtemp(prefix=".rendering-", dir=folder))
         (rendering / "a_synced.mp4").write_bytes(b"x" * 1000)
-        self.left = [_age(p, HOURS_2) for p in (upload, probe, run, render, preview, part,
-                                                 rendering)]  # fmt: skip
+        self.left = [
+            _age(p, HOURS_2) for p in (upload, probe, run, render, preview, part, rendering)
+        ]
         # Fresh scratch (a live upload or sync) and anything not ours stay.
         live = Path(tempfile.mkdtemp(prefix="syncrun-"))
         (live / "a.mp4").write_bytes(b"x")  # written a moment ago

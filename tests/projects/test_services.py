@@ -132,10 +132,12 @@ class SweeperTests(BaseTestCase):
             for name in ("a", "b_late"):
                 services.video_add(project=project, upload=self.upload(self.clips[name]))
         old = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["retry"] + 3600)
-        killed = SyncRun.objects.create(project=project, status=SyncRun.Status.RUNNING,
-                                        started_at=old)  # fmt: skip
-        fresh = SyncRun.objects.create(project=project, status=SyncRun.Status.RUNNING,
-                                       started_at=timezone.now())  # fmt: skip
+        killed = SyncRun.objects.create(
+            project=project, status=SyncRun.Status.RUNNING, started_at=old
+        )
+        fresh = SyncRun.objects.create(
+            project=project, status=SyncRun.Status.RUNNING, started_at=timezone.now()
+        )
         out = io.StringIO()
         call_command("sweep_runs", stdout=out)
         assert "1 stale run(s) and 0 stale render(s) marked failed" in out.getvalue()

@@ -99,15 +99,19 @@ class ViewTests(BaseTestCase):
         for url in urls["pages"] + urls["posts"]:
             with self.subTest(anonymous=url):
                 method = self.client.post if url in urls["posts"] else self.client.get
-                self.assertRedirects(method(url), f"{reverse('login')}?next={url}",
-                                     fetch_redirect_response=False)  # fmt: skip
+                self.assertRedirects(
+                    method(url), f"{reverse('login')}?next={url}", fetch_redirect_response=False
+                )
         for url in urls["json"] + urls["json_posts"]:
             with self.subTest(anonymous_json=url):
                 method = self.client.post if url in urls["json_posts"] else self.client.get
                 response = method(url)
                 assert response.status_code == 401
-                assert response.json() == {"ok": False, "code": "not_authenticated",
-                                           "message": "Log in to continue."}  # fmt: skip
+                assert response.json() == {
+                    "ok": False,
+                    "code": "not_authenticated",
+                    "message": "Log in to continue.",
+                }
         # Nothing the others tried changed anything.
         project.refresh_from_db()
         run.refresh_from_db()
@@ -145,9 +149,14 @@ class ViewTests(BaseTestCase):
         self.assertRedirects(response, reverse("project-list"))
 
     def test_signup_shows_form_errors(self) -> None:
-        response = self.client.post(reverse("signup"), {
-            "username": "alice", "password1": "x-pass-1234", "password2": "different",
-        })  # fmt: skip
+        response = self.client.post(
+            reverse("signup"),
+            {
+                "username": "alice",
+                "password1": "x-pass-1234",
+                "password2": "different",
+            },
+        )
         assert response.status_code == 200
         self.assertContains(response, "A user with that username already exists.")
 
@@ -159,8 +168,9 @@ class ViewTests(BaseTestCase):
         project = Project.objects.get(owner=self.owner, name="Gig")
         self.assertRedirects(response, reverse("project-detail", args=[project.pk]))
         self.assertContains(self.client.get(response.url), "No videos yet")
-        response = self.client.post(reverse("project-edit", args=[project.pk]),
-                                    {"name": "Gig 2024", "notes": ""})  # fmt: skip
+        response = self.client.post(
+            reverse("project-edit", args=[project.pk]), {"name": "Gig 2024", "notes": ""}
+        )
         self.assertRedirects(response, reverse("project-detail", args=[project.pk]))
         project.refresh_from_db()
         assert project.name == "Gig 2024"
@@ -174,8 +184,10 @@ class ViewTests(BaseTestCase):
         project = services.project_create(owner=self.owner, name="Gig")
         self.client.force_login(self.owner)
         with self.captureOnCommitCallbacks(execute=True):
-            response = self.client.post(reverse("video-upload", args=[project.pk]),
-                                        {"file": self.upload(self.clips["b_late"])})  # fmt: skip
+            response = self.client.post(
+                reverse("video-upload", args=[project.pk]),
+                {"file": self.upload(self.clips["b_late"])},
+            )
         assert response.status_code == 201, response.content
         data = response.json()
         video = Video.objects.get(project=project)
@@ -211,8 +223,10 @@ class ViewTests(BaseTestCase):
         before = _media_files(self.media_root)
         for name in ("not_media", "truncated"):
             with self.subTest(name), self.captureOnCommitCallbacks(execute=True):
-                response = self.client.post(reverse("video-upload", args=[project.pk]),
-                                            {"file": self.upload(self.clips[name])})  # fmt: skip
+                response = self.client.post(
+                    reverse("video-upload", args=[project.pk]),
+                    {"file": self.upload(self.clips[name])},
+                )
             assert response.status_code == 400
             data = response.json()
             assert data["ok"] is False and data["code"] == "unreadable_media", data
@@ -232,8 +246,11 @@ class ViewTests(BaseTestCase):
         # The upload handler stopped reading the body: the file never reached the disk whole.
         assert response.json()["message"].startswith("The upload was stopped at")
         response = self.client.post(url, {})
-        assert response.json() == {"ok": False, "message": "Choose a video file to upload.",
-                                   "code": "no_file"}  # fmt: skip
+        assert response.json() == {
+            "ok": False,
+            "message": "Choose a video file to upload.",
+            "code": "no_file",
+        }
         assert self.client.get(url).status_code == 405
         assert not project.videos.exists()
 
@@ -250,9 +267,16 @@ class ViewTests(BaseTestCase):
     def test_a_run_shows_offsets_confidence_and_its_json(self) -> None:
         project, run = self._synced_project()
         status = self.client.get(reverse("run-status", args=[run.pk])).json()
-        assert status == {"status": "done", "status_label": "Done", "stage": "done",
-                          "stage_label": "Done", "progress": 1.0, "error_code": "",
-                          "error_message": "", "finished": True}  # fmt: skip
+        assert status == {
+            "status": "done",
+            "status_label": "Done",
+            "stage": "done",
+            "stage_label": "Done",
+            "progress": 1.0,
+            "error_code": "",
+            "error_message": "",
+            "finished": True,
+        }
         results = self.client.get(reverse("run-results", args=[run.pk])).json()
         by_name = {o["name"]: o for o in results["offsets"]}
         for name, clip in (("a.mp4", "a"), ("b_late.mov", "b_late"), ("c_early.mkv", "c_early")):
@@ -271,8 +295,9 @@ class ViewTests(BaseTestCase):
             self.assertContains(page, f'<img src="{url}"')
             assert self.client.get(url)["Content-Type"] == "image/png"
         self.assertNotContains(page, "Cancel run")
-        self.assertContains(self.client.get(reverse("project-detail", args=[project.pk])),
-                            f"Run {run.pk}")  # fmt: skip
+        self.assertContains(
+            self.client.get(reverse("project-detail", args=[project.pk])), f"Run {run.pk}"
+        )
 
     def test_an_unrelated_clip_is_reported_as_not_synced(self) -> None:
         project = self.project_with("a", "b_late", "unrelated")
@@ -297,8 +322,9 @@ class ViewTests(BaseTestCase):
         response = self.client.post(url, {"method": "audio", "reference": other.videos.get().pk})
         self.assertContains(response, "Select a valid choice.", status_code=400)
         response = self.client.post(url, {"method": "fast", "max_offset_s": "-3"})
-        self.assertContains(response, "Ensure this value is greater than or equal to 0.1.",
-                            status_code=400)  # fmt: skip
+        self.assertContains(
+            response, "Ensure this value is greater than or equal to 0.1.", status_code=400
+        )
         assert not SyncRun.objects.exists()
 
     def test_a_queued_run_polls_as_unfinished_and_can_be_cancelled(self) -> None:
@@ -353,7 +379,7 @@ class ViewTests(BaseTestCase):
 
         html = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
         row, notes = html.split('data-video-name="noaudio.mp4"')[1].split("</tr>")[:2]
-        assert '<span class="bad">no</span>' in row and "<td class=\"num offset\">—" in row
+        assert '<span class="bad">no</span>' in row and '<td class="num offset">—' in row
         assert "<strong>Not synced:</strong> &#x27;noaudio.mp4&#x27; has no audio track" in notes
         assert present.WARN_NOT_SYNCED in notes
         for name in ("a.mp4", "b_late.mov"):
@@ -418,12 +444,16 @@ class ViewTests(BaseTestCase):
 
 def test_warnings_cover_low_confidence_and_disagreement() -> None:
     video = Video(pk=1, original_name="cam.mp4")
-    row, ref = present.offset_rows([
-        _offset(video, offset_s=0.5, confidence=0.31, synced=True, audio_video_diff_s=0.35),
-        _offset(video, offset_s=0.0, confidence=0.9, synced=True, audio_video_diff_s=0.01),
-    ])  # fmt: skip
-    assert row.warnings == [present.WARN_LOW_CONFIDENCE.format(confidence=0.31),
-                            present.WARN_DISAGREE.format(diff_s=0.35)]  # fmt: skip
+    row, ref = present.offset_rows(
+        [
+            _offset(video, offset_s=0.5, confidence=0.31, synced=True, audio_video_diff_s=0.35),
+            _offset(video, offset_s=0.0, confidence=0.9, synced=True, audio_video_diff_s=0.01),
+        ]
+    )
+    assert row.warnings == [
+        present.WARN_LOW_CONFIDENCE.format(confidence=0.31),
+        present.WARN_DISAGREE.format(diff_s=0.35),
+    ]
     assert row.offset == "+0.500" and row.low_confidence and row.disagree
     assert ref.warnings == [] and not ref.disagree
 

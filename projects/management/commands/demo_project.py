@@ -28,13 +28,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="owner's username")
-        parser.add_argument("--create-user", action="store_true",
-                            help="create the user if missing (needs --password)")  # fmt: skip
+        parser.add_argument(
+            "--create-user",
+            action="store_true",
+            help="create the user if missing (needs --password)",
+        )
         parser.add_argument("--password", help="password for a user created here")
         parser.add_argument("--name", default=DEFAULT_NAME, help=f"default: {DEFAULT_NAME!r}")
         parser.add_argument("--seed", type=int, default=0, help="clip generator seed")
-        parser.add_argument("--skip-existing", action="store_true",
-                            help="do nothing if the user has a project of that name")  # fmt: skip
+        parser.add_argument(
+            "--skip-existing",
+            action="store_true",
+            help="do nothing if the user has a project of that name",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = self._user(options)
@@ -45,9 +51,10 @@ class Command(BaseCommand):
             self.stdout.write("Generating three demo clips ...")
             truth = write_demo(Path(tmp), seed=options["seed"])
             project = services.project_create(
-                owner=user, name=options["name"],
+                owner=user,
+                name=options["name"],
                 notes="Generated clips of one event with known offsets (evaluation.demo).",
-            )  # fmt: skip
+            )
             try:
                 for name in truth:
                     path = Path(tmp) / name
