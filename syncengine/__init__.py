@@ -27,12 +27,20 @@ from syncengine.errors import (
 )
 from syncengine.media import probe
 from syncengine.sync import METHODS, estimate_offsets
-from syncengine.types import MediaInfo, RenderResult, SyncResult, VideoOffset
+from syncengine.types import (
+    ClipInput,
+    MediaInfo,
+    Placement,
+    RenderResult,
+    SyncResult,
+    VideoOffset,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "METHODS",
+    "ClipInput",
     "ClipTooShort",
     "InsufficientSignal",
     "MediaError",
@@ -40,6 +48,7 @@ __all__ = [
     "NoAudioStream",
     "NoVideoStream",
     "ParameterError",
+    "Placement",
     "RenderError",
     "RenderResult",
     "RenderVerificationFailed",

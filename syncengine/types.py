@@ -8,12 +8,17 @@ in the video's own file time, at most 2000 points (mean-pooled). Neither is in `
 Times are seconds (``_s``), rates Hz (``_hz``). ``offset_s`` of a video is the time on the
 reference's timeline at which the video's own t=0 happens: positive means it started later.
 A pair lag ``lag_s`` between videos ``i`` and ``j`` is ``offset_j - offset_i``.
+
+Clips are named by the caller's ``key`` (the file name when plain paths are given): results and
+placements are keyed by it, and the clip's display name (``filename``, ``name``) is only what
+messages and output files say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,11 +27,13 @@ from numpy.typing import NDArray
 __all__ = [
     "AudioStreamInfo",
     "AudioTrack",
+    "ClipInput",
     "Curve",
     "LagEstimate",
     "MediaInfo",
     "MotionSeries",
     "PairEstimate",
+    "Placement",
     "ProgressCallback",
     "RenderResult",
     "RenderedFile",
@@ -87,6 +94,50 @@ class MediaInfo:
         from dataclasses import asdict
 
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClipInput:
+    """One clip to sync: the caller's ``key`` for it, where it is, and the name a user knows.
+
+    Results are keyed by ``key``; ``display_name`` (default: the file name of ``path``) is the
+    only name messages use, so a clip stored under another name is still reported as the user's.
+    """
+
+    key: str
+    path: Path
+    display_name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        if not self.display_name:
+            object.__setattr__(self, "display_name", self.path.name)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One clip placed on the reference's timeline, as rendering and timeline writers take it.
+
+    ``offset_s`` is where the clip's t=0 goes on the reference's timeline (positive: later), the
+    effective offset (a manual adjustment, else the estimate); ``None``: not placed (rendering
+    skips it with a note). ``estimate_s`` is the engine's own estimate, which verification
+    expects the output to measure relative to ``offset_s``; ``None`` (placed by hand without
+    an estimate): rendered but not checked. ``name`` is the file name shown in messages and
+    the output's base name (``{stem of name}_synced.{ext}``): a bare file name, no folders.
+    ``fps`` and ``duration_s`` are informative (rendering probes ``path`` itself).
+    """
+
+    key: str
+    path: Path
+    offset_s: float | None
+    name: str
+    estimate_s: float | None = None
+    is_reference: bool = False
+    fps: float | None = None
+    duration_s: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
 
 
 @dataclass(frozen=True)
@@ -169,7 +220,11 @@ class PairEstimate:
 
 @dataclass(frozen=True)
 class VideoOffset:
-    """One video's place on the reference timeline, with how sure we are and why."""
+    """One video's place on the reference timeline, with how sure we are and why.
+
+    ``key`` is the caller's key for the clip (its file name when plain paths were given);
+    ``filename`` is its display name, what messages call it.
+    """
 
     filename: str
     path: str
@@ -191,10 +246,17 @@ class VideoOffset:
     #: A->C) among the pairs kept, seconds; None when no loop could be checked.
     loop_residual_s: float | None = None
     loops_closed: int = 0
+    key: str = ""  # empty: the file name
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.filename)
 
 
 @dataclass(frozen=True)
 class SyncResult:
+    """Every video's offset, keyed by the caller's keys; ``reference`` is the reference's key."""
+
     method: str
     reference: str
     max_lag_s: float | None
@@ -204,14 +266,47 @@ class SyncResult:
     motion: tuple[Curve | None, ...] = field(default=(), repr=False, compare=False)
 
     def offsets(self) -> dict[str, float | None]:
-        """The seed's mapping: file name -> offset in seconds, ``None`` when not synced."""
-        return {v.filename: (v.offset_s if v.synced else None) for v in self.videos}
+        """The seed's mapping: key (file name) -> offset in seconds, ``None`` when not synced."""
+        return {v.key: (v.offset_s if v.synced else None) for v in self.videos}
 
-    def video(self, filename: str) -> VideoOffset:
+    def by_key(self) -> dict[str, VideoOffset]:
+        """Key -> that video's result."""
+        return {v.key: v for v in self.videos}
+
+    def video(self, key: str) -> VideoOffset:
+        """The video with this key, else the first with this display name."""
         for v in self.videos:
-            if v.filename == filename:
+            if v.key == key:
                 return v
-        raise KeyError(filename)
+        for v in self.videos:
+            if v.filename == key:
+                return v
+        raise KeyError(key)
+
+    def placements(
+        self, placed_offsets_s: Mapping[str, float] | None = None
+    ) -> tuple[Placement, ...]:
+        """Every video at its estimate, or at ``placed_offsets_s[key]`` where given (by hand).
+
+        Unsynced videos without a placed offset get ``offset_s=None`` (not placed).
+        """
+        placed = placed_offsets_s or {}
+        out = []
+        for v in self.videos:
+            estimate_s = float(v.offset_s) if v.synced and v.offset_s is not None else None
+            offset_s = placed.get(v.key, estimate_s)
+            out.append(
+                Placement(
+                    key=v.key,
+                    path=Path(v.path),
+                    offset_s=None if offset_s is None else float(offset_s),
+                    name=v.filename,
+                    estimate_s=estimate_s,
+                    is_reference=v.is_reference,
+                    duration_s=v.duration_s or None,
+                )
+            )
+        return tuple(out)
 
     @property
     def all_synced(self) -> bool:
@@ -223,9 +318,11 @@ class SyncResult:
         videos = {}
         for v in self.videos:
             d = asdict(v)
-            d.pop("filename")
+            d.pop("key")
+            if v.filename == v.key:  # plain paths: the key is the file name
+                d.pop("filename")
             d["notes"] = list(v.notes)
-            videos[v.filename] = d
+            videos[v.key] = d
         return {
             "method": self.method,
             "reference": self.reference,
@@ -240,12 +337,13 @@ class SyncResult:
 
 @dataclass(frozen=True)
 class RenderedFile:
-    source: str
+    source: str  # the source's path
     output: str
     offset_s: float
     lead_s: float  # time added (positive) or cut (negative) at the start
     duration_s: float  # measured duration of the output
     residual_s: float | None = None  # offset measured again on the output, should be ~0
+    key: str = ""  # the placement's key (the source's file name when rendered from paths)
 
 
 @dataclass(frozen=True)
@@ -258,5 +356,5 @@ class RenderResult:
     tolerance_s: float
     mode: str
     zip_path: str | None = None
-    skipped: tuple[str, ...] = ()  # file names not rendered (not synced, or off the timeline)
+    skipped: tuple[str, ...] = ()  # keys not rendered (not placed, or off the timeline)
     notes: tuple[str, ...] = ()  # one sentence per skipped file or container fallback
