@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.bench_visual [--pairs 24] [--unrelated 6] [--old REV] [--out DIR]``
 
-Each seeded world (``evaluation.synth``, 640x480, 30 fps, no audio) is rendered once; every camera
+Each seeded world (``mediasynth.clips``, 640x480, 30 fps, no audio) is rendered once; every camera
 is a post-processed window of it made with ffmpeg filters: an off-centre zoomed crop (0.5-0.95 of
 the scene), handheld shake (the crop window moves on a sum of sines), roll, a keystone
 perspective, a portrait phone (9:16 crop), blur, noise, a slowly drifting exposure, its own frame
@@ -75,7 +75,7 @@ def _ffmpeg() -> str:
 
 
 def world_clip(seed: int, out: Path) -> Path:
-    from evaluation.synth import CameraSpec, write_clip
+    from mediasynth.clips import CameraSpec, write_clip
 
     path = out / f"world{seed}.mp4"
     if not path.exists():

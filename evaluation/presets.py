@@ -1,6 +1,6 @@
 """Evaluation presets: the cases (sets of cameras at known offsets) that offset_generation writes.
 
-A case is a tuple of :class:`ClipPlan`, each wrapping a :class:`evaluation.synth.CameraSpec` (where
+A case is a tuple of :class:`ClipPlan`, each wrapping a :class:`mediasynth.clips.CameraSpec` (where
 the camera sits in world time and how it hears and sees the scene) plus the degradations that
 :mod:`evaluation.offset_generation` applies with ffmpeg afterwards (lossy audio re-encode, picture
 softness, sensor noise, perspective). Each case isolates one real-world condition and names it in
@@ -81,7 +81,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from evaluation.synth import CameraSpec
+from mediasynth.clips import CameraSpec
+from mediasynth.plan import CasePlan, ClipPlan
 
 __all__ = ["HARD_TAGS", "PRESETS", "TAGS", "CasePlan", "ClipPlan", "Look", "preset_cases"]
 
@@ -134,77 +135,6 @@ TAGS = (
 NTSC_FPS = 30000 / 1001
 _PPM_STEP = 1e6 / 48000  # one sample per second at 48 kHz, in ppm
 _MAX_OFFSET_S = 19.8
-
-
-@dataclass(frozen=True)
-class ClipPlan:
-    """One camera of a case: a synth ``spec`` plus the ffmpeg degradations applied after it.
-
-    ``audio_codec`` ("aac" or "mp3") at ``audio_bitrate_kbps``; ``scale`` < 1 shrinks the picture
-    by that factor and back (a softer lens or lower-resolution sensor); ``video_noise`` is ffmpeg's
-    ``noise`` strength (0-100, temporal); ``perspective`` narrows the top edge by that fraction of
-    the width on each side (a camera looking up at the scene); ``crf`` re-encodes the picture
-    with libx264 at that constant rate factor (high = blocky, as after an upload).
-    """
-
-    spec: CameraSpec
-    audio_codec: str = "aac"
-    audio_bitrate_kbps: int = 128
-    scale: float = 1.0
-    video_noise: int = 0
-    perspective: float = 0.0
-    crf: int | None = None
-
-    @property
-    def syncable(self) -> bool:
-        stranger = self.spec.audio in ("unrelated", "shared_music")
-        return not stranger and self.spec.video != "unrelated"
-
-    @property
-    def has_track(self) -> bool:
-        """True when the file has an audio stream (possibly digital silence)."""
-        return self.spec.audio != "none"
-
-    @property
-    def has_audio(self) -> bool:
-        """True when the clip has sound to sync on: an audio stream that is not digital silence."""
-        return self.spec.audio not in ("none", "silent")
-
-    @property
-    def distinct_motion(self) -> bool:
-        """True when the picture alone can place this clip (non-repeating, shared motion)."""
-        return self.spec.video in ("blobs", "stage", "party")
-
-    @property
-    def post_processed(self) -> bool:
-        """True when a synthetic clip needs an ffmpeg pass after ``evaluation.synth``."""
-        return (
-            self.audio_codec,
-            self.audio_bitrate_kbps,
-            self.scale,
-            self.video_noise,
-            self.perspective,
-            self.crf,
-        ) != ("aac", 128, 1.0, 0, 0.0, None)
-
-
-@dataclass(frozen=True)
-class CasePlan:
-    """A set of clips of one world; ``clips[0]`` is the reference."""
-
-    number: int
-    tags: tuple[str, ...]
-    clips: tuple[ClipPlan, ...]
-
-    @property
-    def case_id(self) -> str:
-        return f"c{self.number:03d}_{self.tags[0]}"
-
-    def true_offset_s(self, k: int) -> float | None:
-        """Clip ``k``'s true offset against clip 0, seconds (None if it shares nothing)."""
-        if not self.clips[k].syncable:
-            return None
-        return round(self.clips[k].spec.start_s - self.clips[0].spec.start_s, 9)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.synth import (
+from mediasynth.clips import (
     CameraSpec,
     write_clips,
     write_disguised_concat,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.synth import CameraSpec, write_clips
+from mediasynth.clips import CameraSpec, write_clips
 from syncengine import estimate_offsets
 
 SMALL = {"width": 160, "height": 120}

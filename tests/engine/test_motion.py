@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from evaluation.synth import CameraSpec, camera_frames, scene_frame, write_clip
+from mediasynth.clips import CameraSpec, camera_frames, scene_frame, write_clip
 from syncengine.confidence import Z0
 from syncengine.errors import ClipTooShort, ParameterError, StaticPicture
 from syncengine.media import iter_gray_frames, probe

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.synth import CameraSpec, write_clips
+from mediasynth.clips import CameraSpec, write_clips
 from syncengine import estimate_offsets
 from syncengine.archive import iter_zip
 from syncengine.errors import ParameterError, RenderError, RenderVerificationFailed

@@ -14,7 +14,7 @@ from evaluation import compare_peers as cp
 from evaluation import offset_generation
 from evaluation.gcc_phat_peer import gcc_phat_offset_s
 from evaluation.report import format_table, markdown_table
-from evaluation.synth import CameraSpec, write_clips
+from mediasynth.clips import CameraSpec, write_clips
 
 PEERS_PYTHON = cp._default_python()
 

@@ -12,14 +12,15 @@ import pytest
 from scipy import signal
 
 import syncengine
-from evaluation.degrade import post_argv
-from evaluation.offset_generation import _entry, _Job, generate
+from evaluation.offset_generation import generate
 from evaluation.presets import HARD_TAGS, TAGS, ClipPlan, preset_cases
-from evaluation.synth import CameraSpec, camera_audio, camera_frames, write_clip
-from evaluation.synth_room import agc, cheap_mic, clip, room_impulse_response, wind_and_handling
-from evaluation.synth_video import render_float
-from evaluation.synth_view import shake_path
-from evaluation.synth_world import LAYERS, is_layered, layered_audio, song_layout
+from mediasynth.clips import CameraSpec, camera_audio, camera_frames, write_clip
+from mediasynth.dataset import _entry, _Job
+from mediasynth.degrade import post_argv
+from mediasynth.room import agc, cheap_mic, clip, room_impulse_response, wind_and_handling
+from mediasynth.video import render_float
+from mediasynth.view import shake_path
+from mediasynth.world import LAYERS, is_layered, layered_audio, song_layout
 
 RATE_HZ = 48000
 SEED = 7

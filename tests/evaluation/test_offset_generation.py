@@ -13,8 +13,8 @@ import pytest
 import syncengine
 from evaluation.offset_generation import generate, main
 from evaluation.presets import HARD_TAGS, TAGS, preset_cases
-from evaluation.speech import espeak_executable, speech_sentences
-from evaluation.synth import CameraSpec, write_clip
+from mediasynth.clips import CameraSpec, write_clip
+from mediasynth.speech import espeak_executable, speech_sentences
 
 SEED = 3
 

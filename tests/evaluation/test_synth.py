@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from evaluation.synth import (
+from mediasynth.clips import (
     CameraSpec,
     SynthError,
     camera_audio,

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from evaluation.demo import DEMO_CAMERAS
+from mediasynth.demo import DEMO_CAMERAS
 from tests.projects.base import BaseTestCase
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from evaluation.synth import CameraSpec, write_clips
+from mediasynth.clips import CameraSpec, write_clips
 from projects.forms import SyncRunForm
 from projects.models import SyncRun
 from syncengine.cli import EXIT_OK, main

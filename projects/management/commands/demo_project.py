@@ -1,6 +1,6 @@
 """``manage.py demo_project --user NAME``: a project of three generated clips with known offsets.
 
-The clips come from :func:`evaluation.demo.write_demo` (a seeded synthetic event) and are added
+The clips come from :func:`mediasynth.demo.write_demo` (a seeded synthetic event) and are added
 through :func:`projects.services.video_add`, exactly like browser uploads, so they are probed
 and get their previews from the worker.
 """
@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
-from evaluation.demo import write_demo
+from mediasynth.demo import write_demo
 from projects import services
 from projects.services import ServiceError
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             project = services.project_create(
                 owner=user,
                 name=options["name"],
-                notes="Generated clips of one event with known offsets (evaluation.demo).",
+                notes="Generated clips of one event with known offsets (mediasynth.demo).",
             )
             try:
                 for name in truth:

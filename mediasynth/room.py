@@ -1,6 +1,6 @@
 """Harder camera microphones for the synthetic world: real rooms, cheap capsules, wind, handling.
 
-All functions act on 48 kHz mono float64 audio in world time (see :mod:`evaluation.synth`) and are
+All functions act on 48 kHz mono float64 audio in world time (see :mod:`mediasynth.clips`) and are
 seeded; none moves the true offset:
 
 - ``room_impulse_response``: a direct path at lag 0, discrete early reflections 5-30 ms after it

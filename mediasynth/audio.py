@@ -9,7 +9,7 @@ Conventions
   ``(seed, kind, sample_rate_hz, t)``, never on the span requested: two cameras cut from the same
   world agree exactly.
 - Different sample rates give the same kind of world, not bit-identical resampled signals; cameras
-  therefore cut their audio from the 48 kHz world and resample it (see ``evaluation.synth``).
+  therefore cut their audio from the 48 kHz world and resample it (see ``mediasynth.clips``).
 - Output is mono float32 in [-1, 1].
 """
 

@@ -20,10 +20,10 @@ Conventions
 - Everything is seeded: the world by ``seed + world_seed``, camera noise and reverb by
   ``(seed + world_seed, name)``. ``"unrelated"`` audio or video comes from the world of another
   seed; ``"shared_music"`` audio too, except that its song (a layered ``audio_kind`` with a
-  ``song_*`` layer, see :mod:`evaluation.synth_world`) is this world's, heard ``song_shift_s``
+  ``song_*`` layer, see :mod:`mediasynth.world`) is this world's, heard ``song_shift_s``
   later: another recording that shares only the background music.
 - The harder microphone and picture fields (``world_seed`` ... ``blur_px``, see ``CameraSpec``)
-  are applied by :mod:`evaluation.synth_room` and :mod:`evaluation.synth_view`; at their defaults
+  are applied by :mod:`mediasynth.room` and :mod:`mediasynth.view`; at their defaults
   a camera is rendered exactly as before they existed.
 - Microphone chain (world time, 48 kHz): room (``rt60_s``/``drr_db``, or the short ``reverb``),
   lowpass, gain, band-pass (``band_hz``), wind and handling, AGC, clipping; then the cut and the
@@ -49,17 +49,17 @@ from numpy.typing import NDArray
 from scipy import signal
 from scipy.io import wavfile
 
-from evaluation.synth_audio import (
+from mediasynth.audio import (
     AUDIO_KINDS,
     WORLD_RATE_HZ,
     apply_microphone,
     fractional_advance,
     world_audio,
 )
-from evaluation.synth_room import agc, cheap_mic, clip, room_impulse_response, wind_and_handling
-from evaluation.synth_video import VIDEO_KINDS, render_float, scene_frame
-from evaluation.synth_view import view_frames
-from evaluation.synth_world import is_layered, layered_audio
+from mediasynth.room import agc, cheap_mic, clip, room_impulse_response, wind_and_handling
+from mediasynth.video import VIDEO_KINDS, render_float, scene_frame
+from mediasynth.view import view_frames
+from mediasynth.world import is_layered, layered_audio
 
 __all__ = [
     "WORLD_RATE_HZ",
@@ -95,9 +95,9 @@ class CameraSpec:
 
     ``audio``: ``"world"``, ``"none"`` (no audio stream), ``"silent"`` (digital silence: all
     microphone effects and noise are skipped), ``"unrelated"`` or ``"shared_music"`` (see the
-    module Conventions); ``video``: one of ``evaluation.synth_video.VIDEO_KINDS`` or
+    module Conventions); ``video``: one of ``mediasynth.video.VIDEO_KINDS`` or
     ``"unrelated"`` (the ``"blobs"`` scene of another seed). ``audio_kind`` is one of
-    ``AUDIO_KINDS`` or a layered kind of :mod:`evaluation.synth_world`.
+    ``AUDIO_KINDS`` or a layered kind of :mod:`mediasynth.world`.
     ``noise_db`` is the RMS of an added white noise floor in dBFS; ``crop`` is the kept fraction of
     the frame (to the nearest pixel), scaled back to ``width x height``; ``brightness`` is added as
     a fraction of full scale; ``drift_ppm`` > 0 means the camera clock runs fast.

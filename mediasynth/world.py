@@ -2,7 +2,7 @@
 
 A *layered* audio kind is a ``+``-joined list of layer names (``"song_a+crowd+cheers"``); see
 ``LAYERS``. Each layer is a sum of seeded events (notes, drum hits, syllables, passing vehicles)
-placed on the absolute 48 kHz sample grid, so, as for :mod:`evaluation.synth_audio`, a sample's
+placed on the absolute 48 kHz sample grid, so, as for :mod:`mediasynth.audio`, a sample's
 value depends only on ``(seed, kind, t)`` and never on the span requested.
 
 Conventions
@@ -18,7 +18,7 @@ Conventions
   sample grid (a produced track: no timing jitter), with small per-bar variation (+-10 % note
   velocity, 4 % of notes dropped) seeded by the absolute bar, so the second chorus is a near copy
   of the first. The whole song loops after ``song_length_s``.
-- Output is mono float64, not clipped (``evaluation.synth`` clips after the microphone).
+- Output is mono float64, not clipped (``mediasynth.clips`` clips after the microphone).
 """
 
 from __future__ import annotations

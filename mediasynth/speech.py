@@ -2,8 +2,8 @@
 
 ``speech_world`` reads seeded sentences with a few espeak-ng voices and lays them end to end with
 seeded pauses over a faint room tone; ``write_speech_source`` muxes that track under the synthetic
-scene (``evaluation.synth``) into one lossless source video, from which
-:mod:`evaluation.offset_generation` cuts cameras exactly as it cuts user originals. Without
+scene (``mediasynth.clips``) into one lossless source video, from which
+:mod:`mediasynth.dataset` cuts cameras exactly as it cuts user originals. Without
 espeak-ng the generator falls back on the synth's speech-like ``"speech"`` kind instead.
 
 Conventions
@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from scipy import signal
 from scipy.io import wavfile
 
-from evaluation.synth import CameraSpec, write_clip
+from mediasynth.clips import CameraSpec, write_clip
 
 __all__ = ["espeak_executable", "speech_sentences", "speech_world", "write_speech_source"]
 

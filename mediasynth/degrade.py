@@ -1,6 +1,6 @@
 """ffmpeg command lines that cut a camera out of a source video and give it its own room and lens.
 
-Used by :mod:`evaluation.offset_generation`: ``cut_argv`` makes a whole camera from an original
+Used by :mod:`mediasynth.dataset`: ``cut_argv`` makes a whole camera from an original
 (accurate seek, drift, frame rate, sample rate, channels, room, microphone and viewpoint as ffmpeg
 filters); ``post_argv`` adds only the degradations the synthetic renderer cannot (lossy audio
 re-encode, picture softness, sensor noise, perspective) to a clip it already wrote.
@@ -10,7 +10,7 @@ Conventions
 - World time ``w`` of a case is source time ``base_s + w``; a camera's t=0 is world time
   ``spec.start_s``, so it is cut at source time ``base_s + spec.start_s`` (``-ss`` before ``-i``,
   which ffmpeg honours to the audio sample when it re-encodes).
-- Drift: clip second ``k`` covers ``clock_scale`` source seconds, as in :mod:`evaluation.synth`:
+- Drift: clip second ``k`` covers ``clock_scale`` source seconds, as in :mod:`mediasynth.clips`:
   ``setpts=PTS/clock_scale`` for the picture, ``asetrate=48000*clock_scale`` for the sound.
 - The sound is cut to the sample; the picture to the source's frame grid (``picture_shift_s``).
 - Loops (``music_loop`` audio, ``loop``/``static`` video) are anchored at world time 0, so every
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.presets import CasePlan, ClipPlan
-from evaluation.synth import CameraSpec
+from mediasynth.clips import CameraSpec
+from mediasynth.plan import CasePlan, ClipPlan
 
 __all__ = [
     "WORLD_LEVEL_DB",

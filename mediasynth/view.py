@@ -1,6 +1,6 @@
 """Harder camera pictures of the synthetic scene: real viewpoints, handheld shake, auto exposure.
 
-``view_frames`` renders what one camera sees of the scene of :mod:`evaluation.synth_video`:
+``view_frames`` renders what one camera sees of the scene of :mod:`mediasynth.video`:
 
 - Viewpoint: the scene is a 4:3 canvas; the camera sees a rectangle of it ``zoom`` of the canvas
   height tall (its width follows the camera's aspect, so a 180x320 portrait phone sees a vertical
@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluation.synth_video import render_float
+from mediasynth.video import render_float
 
 __all__ = ["shake_path", "view_frames"]
 
