@@ -1,20 +1,12 @@
-"""django-q2 task entry points: one-line wrappers that take primary keys and call services."""
+"""django-q2 task entry points: one-line wrappers that take primary keys and call services.
+
+Queued by :func:`projects.queue.enqueue` (the only module that imports django-q2), which also
+names the hooks below.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-
-_HOOKS = {
-    "sync_run_execute_task": "projects.tasks.sync_run_done_hook",
-    "render_execute_task": "projects.tasks.render_done_hook",
-}
-
-
-def enqueue(name: str, *args: Any) -> str:
-    """Queue ``projects.tasks.<name>(*args)``; call it from ``transaction.on_commit``."""
-    from django_q.tasks import async_task
-
-    return async_task(f"projects.tasks.{name}", *args, hook=_HOOKS.get(name))
 
 
 def sync_run_execute_task(run_id: int) -> None:

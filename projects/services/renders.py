@@ -22,6 +22,7 @@ from django.utils import timezone
 import syncengine
 from projects import errors, selectors
 from projects.models import Render, RenderOutput, SyncRun, VideoOffset
+from projects.queue import enqueue
 from projects.services.engine_io import (
     Cancelled,
     link_videos,
@@ -29,7 +30,6 @@ from projects.services.engine_io import (
     stale_filter,
 )
 from projects.services.errors import ServiceError
-from projects.tasks import enqueue
 from syncengine.render import MODES, render_synced
 
 logger = logging.getLogger(__name__)

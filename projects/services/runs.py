@@ -18,6 +18,7 @@ import syncengine
 from projects import errors, plots
 from projects.logging import request_id_var
 from projects.models import Project, SyncRun, Video, VideoOffset
+from projects.queue import enqueue
 from projects.services.engine_io import (
     Cancelled,
     link_videos,
@@ -25,7 +26,6 @@ from projects.services.engine_io import (
     stale_filter,
 )
 from projects.services.errors import ServiceError
-from projects.tasks import enqueue
 from syncengine.sync import DEFAULT_MAX_LAG_S
 
 logger = logging.getLogger(__name__)

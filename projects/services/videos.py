@@ -23,8 +23,8 @@ from django.utils.text import get_valid_filename
 import syncengine
 from projects import errors
 from projects.models import Project, Video
+from projects.queue import enqueue
 from projects.services.errors import ServiceError
-from projects.tasks import enqueue
 from syncengine.proxy import make_poster, make_proxy
 
 logger = logging.getLogger(__name__)
