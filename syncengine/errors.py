@@ -5,6 +5,9 @@ Hierarchy::
     SyncEngineError
       MediaError            the file itself is the problem
         UnreadableMedia     not media, corrupt, truncated
+          TruncatedMedia    the data stops well before the declared end (a cut-off copy)
+        DecoderCrashed      the decoder process died (a signal) while reading the file
+        MemoryLimitExceeded a decoder needed more memory than its limit
         UnsupportedMedia    a container we refuse to open (playlists, concat scripts, ...)
           PictureTooLarge   a picture above the limits in syncengine.limits
           MediaTooLong      a duration above the limit in syncengine.limits
@@ -14,6 +17,7 @@ Hierarchy::
         SilentAudio, StaticPicture, ClipTooShort
       ParameterError        a caller passed a bad argument
       RenderError           ffmpeg failed while rendering, or the render failed verification
+        RenderMemoryLimit   ffmpeg needed more memory than its limit while rendering
 """
 
 from __future__ import annotations
@@ -22,18 +26,22 @@ from typing import Any
 
 __all__ = [
     "ClipTooShort",
+    "DecoderCrashed",
     "InsufficientSignal",
     "MediaTooLong",
     "MediaError",
+    "MemoryLimitExceeded",
     "NoAudioStream",
     "NoVideoStream",
     "ParameterError",
     "PictureTooLarge",
     "RenderError",
+    "RenderMemoryLimit",
     "RenderVerificationFailed",
     "SilentAudio",
     "StaticPicture",
     "SyncEngineError",
+    "TruncatedMedia",
     "UnreadableMedia",
     "UnsupportedMedia",
 ]
@@ -59,6 +67,24 @@ class MediaError(SyncEngineError):
 
 class UnreadableMedia(MediaError):
     code = "unreadable_media"
+
+
+class TruncatedMedia(UnreadableMedia):
+    """A stream's data stops well before the end its header declares: a cut-off copy."""
+
+    code = "truncated"
+
+
+class DecoderCrashed(MediaError):
+    """The decoder process died (killed by a signal: a crash, an abort) while reading the file."""
+
+    code = "decoder_crashed"
+
+
+class MemoryLimitExceeded(MediaError):
+    """A decoder process needed more memory than its limit (``SYNCENGINE_FFMPEG_MEMORY_MB``)."""
+
+    code = "memory_limit"
 
 
 class UnsupportedMedia(MediaError):
@@ -107,6 +133,12 @@ class ParameterError(SyncEngineError, ValueError):
 
 class RenderError(SyncEngineError):
     code = "render_failed"
+
+
+class RenderMemoryLimit(RenderError):
+    """ffmpeg needed more memory than its limit (``SYNCENGINE_FFMPEG_MEMORY_MB``) to render."""
+
+    code = "render_memory_limit"
 
 
 class RenderVerificationFailed(RenderError):

@@ -1,55 +1,63 @@
-"""Probe media files with PyAV (the imageio-ffmpeg wheel ships no ffprobe).
+"""Probe media files with PyAV in a child process (the imageio-ffmpeg wheel ships no ffprobe).
 
 Conventions
 -----------
 Stream start times are given relative to the container start, which is the file's t=0.
-Every open goes through :func:`open_container`, which only reads local files in the demuxers
-listed in :data:`ALLOWED_DEMUXERS`.
+PyAV never runs in the calling process: :mod:`syncengine.decoder_child` opens the file (only
+local files, only the demuxers listed in :data:`ALLOWED_DEMUXERS`) in a child started by
+:func:`syncengine.media.run_decoder`, under a timeout and a memory limit, so a decoder crash (PyAV
+18.1 corrupts memory on some 8-channel PCM MOV files) is a typed error, never a dead server.
 :func:`probe` refuses a picture or a duration above :mod:`syncengine.limits` from the headers,
-before it decodes anything.
+before it decodes anything, and a cut-off file (:class:`~syncengine.errors.TruncatedMedia`)
+from the packets near its declared end.
 """
 
 from __future__ import annotations
 
 import os
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from syncengine.errors import MediaTooLong, PictureTooLarge, UnreadableMedia, UnsupportedMedia
+from syncengine.errors import (
+    MediaTooLong,
+    PictureTooLarge,
+    TruncatedMedia,
+    UnreadableMedia,
+    UnsupportedMedia,
+)
 from syncengine.limits import MAX_DURATION_S, MAX_PICTURE_PIXELS, MAX_PICTURE_SIDE
 from syncengine.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 __all__ = [
     "ALLOWED_DEMUXERS",
+    "PROBE_TIMEOUT_S",
     "SUPPORTED_HINT",
-    "container_start_s",
     "keyframe_at_or_before",
-    "open_container",
     "probe",
 ]
 
 #: libavformat demuxer names we accept (mov covers mp4/m4a/3gp, matroska covers webm).
 ALLOWED_DEMUXERS = "mov,matroska,webm,avi,mpegts,wav,w64,mp3,flac,ogg,aac,mxf,dv,asf"
 SUPPORTED_HINT = "Supported: MP4/MOV, MKV/WebM, AVI, MPEG-TS, MXF, WAV, MP3, FLAC, OGG."
+#: Wall-clock and CPU limit of one probe child, seconds (a cut file is demuxed to its end once).
+PROBE_TIMEOUT_S = 120.0
 # Text formats that make a demuxer open other files or URLs. We name them in the error.
 _PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"#EXT")
-_VFR_TOLERANCE = 0.01
+#: A stream is cut off when its packets stop more than max(2 s, 2 %) before its declared end.
+_TRUNCATED_MIN_S = 2.0
+_TRUNCATED_FRACTION = 0.02
 
 
-def open_container(path: str | os.PathLike[str]) -> Any:
-    """Open ``path`` with PyAV, restricted to the file protocol and the allowed demuxers.
+def _precheck(p: Path) -> None:
+    """Refuse, without opening it, a missing or empty file or a playlist/concat script.
 
     Raises
     ------
     UnreadableMedia
-        Missing, empty, not media, or corrupt.
+        Missing or empty.
     UnsupportedMedia
-        A playlist/concat script or a container outside the allowed list.
+        A playlist or script (which would make a demuxer open other files or URLs).
     """
-    import av
-
-    p = Path(path)
     name = p.name
     if not p.is_file():
         raise UnreadableMedia(f"'{name}' does not exist or is not a file.", filename=name)
@@ -63,50 +71,14 @@ def open_container(path: str | os.PathLike[str]) -> Any:
             + SUPPORTED_HINT,
             filename=name,
         )
-    try:
-        return av.open(
-            "file:" + str(p.resolve()),
-            options={"protocol_whitelist": "file", "format_whitelist": ALLOWED_DEMUXERS},
-        )
-    except av.FFmpegError as exc:
-        raise UnreadableMedia(
-            f"'{name}' is not a video or audio file Syncsite can read, or it is corrupt "
-            f"({getattr(exc, 'strerror', None) or exc}). If it plays elsewhere, re-export it as "
-            "MP4 (H.264/AAC). " + SUPPORTED_HINT,
-            filename=name,
-        ) from exc
 
 
-def container_start_s(container: Any) -> float:
-    start = container.start_time
-    return float(start) / 1_000_000 if start is not None else 0.0
-
-
-def _stream_start_s(stream: Any, origin_s: float) -> float:
-    if stream.start_time is None or stream.time_base is None:
-        return 0.0
-    return float(stream.start_time * stream.time_base) - origin_s
-
-
-def _stream_duration_s(stream: Any, fallback_s: float) -> float:
-    if stream.duration is None or stream.time_base is None:
-        return fallback_s
-    return float(stream.duration * stream.time_base)
-
-
-def _first_tag(container: Any, key: str) -> str | None:
-    for meta in [container.metadata, *(s.metadata for s in container.streams)]:
-        if meta.get(key):
-            return str(meta[key])
-    return None
-
-
-def _check_limits(name: str, streams: list[Any], duration_s: float) -> None:
+def _check_limits(name: str, streams: list[dict[str, Any]], duration_s: float) -> None:
     """Refuse, from the headers alone, a picture or a duration above :mod:`syncengine.limits`."""
     for stream in streams:
-        if stream.type != "video":
+        if "width" not in stream:  # an audio stream
             continue
-        width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+        width, height = int(stream["width"]), int(stream["height"])
         if max(width, height) > MAX_PICTURE_SIDE or width * height > MAX_PICTURE_PIXELS:
             raise PictureTooLarge(
                 f"'{name}' has a {width}x{height} picture; Syncsite takes at most 7680x4320 "
@@ -116,7 +88,7 @@ def _check_limits(name: str, streams: list[Any], duration_s: float) -> None:
                 width=width,
                 height=height,
             )
-    longest = max([duration_s, *(_stream_duration_s(s, 0.0) for s in streams)])
+    longest = max([duration_s, *(float(s["duration_s"] or 0.0) for s in streams)])
     if longest > MAX_DURATION_S:
         raise MediaTooLong(
             f"'{name}' declares a duration of {longest / 3600:,.1f} hours; Syncsite takes clips "
@@ -127,98 +99,141 @@ def _check_limits(name: str, streams: list[Any], duration_s: float) -> None:
         )
 
 
-def _video_info(container: Any, stream: Any, origin_s: float, duration_s: float) -> VideoStreamInfo:
-    import av
-
-    avg = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(0)
-    base = stream.base_rate or avg
-    fps = float(avg)
-    variable = bool(avg and base and abs(float(base) / float(avg) - 1.0) > _VFR_TOLERANCE)
-    rotation = 0
-    try:
-        for frame in container.decode(stream):
-            rotation = int(round(frame.rotation or 0)) % 360
-            break
-    except av.FFmpegError as exc:
-        raise UnreadableMedia(
-            f"'{Path(container.name).name}': the picture cannot be decoded ({exc}). "
-            "The file may be corrupt; upload it again or re-export it as MP4 (H.264/AAC).",
-        ) from exc
+def _video_info(facts: dict[str, Any], rotation_deg: int, duration_s: float) -> VideoStreamInfo:
     return VideoStreamInfo(
-        codec=stream.codec_context.name,
-        width=int(stream.codec_context.width),
-        height=int(stream.codec_context.height),
-        fps=fps,
-        variable_fps=variable,
-        rotation_deg=rotation,
-        start_s=_stream_start_s(stream, origin_s),
-        duration_s=_stream_duration_s(stream, duration_s),
-        frame_count=int(stream.frames or 0),
+        codec=str(facts["codec"]),
+        width=int(facts["width"]),
+        height=int(facts["height"]),
+        fps=float(facts["fps"]),
+        variable_fps=bool(facts["variable_fps"]),
+        rotation_deg=int(rotation_deg),
+        start_s=float(facts["start_s"]),
+        duration_s=_declared(facts, duration_s),
+        frame_count=int(facts["frame_count"]),
     )
 
 
-def _audio_info(stream: Any, origin_s: float, duration_s: float) -> AudioStreamInfo:
-    ctx = stream.codec_context
+def _audio_info(facts: dict[str, Any], duration_s: float) -> AudioStreamInfo:
     return AudioStreamInfo(
-        codec=ctx.name,
-        sample_rate_hz=int(ctx.sample_rate or 0),
-        channels=int(ctx.channels or 0),
-        start_s=_stream_start_s(stream, origin_s),
-        duration_s=_stream_duration_s(stream, duration_s),
+        codec=str(facts["codec"]),
+        sample_rate_hz=int(facts["sample_rate_hz"]),
+        channels=int(facts["channels"]),
+        start_s=float(facts["start_s"]),
+        duration_s=_declared(facts, duration_s),
     )
 
 
-def probe(path: str | os.PathLike[str]) -> MediaInfo:
+def _declared(facts: dict[str, Any], fallback_s: float) -> float:
+    return float(facts["duration_s"]) if facts["duration_s"] is not None else fallback_s
+
+
+def _check_tails(name: str, tails: list[dict[str, Any]]) -> None:
+    """Refuse a file whose first video or audio stream stops well before its declared end."""
+    for tail in tails:
+        declared_s, reached_s = float(tail["declared_end_s"]), tail["reached_s"]
+        if declared_s <= _TRUNCATED_MIN_S:
+            continue
+        reached_s = 0.0 if reached_s is None else float(reached_s)
+        if reached_s < declared_s - max(_TRUNCATED_MIN_S, _TRUNCATED_FRACTION * declared_s):
+            raise TruncatedMedia(
+                f"'{name}' is incomplete: it declares {declared_s:.1f} s but its data stops at "
+                f"{reached_s:.1f} s, so the copy was probably cut off. Copy the complete file "
+                "from the camera or card again and upload that.",
+                filename=name,
+                declared_s=declared_s,
+                reached_s=reached_s,
+            )
+
+
+def probe(
+    path: str | os.PathLike[str],
+    *,
+    timeout_s: float = PROBE_TIMEOUT_S,
+    memory_mb: int | None = None,
+) -> MediaInfo:
     """Describe a media file: streams, duration, fps, audio rate/channels, rotation, tags.
 
-    The first video frame is decoded, so a file whose picture cannot be decoded fails here.
+    The work runs in a child process (:func:`syncengine.media.run_decoder`), so a decoder that
+    crashes or exhausts memory fails this call with a typed error and never the caller. The first
+    video frame is decoded, so a file whose picture cannot be decoded fails here; and the packets
+    near the declared end of the first video and audio stream are read, so a cut-off copy fails
+    here (:class:`TruncatedMedia`) instead of at sync time.
+
+    Parameters
+    ----------
+    timeout_s : float
+        Wall-clock (and CPU) limit of the child, seconds.
+    memory_mb : int, optional
+        Address-space limit of the child, MiB (see :func:`syncengine.media.memory_limit_mb`).
 
     Raises
     ------
     UnreadableMedia, UnsupportedMedia
     PictureTooLarge, MediaTooLong
         Checked from the headers, before the first frame is decoded.
+    TruncatedMedia
+        A stream's data stops well before the end its header declares.
+    DecoderCrashed, MemoryLimitExceeded
+        The child died of a signal, or needed more memory than its limit.
     """
-    import av
+    from syncengine import media  # media imports this module
 
     p = Path(path)
-    container = open_container(p)
-    with container:
-        origin_s = container_start_s(container)
-        duration_s = float(container.duration) / 1_000_000 if container.duration else 0.0
-        cover_art = av.stream.Disposition.attached_pic
-        videos = [s for s in container.streams.video if not s.disposition & cover_art]
-        audios = list(container.streams.audio)
-        if not videos and not audios:
-            raise UnreadableMedia(f"'{p.name}' contains no audio or video stream.", filename=p.name)
-        _check_limits(p.name, [*videos, *audios], duration_s)
-        audio = _audio_info(audios[0], origin_s, duration_s) if audios else None
-        video = _video_info(container, videos[0], origin_s, duration_s) if videos else None
-        if duration_s <= 0:
-            duration_s = max((s.duration_s for s in (audio, video) if s is not None), default=0.0)
-        return MediaInfo(
-            path=str(p),
-            filename=p.name,
-            container=container.format.name,
-            size_bytes=p.stat().st_size,
-            duration_s=duration_s,
-            video=video,
-            audio=audio,
-            creation_time=_first_tag(container, "creation_time"),
-            timecode=_first_tag(container, "timecode"),
+    _precheck(p)
+    facts = media.run_decoder(
+        "probe",
+        p,
+        str(MAX_PICTURE_SIDE),
+        str(MAX_PICTURE_PIXELS),
+        repr(MAX_DURATION_S),
+        filename=p.name,
+        doing="being probed",
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+    )
+    duration_s = float(facts["duration_s"])
+    videos, audio = facts["videos"], facts["audio"]
+    if not videos and audio is None:
+        raise UnreadableMedia(f"'{p.name}' contains no audio or video stream.", filename=p.name)
+    _check_limits(p.name, [*videos, *([audio] if audio else [])], duration_s)
+    _check_tails(p.name, facts["tails"])
+    audio_info = _audio_info(audio, duration_s) if audio else None
+    video_info = _video_info(videos[0], facts["rotation_deg"], duration_s) if videos else None
+    if duration_s <= 0:
+        duration_s = max(
+            (s.duration_s for s in (audio_info, video_info) if s is not None), default=0.0
         )
+    tags = facts["tags"]
+    return MediaInfo(
+        path=str(p),
+        filename=p.name,
+        container=str(facts["container"]),
+        size_bytes=p.stat().st_size,
+        duration_s=duration_s,
+        video=video_info,
+        audio=audio_info,
+        creation_time=tags.get("creation_time"),
+        timecode=tags.get("timecode"),
+    )
 
 
-def keyframe_at_or_before(path: str | os.PathLike[str], time_s: float) -> float | None:
-    """File time (s) of the last video keyframe at or before ``time_s``; ``None`` if none."""
-    with open_container(path) as container:
-        if not container.streams.video:
-            return None
-        stream = container.streams.video[0]
-        origin_s = container_start_s(container)
-        tb = stream.time_base
-        container.seek(int((time_s + origin_s) / tb), backward=True, any_frame=False, stream=stream)
-        for packet in container.demux(stream):
-            if packet.pts is not None and packet.is_keyframe:
-                return float(packet.pts * tb) - origin_s
-    return None
+def keyframe_at_or_before(
+    path: str | os.PathLike[str], time_s: float, *, timeout_s: float = PROBE_TIMEOUT_S
+) -> float | None:
+    """File time (s) of the last video keyframe at or before ``time_s``; ``None`` if none.
+
+    Demuxed in a child process, like :func:`probe`.
+    """
+    from syncengine import media  # media imports this module
+
+    p = Path(path)
+    _precheck(p)
+    found = media.run_decoder(
+        "keyframe",
+        p,
+        repr(float(time_s)),
+        filename=p.name,
+        doing="searched for a keyframe",
+        timeout_s=timeout_s,
+    )
+    return None if found is None else float(found)
