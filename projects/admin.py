@@ -96,7 +96,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("created_at", "updated_at")
     search_fields = ("name", "notes", "owner__username", "owner__email")
     list_select_related = ("owner",)
-    readonly_fields = ("owner", "created_at", "updated_at")
+    readonly_fields = ("owner", "next_position", "created_at", "updated_at")
     date_hierarchy = "created_at"
     inlines = (VideoInline,)
 

@@ -1,6 +1,7 @@
 """Projects, videos, sync runs, per-video offsets and renders.
 
-Fields, statuses and constraints only; all work happens in ``projects.services``.
+Fields, statuses and constraints only; all work happens in ``projects.services``. Sync runs and
+renders are both a :class:`Job` (one status enum, one lifecycle in ``projects.services.jobs``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Project(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The position the next upload gets, taken under a row lock (select_for_update) so concurrent
+    # uploads never share one; deleting a video leaves a gap, never a duplicate.
+    next_position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -68,6 +72,9 @@ class Video(models.Model):
     poster = models.FileField(upload_to=_derived_upload_to, max_length=500, blank=True)
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the preview task starts and renewed while it runs: a preview whose worker died
+    # (killed, crashed decoder) is failed by the sweeper once it stops (services.jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -76,11 +83,13 @@ class Video(models.Model):
         return self.original_name
 
 
-class SyncRun(models.Model):
-    class Method(models.TextChoices):
-        AUTO = "auto", "Automatic (sound and picture)"
-        AUDIO = "audio", "Sound only"
-        VISUAL = "visual", "Picture only"
+class Job(models.Model):
+    """What a sync run and a render share: the queue -> worker lifecycle, progress and failure.
+
+    A worker claims a QUEUED row with a compare-and-set update, renews ``heartbeat_at`` while it
+    works (progress reports and a timer), and finishes it; a row whose heartbeat stopped is
+    failed by the sweeper (``projects.services.jobs``).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -91,33 +100,55 @@ class SyncRun(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.AUTO)
-    reference = models.ForeignKey(Video, on_delete=models.SET_NULL, null=True, related_name="+")
-    max_offset_s = models.FloatField(null=True, blank=True, help_text="empty: whole overlap")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     stage = models.CharField(max_length=40, blank=True)
     progress = models.FloatField(default=0.0)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
     request_id = models.CharField(max_length=32, blank=True)
-    engine_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     elapsed_s = models.FloatField(null=True, blank=True)
     peak_memory_mb = models.FloatField(null=True, blank=True)
-    plots = models.JSONField(default=list, blank=True, help_text="debug plot paths in MEDIA_ROOT")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="last sign of life from the worker running it"
+    )
+    worker = models.CharField(max_length=100, blank=True, help_text="host:pid that claimed it")
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Run {self.pk} ({self.method}, {self.status})"
 
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class SyncRun(Job):
+    class Method(models.TextChoices):
+        AUTO = "auto", "Automatic (sound and picture)"
+        AUDIO = "audio", "Sound only"
+        VISUAL = "visual", "Picture only"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.AUTO)
+    reference = models.ForeignKey(Video, on_delete=models.SET_NULL, null=True, related_name="+")
+    max_offset_s = models.FloatField(null=True, blank=True, help_text="empty: whole overlap")
+    engine_version = models.CharField(max_length=20, blank=True)
+    plots = models.JSONField(default=list, blank=True, help_text="debug plot paths in MEDIA_ROOT")
+
+    class Meta(Job.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_run_per_project",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.method}, {self.status})"
 
 
 class VideoOffset(models.Model):
@@ -165,22 +196,12 @@ class VideoOffset(models.Model):
         return self.manual_offset_s if self.manual_offset_s is not None else self.offset_s
 
 
-class Render(models.Model):
+class Render(Job):
     """Synced files rendered from one run's offsets, with their verification."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="renders")
     mode = models.CharField(max_length=20, default="union")
     reencode = models.BooleanField(default=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    stage = models.CharField(max_length=40, blank=True)
-    progress = models.FloatField(default=0.0)
     verified = models.BooleanField(default=False)
     max_residual_s = models.FloatField(null=True, blank=True)
     tolerance_s = models.FloatField(null=True, blank=True)
@@ -190,24 +211,18 @@ class Render(models.Model):
     # The offsets the files were placed at ({video id: seconds}), manual adjustments included:
     # a later adjustment makes this render out of date, which the page says.
     placed_offsets = models.JSONField(default=dict, blank=True)
-    error_code = models.CharField(max_length=60, blank=True)
-    error_message = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    elapsed_s = models.FloatField(null=True, blank=True)
 
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Job.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_render_per_run",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Render {self.pk} of run {self.run_id} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
 
 
 class RenderOutput(models.Model):

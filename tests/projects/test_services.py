@@ -135,8 +135,9 @@ class SweeperTests(BaseTestCase):
         killed = SyncRun.objects.create(
             project=project, status=SyncRun.Status.RUNNING, started_at=old
         )
+        other = services.project_create(owner=self.owner, name="Busy")
         fresh = SyncRun.objects.create(
-            project=project, status=SyncRun.Status.RUNNING, started_at=timezone.now()
+            project=other, status=SyncRun.Status.RUNNING, started_at=timezone.now()
         )
         out = io.StringIO()
         call_command("sweep_runs", stdout=out)
@@ -150,4 +151,4 @@ class SweeperTests(BaseTestCase):
         from django_q.models import Schedule
 
         schedule = Schedule.objects.get(name="syncsite-sweep-stale-runs")
-        assert schedule.func == "projects.tasks.sweep_stale_runs_task" and schedule.minutes == 10
+        assert schedule.func == "projects.tasks.sweep_stale_runs_task" and schedule.minutes == 1
