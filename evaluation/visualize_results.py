@@ -16,7 +16,8 @@ Conventions
 - The error CDF's denominator is every syncable clip, so a method's failures show as a curve that
   levels off below 100 %.
 - The one-frame line is drawn at 30 fps (33.3 ms); the metrics use each clip's own rate.
-- Colours per method come from :data:`evaluation.plotting.PALETTE`.
+- Colours per method come from :data:`PALETTE` (the engine's, :mod:`syncengine.plots`, plus the
+  peers'); charts are drawn with matplotlib through :mod:`syncengine.plots`.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from evaluation.compute_metrics import evaluate_results
-from evaluation.plotting import PALETTE, Axes, Canvas
 from evaluation.report import add_dataset_arguments, clip_rows, json_ready, load_json
+from syncengine.plots import PALETTE as METHOD_COLOURS
+from syncengine.plots import new_figure, save_png
 
-__all__ = ["PLOTS", "main", "write_plots"]
+__all__ = ["PALETTE", "PLOTS", "main", "write_plots"]
 
 PLOTS = {
     "error_cdf.png": (1000, 640),
@@ -43,9 +46,17 @@ PLOTS = {
     "runtime_memory.png": (1100, 560),
     "mae_by_tag.png": (1400, 610),
 }
+#: The engine's method colours plus one per peer, so a method looks the same in every chart.
+PALETTE = {
+    **METHOD_COLOURS,
+    "syncstart": "#9467bd",
+    "audalign": "#8c564b",
+    "audio-offset-finder": "#e377c2",
+}
 FLOOR_MS, FRAME_30_MS = 0.001, 1000 / 30
 _MARKERS = {"audio": "o", "visual": "s", "auto": "x"}
-_SIZE = {"audio": 6}  # auto often lands on audio's point: a larger disc stays visible under it
+_SIZE = {"audio": 7}  # auto often lands on audio's point: a larger disc stays visible under it
+_GRID = "#e6e6e6"
 
 
 def _color(method: str) -> str:
@@ -73,34 +84,74 @@ def _reach(values: Sequence[float]) -> float:
     return 1.05 * max([1.0, *[abs(v) for v in values]])
 
 
+def _axes(
+    ax: Axes,
+    *,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str = "",
+    xlog: bool = False,
+    ylog: bool = False,
+) -> Axes:
+    """Limits, scales, labels and a light grid under the data."""
+    if xlog:
+        ax.set_xscale("log")
+    if ylog:
+        ax.set_yscale("log")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(color=_GRID)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def _scatter(
+    ax: Axes, x: Sequence[float], y: Sequence[float], *, color: str, marker: str, **kw: Any
+) -> None:
+    """Markers ``"o"`` (filled disc), ``"x"`` or ``"s"`` (hollow square)."""
+    size = kw.pop("size", 5)
+    if marker == "s":
+        kw |= {"facecolors": "none", "edgecolors": color}
+    else:
+        kw |= {"color": color}
+    ax.scatter(x, y, marker=marker, s=(2 * size) ** 2, linewidths=1.5, **kw)
+
+
 def _scatter_method(ax: Axes, x: Sequence[float], y: Sequence[float], method: str) -> None:
-    ax.scatter(
-        x,
-        y,
-        color=_color(method),
-        marker=_MARKERS.get(method, "o"),
-        size=_SIZE.get(method, 4),
-        label=method,
-    )
+    marker = _MARKERS.get(method, "o")
+    _scatter(ax, x, y, color=_color(method), marker=marker, size=_SIZE.get(method, 5), label=method)
 
 
 def _by_method(rows: list[dict[str, Any]], methods: Sequence[str]) -> dict[str, list[dict]]:
     return {m: [r for r in rows if r["method"] == m] for m in methods}
 
 
+def _dashed(ax: Axes, *, x: float | None = None, y: float | None = None, **kw: Any) -> None:
+    """A dashed reference line across the plot at ``x`` (vertical) or ``y`` (horizontal)."""
+    if x is not None:
+        ax.axvline(x, linestyle="--", linewidth=1.5, **kw)
+    else:
+        ax.axhline(y, linestyle="--", linewidth=1.5, **kw)  # type: ignore[arg-type]
+
+
 def plot_error_cdf(rows: list[dict[str, Any]], methods: Sequence[str], path: Path) -> Path:
     """Share of syncable clips within each error, per method (log x)."""
-    canvas = Canvas(*PLOTS[path.name], title="How close is each method? (cumulative error)")
+    figure = new_figure(*PLOTS[path.name], title="How close is each method? (cumulative error)")
     errs = _errors(rows)
     xlim = _error_ylim([e["error_ms"] for e in errs])
-    ax = canvas.axes(
-        (100, 70, 960, 540),
+    ax = _axes(
+        figure.subplots(),
         xlim=xlim,
         ylim=(0, 100),
         xlog=True,
         xlabel="|estimated - true offset| (ms, log scale; under 0.001 drawn at 0.001)",
         ylabel="% of syncable clips within",
-        legend_loc="lower right",
     )
     for k, (method, mrows) in enumerate(_by_method(rows, methods).items()):
         n = sum(r["syncable_ok"] for r in mrows)
@@ -110,54 +161,55 @@ def plot_error_cdf(rows: list[dict[str, Any]], methods: Sequence[str], path: Pat
         xs = [xlim[0], *np.repeat(e, 2), xlim[1]]
         ys = [0.0, *[100 * k / n for i in range(e.size) for k in (i, i + 1)], 100 * e.size / n]
         # earlier methods drawn wider, so a curve that coincides with a later one shows at its edges
-        ax.line(
+        ax.plot(
             xs,
             ys,
             color=_color(method),
-            width=2 + 2 * (len(methods) - 1 - k),
+            linewidth=2 + 2 * (len(methods) - 1 - k),
             label=f"{method}: {e.size}/{n} synced",
+            clip_on=False,  # a curve at 100 % is drawn whole on the frame, not half under it
         )
-    ax.vline(10.0, color="#555555", label="10 ms")
-    ax.vline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
-    return canvas.save(path)
+    _dashed(ax, x=10.0, color="#555555", label="10 ms")
+    _dashed(ax, x=FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
+    ax.legend(loc="lower right")
+    return save_png(figure, path)
 
 
 def plot_error_vs_offset(rows: list[dict[str, Any]], methods: Sequence[str], path: Path) -> Path:
     """|error| against the true offset: is any part of the search range worse?"""
-    canvas = Canvas(*PLOTS[path.name], title="Error against true offset")
+    figure = new_figure(*PLOTS[path.name], title="Error against true offset")
     errs = _errors(rows)
     reach = _reach([e["true_offset_s"] for e in errs])
-    ax = canvas.axes(
-        (100, 70, 960, 540),
+    ax = _axes(
+        figure.subplots(),
         xlim=(-reach, reach),
         ylim=_error_ylim([e["error_ms"] for e in errs]),
         ylog=True,
         xlabel="true offset (s; positive: the clip started after the reference)",
         ylabel="|error| (ms, log scale)",
-        legend_loc="upper right",
     )
     for method in methods:
         pts = [e for e in errs if e["method"] == method]
         _scatter_method(ax, [p["true_offset_s"] for p in pts], [p["error_ms"] for p in pts], method)
-    ax.hline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
-    return canvas.save(path)
+    _dashed(ax, y=FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
+    ax.legend(loc="upper right")
+    return save_png(figure, path)
 
 
 def plot_confidence_vs_error(
     rows: list[dict[str, Any]], methods: Sequence[str], path: Path
 ) -> Path:
     """|error| against confidence, with the band edges; unsyncable clips marked at the top."""
-    canvas = Canvas(*PLOTS[path.name], title="Does confidence predict the error?")
+    figure = new_figure(*PLOTS[path.name], title="Does confidence predict the error?")
     errs = _errors(rows)
     ylim = _error_ylim([e["error_ms"] for e in errs])
-    ax = canvas.axes(
-        (100, 70, 960, 540),
+    ax = _axes(
+        figure.subplots(),
         xlim=(0.0, 1.0),
         ylim=ylim,
         ylog=True,
         xlabel="confidence (band edges 0.2 / 0.5 / 0.8: poor, fair, good, excellent)",
         ylabel="|error| (ms, log scale)",
-        legend_loc="lower left",
     )
     for method in methods:
         pts = [e for e in errs if e["method"] == method]
@@ -166,7 +218,8 @@ def plot_confidence_vs_error(
         )
     top = ylim[1] / 2  # unsyncable clips have no error: draw their confidence along the top
     unsync = [r for r in rows if not r["syncable_ok"]]
-    ax.scatter(
+    _scatter(
+        ax,
         [r["confidence"] or 0.0 for r in unsync],
         [top] * len(unsync),
         color="#000000",
@@ -174,9 +227,10 @@ def plot_confidence_vs_error(
         label="unsyncable clip (any method)",
     )
     for edge in (0.2, 0.5, 0.8):
-        ax.vline(edge, color="#888888", label="band edges" if edge == 0.2 else None)
-    ax.hline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
-    return canvas.save(path)
+        _dashed(ax, x=edge, color="#888888", label="band edges" if edge == 0.2 else None)
+    _dashed(ax, y=FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
+    ax.legend(loc="lower left")
+    return save_png(figure, path)
 
 
 def _audio_visual_pairs(rows: list[dict[str, Any]]) -> list[tuple[float, float, bool]]:
@@ -199,11 +253,12 @@ def _audio_visual_pairs(rows: list[dict[str, Any]]) -> list[tuple[float, float, 
 
 def plot_audio_vs_visual(rows: list[dict[str, Any]], path: Path) -> Path:
     """Left: audio against visual estimate per clip (diagonal: agreement). Right: their gap."""
-    canvas = Canvas(*PLOTS[path.name], title="Audio and visual estimates of the same clip")
+    figure = new_figure(*PLOTS[path.name], title="Audio and visual estimates of the same clip")
     pairs = _audio_visual_pairs(rows)
     reach = _reach([v for a, b, _ in pairs for v in (a, b)])
-    left = canvas.axes(
-        (100, 90, 580, 570),
+    left_ax, right_ax = figure.subplots(1, 2)
+    left = _axes(
+        left_ax,
         xlim=(-reach, reach),
         ylim=(-reach, reach),
         xlabel="audio offset (s)",
@@ -211,17 +266,16 @@ def plot_audio_vs_visual(rows: list[dict[str, Any]], path: Path) -> Path:
         title="estimates",
     )
     gaps_ms = [max(1e3 * abs(a - b), FLOOR_MS) for a, b, _ in pairs]
-    right = canvas.axes(
-        (760, 90, 1240, 570),
+    right = _axes(
+        right_ax,
         xlim=(-reach, reach),
         ylim=_error_ylim(gaps_ms),
         ylog=True,
         xlabel="audio offset (s)",
         ylabel="|audio - visual| (ms, log)",
         title="disagreement",
-        legend_loc="upper right",
     )
-    left.line((-reach, reach), (-reach, reach), color="#888888", label="agreement (y = x)")
+    left.plot((-reach, reach), (-reach, reach), color="#888888", label="agreement (y = x)")
     groups = (
         ("within 0.2 s", "#2ca02c", "o", lambda a, b, s: s and abs(a - b) <= 0.2),
         ("more than 0.2 s apart", "#d62728", "o", lambda a, b, s: s and abs(a - b) > 0.2),
@@ -229,83 +283,79 @@ def plot_audio_vs_visual(rows: list[dict[str, Any]], path: Path) -> Path:
     )
     for label, color, marker, keep in groups:
         pts = [(a, b) for a, b, s in pairs if keep(a, b, s)]
-        left.scatter(
+        _scatter(
+            left,
             [p[0] for p in pts],
             [p[1] for p in pts],
             color=color,
             marker=marker,
             label=f"{label} ({len(pts)})",
         )
-        right.scatter(
+        _scatter(
+            right,
             [p[0] for p in pts],
             [max(1e3 * abs(p[0] - p[1]), FLOOR_MS) for p in pts],
             color=color,
             marker=marker,
         )
-    right.hline(200.0, color="#d62728", label="0.2 s agreement limit")
-    right.hline(FRAME_30_MS, color="#888888", label="one frame at 30 fps")
-    return canvas.save(path)
+    _dashed(right, y=200.0, color="#d62728", label="0.2 s agreement limit")
+    _dashed(right, y=FRAME_30_MS, color="#888888", label="one frame at 30 fps")
+    left.legend(loc="upper left")
+    right.legend(loc="upper right")
+    return save_png(figure, path)
 
 
 def plot_runtime_memory(metrics: dict[str, Any], path: Path) -> Path:
     """Two bar panels: runtime per video minute and peak memory, per method."""
-    canvas = Canvas(*PLOTS[path.name], title="Cost per method")
+    figure = new_figure(*PLOTS[path.name], title="Cost per method")
     methods = list(metrics["methods"])
     pos = list(range(len(methods)))
     panels = (
         ("runtime_s_per_video_min", "seconds per video minute", "{:.2f} s"),
         ("peak_memory_mb", "peak memory (MB)", "{:.0f} MB"),
     )
-    for i, (key, label, fmt) in enumerate(panels):
+    for ax, (key, label, fmt) in zip(figure.subplots(1, 2), panels, strict=True):
         values = [metrics["methods"][m].get(key) or 0.0 for m in methods]
-        top = max([*values, 1e-6]) * 1.2
-        left = 100 + 530 * i
-        ax = canvas.axes(
-            (left, 90, left + 400, 480),
+        _axes(
+            ax,
             xlim=(-0.6, len(methods) - 0.4),
-            ylim=(0, top),
-            xticks=pos,
-            xticklabels=methods,
+            ylim=(0, max([*values, 1e-6]) * 1.2),
             ylabel=label,
             title=label,
         )
-        for p, m, v in zip(pos, methods, values, strict=True):
-            ax.bars([p], [v], color=_color(m), annotate=fmt)
-    return canvas.save(path)
+        bars = ax.bar(pos, values, width=0.6, color=[_color(m) for m in methods])
+        ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2)
+        ax.set_xticks(pos, methods)
+    return save_png(figure, path)
 
 
 def plot_mae_by_tag(metrics: dict[str, Any], path: Path) -> Path:
     """Grouped bars: MAE (ms, log) per tag and method; a missing bar means nothing was synced."""
-    canvas = Canvas(*PLOTS[path.name], title="MAE by condition (missing bar: no clip synced)")
+    figure = new_figure(*PLOTS[path.name], title="MAE by condition (missing bar: no clip synced)")
     methods = list(metrics["by_tag"])
     tags = sorted({t for m in methods for t in metrics["by_tag"][m]})
     values = [metrics["by_tag"][m].get(t, {}).get("mae_ms") for m in methods for t in tags]
     finite = [v for v in values if v is not None and math.isfinite(v)]
     ylim = _error_ylim(finite)
-    labels = [t.replace("_", "\n", 1) for t in tags]
-    ax = canvas.axes(
-        (100, 70, 1370, 530),
+    ax = _axes(
+        figure.subplots(),
         xlim=(-0.6, len(tags) - 0.4),
         ylim=ylim,
         ylog=True,
-        xticks=list(range(len(tags))),
-        xticklabels=labels,
         ylabel="MAE (ms, log; floor 0.001)",
-        legend_loc="upper right",
     )
     width = 0.8 / max(len(methods), 1)
     for k, m in enumerate(methods):
         xs = [i - 0.4 + width * (k + 0.5) for i in range(len(tags))]
         ys = [metrics["by_tag"][m].get(t, {}).get("mae_ms") for t in tags]
-        ax.bars(
-            xs,
-            [math.nan if v is None else max(v, FLOOR_MS) for v in ys],
-            color=_color(m),
-            width=width * 0.9,
-            label=m,
-        )
-    ax.hline(FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
-    return canvas.save(path)
+        heights = [math.nan if v is None else max(v, FLOOR_MS) for v in ys]
+        # Bars rise from the axis floor (a log axis has no zero).
+        tops = [h - ylim[0] for h in heights]
+        ax.bar(xs, tops, bottom=ylim[0], width=width * 0.9, color=_color(m), label=m)
+    ax.set_xticks(range(len(tags)), [t.replace("_", "\n", 1) for t in tags], fontsize=9)
+    _dashed(ax, y=FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
+    ax.legend(loc="upper right")
+    return save_png(figure, path)
 
 
 def write_plots(results: dict[str, Any], metrics: dict[str, Any], plots_dir: Path) -> list[Path]:

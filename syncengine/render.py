@@ -11,15 +11,19 @@ Conventions
   it, so the measured offsets and the render agree.
 - Re-encoded outputs all last ``timeline_duration_s`` (video to the nearest frame, audio to the
   sample); gaps are black picture and digital silence.
-- Outputs are named ``{stem}_synced.{ext}``. They are written to a temporary folder inside
-  ``out_dir`` and renamed into place only once every encode has succeeded.
+- Outputs are named ``{stem}_synced.{ext}`` after each placement's ``name``. They are written
+  to a temporary folder inside ``out_dir`` and renamed into place only once every encode has
+  succeeded.
+- Clips are :class:`~syncengine.types.Placement` values keyed by the caller's ``key`` (a
+  ``SyncResult`` is turned into placements keyed by its keys); messages say each clip's
+  ``name``, never the path it was read from.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -27,8 +31,9 @@ from syncengine import media
 from syncengine.archive import zip_outputs
 from syncengine.errors import ParameterError, RenderError
 from syncengine.progress import StagedProgress
+from syncengine.sync import renamed
 from syncengine.timeline import MODES, Job, plan_jobs, plan_timeline, tolerances_s
-from syncengine.types import ProgressCallback, RenderedFile, RenderResult, SyncResult
+from syncengine.types import Placement, ProgressCallback, RenderedFile, RenderResult, SyncResult
 from syncengine.verify import VERIFY_MAX_LAG_S, measure_outputs, verification_error
 
 __all__ = [
@@ -157,11 +162,13 @@ def _muxer_args(muxer: str, target: Path) -> list[str]:
 
 
 def render_synced(
-    sync: SyncResult,
+    clips: SyncResult | Sequence[Placement],
     out_dir: str | os.PathLike[str],
     *,
     mode: str = "union",
     reencode: bool = True,
+    method: str | None = None,
+    max_lag_s: float | None = None,
     ffmpeg_bin: str | None = None,
     progress: ProgressCallback | None = None,
     verify: bool = True,
@@ -169,13 +176,17 @@ def render_synced(
     timeout_s: float = _DEFAULT_TIMEOUT_S,
     placed_offsets_s: Mapping[str, float] | None = None,
 ) -> RenderResult:
-    """Write ``{stem}_synced.{ext}`` for every synced video, all on one timeline, and verify them.
+    """Write ``{stem}_synced.{ext}`` for every placed video, all on one timeline, and verify them.
 
     Parameters
     ----------
-    sync : SyncResult
-        Offsets from :func:`syncengine.estimate_offsets` (positive: the video started after the
-        reference). Videos with ``synced=False`` are skipped and listed in ``skipped``.
+    clips : sequence of Placement, or SyncResult
+        Each video's key, path, offset (positive: the video started after the reference),
+        name and estimate; the output is named after ``name``. Placements with
+        ``offset_s=None`` are skipped and their keys listed in ``skipped``. A
+        :class:`SyncResult` from :func:`syncengine.estimate_offsets` stands for its
+        :meth:`~SyncResult.placements` (unsynced videos skipped, ``placed_offsets_s`` applied)
+        and gives ``method`` and ``max_lag_s``.
     out_dir : path-like
         Output folder, created if missing. Existing ``_synced`` files there are replaced.
     mode : {"union", "reference"}
@@ -203,22 +214,27 @@ def render_synced(
 
         Each copy output is verified against its own tolerance, one frame plus its keyframe
         snap; ``tolerance_s`` reports the largest.
+    method, max_lag_s : str and float, optional
+        The sync's method and search limit, which verification uses (default: a
+        ``SyncResult``'s own, else "auto" and no limit).
     verify : bool
-        Sync the outputs again with ``sync.method``, against the reference's output, and store
+        Sync the outputs again with ``method``, against the reference's output, and store
         each measured offset in ``residual_s`` (should be ~0). Re-encoded outputs are searched
-        within ``VERIFY_MAX_LAG_S``, copy outputs within ``sync.max_lag_s``.
+        within ``VERIFY_MAX_LAG_S``, copy outputs within ``max_lag_s``.
     tolerance_s : float, optional
         Largest accepted ``|residual_s|`` for every output. Default: one frame of the slowest
         camera (copy mode: plus that output's keyframe snap).
     timeout_s : float
         Limit for each ffmpeg run, seconds.
     placed_offsets_s : mapping of str to float, optional
-        File name -> offset in seconds (same sign convention) at which to place that video
-        instead of its estimate: a user's manual adjustment. A video the engine did not sync
-        is rendered when it is placed here. Verification then expects such an output to
-        measure ``estimate - placed`` against the reference's output, and ``residual_s`` is
-        the difference from that expectation; a video placed without an estimate cannot be
-        checked (``residual_s`` None, not a failure, said in ``notes``).
+        With a ``SyncResult`` only: key (file name) -> offset in seconds (same sign
+        convention) at which to place that video instead of its estimate: a user's manual
+        adjustment. A video the engine did not sync is rendered when it is placed here.
+        Verification then expects such an output (as any placement whose ``offset_s`` differs
+        from its ``estimate_s``) to measure ``estimate - placed`` against the reference's
+        output, and ``residual_s`` is the difference from that expectation; a video placed
+        without an estimate cannot be checked (``residual_s`` None, not a failure, said in
+        ``notes``).
     progress : callable, optional
         ``progress(stage, fraction)`` with stage "rendering" then "verifying"; ``fraction`` is
         overall progress in [0, 1].
@@ -226,7 +242,7 @@ def render_synced(
     Returns
     -------
     RenderResult
-        Per output: source, output path, offset, ``lead_s`` (time added > 0 or cut < 0 at the
+        Per output: key, source, output path, offset, ``lead_s`` (time added > 0 or cut < 0 at the
         start), measured (probed) duration and residual; ``skipped`` and ``notes`` say which
         videos were left out and which were written as MP4. ``verified`` is True only if every
         output was measured and within its tolerance.
@@ -234,8 +250,9 @@ def render_synced(
     Raises
     ------
     ParameterError
-        Unknown mode, fewer than two synced videos, bad tolerance, two outputs colliding, or
-        a placed offset that is not finite or names no video.
+        Unknown mode, fewer than two placed videos, bad tolerance, two outputs colliding, an
+        output name too long, two placements sharing a key, a placement name that is not a
+        bare file name, or a placed offset that is not finite or names no video.
     RenderError
         ffmpeg failed; nothing was written to ``out_dir``.
     RenderVerificationFailed
@@ -246,9 +263,10 @@ def render_synced(
         raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
     if tolerance_s is not None and not tolerance_s > 0:
         raise ParameterError(f"tolerance_s must be positive, got {tolerance_s}")
+    placements, method, max_lag_s = _placements(clips, method, max_lag_s, placed_offsets_s)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plan = plan_jobs(sync, out, mode=mode, reencode=reencode, placed_offsets_s=placed_offsets_s)
+    plan = plan_jobs(placements, out, mode=mode, reencode=reencode)
     jobs, total_s = plan.jobs, plan.total_s
     tolerances = tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s)
     stages = [("rendering", 4.0), ("verifying", 1.0)] if verify else [("rendering", 1.0)]
@@ -272,6 +290,7 @@ def render_synced(
                     progress=tracker.item_callback("rendering", k, len(jobs)),
                 )
             except RenderError as exc:
+                renamed(exc, Path(job.info.path), job.info.filename)
                 raise RenderError(
                     f"rendering '{job.info.filename}' failed: {exc.message}",
                     filename=job.info.filename,
@@ -283,7 +302,8 @@ def render_synced(
     measured, failure = (
         measure_outputs(
             [j.output for j in jobs],
-            sync=sync,
+            method=method,
+            max_lag_s=max_lag_s,
             reference=plan.reference,
             narrow=reencode,
             ffmpeg_bin=ffmpeg_bin,
@@ -304,6 +324,7 @@ def render_synced(
             lead_s=j.lead_s,
             duration_s=media.probe(j.output).duration_s,
             residual_s=r,
+            key=j.key,
         )
         for j, r in zip(jobs, residuals, strict=True)
     )
@@ -327,3 +348,30 @@ def render_synced(
     if verify and bad:
         raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)
     return result
+
+
+def _placements(
+    clips: SyncResult | Sequence[Placement],
+    method: str | None,
+    max_lag_s: float | None,
+    placed_offsets_s: Mapping[str, float] | None,
+) -> tuple[tuple[Placement, ...], str, float | None]:
+    """The placements to render, with the method and search limit verification uses."""
+    if isinstance(clips, SyncResult):
+        placed = dict(placed_offsets_s or {})
+        keys = {v.key for v in clips.videos}
+        for key in placed:
+            if key not in keys:
+                raise ParameterError(f"placed offset for '{key}', which is not one of the videos")
+        return (
+            clips.placements(placed),
+            method or clips.method,
+            clips.max_lag_s if max_lag_s is None else max_lag_s,
+        )
+    if placed_offsets_s:
+        raise ParameterError("placed_offsets_s goes with a SyncResult; put offsets in placements")
+    placements = tuple(clips)
+    for p in placements:
+        if not isinstance(p, Placement):
+            raise ParameterError(f"render_synced takes Placement values, got {type(p).__name__}")
+    return placements, method or "auto", max_lag_s

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from itertools import combinations
@@ -28,10 +28,11 @@ import numpy as np
 from syncengine import align, media
 from syncengine.audio import estimate_audio_lag, pool_curve
 from syncengine.confidence import SYNCED_THRESHOLD, band
-from syncengine.errors import ClipTooShort, ParameterError
+from syncengine.errors import ClipTooShort, ParameterError, SyncEngineError
 from syncengine.features import extract_audio, extract_motion
 from syncengine.progress import StagedProgress
 from syncengine.types import (
+    ClipInput,
     Curve,
     LagEstimate,
     MediaInfo,
@@ -41,7 +42,7 @@ from syncengine.types import (
     VideoOffset,
 )
 
-__all__ = ["AGREEMENT_S", "DEFAULT_MAX_LAG_S", "METHODS", "estimate_offsets"]
+__all__ = ["AGREEMENT_S", "DEFAULT_MAX_LAG_S", "METHODS", "Clips", "estimate_offsets", "renamed"]
 
 METHODS = ("audio", "visual", "auto")
 #: Largest offset searched by default: None, every lag with enough overlap (coarse-to-fine).
@@ -72,17 +73,71 @@ _STAGES = (
 )
 
 
-def _reference_index(reference: str | int | None, paths: Sequence[Path]) -> int:
+#: What :func:`estimate_offsets` takes: paths (keyed by file name), key -> path, or clips.
+Clips = Sequence[str | os.PathLike[str] | ClipInput] | Mapping[str, str | os.PathLike[str]]
+
+
+def _clip_inputs(clips: Clips) -> list[ClipInput]:
+    """The inputs as :class:`ClipInput`, keys checked unique (a path's key is its file name)."""
+    if isinstance(clips, Mapping):
+        inputs = [ClipInput(str(key), Path(path)) for key, path in clips.items()]
+    else:
+        inputs = [
+            c if isinstance(c, ClipInput) else ClipInput(Path(c).name, Path(c)) for c in clips
+        ]
+    if len(inputs) < 2:
+        raise ParameterError(f"at least two videos are needed, got {len(inputs)}")
+    keys = [c.key for c in inputs]
+    if len(set(keys)) != len(keys):
+        if all(c.key == c.path.name for c in inputs):
+            raise ParameterError("two inputs share a file name; rename one so results stay apart")
+        raise ParameterError("two clips share a key; give each clip its own key")
+    return inputs
+
+
+def _reference_index(reference: str | int | None, clips: Sequence[ClipInput]) -> int:
     if reference is None:
         return 0
     if isinstance(reference, int):
-        if not 0 <= reference < len(paths):
+        if not 0 <= reference < len(clips):
             raise ParameterError(f"reference index {reference} is out of range")
         return reference
-    for k, p in enumerate(paths):
+    for k, c in enumerate(clips):
+        if str(reference) == c.key:
+            return k
+    for k, c in enumerate(clips):
+        p = c.path
         if str(reference) in (str(p), p.name) or Path(reference).resolve() == p.resolve():
             return k
     raise ParameterError(f"reference '{reference}' is not one of the input files")
+
+
+def renamed(exc: SyncEngineError, path: Path, name: str) -> SyncEngineError:
+    """``exc`` with every form of ``path`` in its message replaced by ``name`` (the user's).
+
+    The engine names what it read; an FFmpeg error quotes ``file:/abs/path``. A clip stored
+    under another name than the user's is reported under the user's name.
+    """
+    if path.name == name:
+        return exc
+    message = exc.message
+    for form in (f"file:{path.resolve()}", str(path.resolve()), str(path), path.name):
+        message = message.replace(form, name)
+    exc.message = message
+    exc.args = (message,)
+    if exc.filename is not None:
+        exc.filename = name
+        exc.extra["filename"] = name
+    return exc
+
+
+def _probe_clip(clip: ClipInput) -> MediaInfo:
+    """Probe the clip; the info and any error name it by its display name."""
+    try:
+        info = media.probe(clip.path)
+    except SyncEngineError as exc:
+        raise renamed(exc, clip.path, clip.display_name) from None
+    return replace(info, filename=clip.display_name)
 
 
 def _pair_lags(
@@ -185,7 +240,7 @@ def _solve(n: int, pairs: Sequence[PairEstimate], ref: int) -> align.Solution:
 
 
 def estimate_offsets(
-    paths: Sequence[str | os.PathLike[str]],
+    clips: Clips,
     *,
     method: str = "auto",
     reference: str | int | None = None,
@@ -198,12 +253,15 @@ def estimate_offsets(
 
     Parameters
     ----------
-    paths : sequence of path-like
-        Two or more local media files with distinct file names.
+    clips : sequence of path-like or :class:`ClipInput`, or mapping of str to path-like
+        Two or more local media files. A plain path is keyed by its file name (so those must
+        be distinct); a mapping gives ``key -> path``; a :class:`ClipInput` gives the key, the
+        path and the display name messages use (the user's file name). Results are keyed by
+        these keys (``VideoOffset.key``, ``SyncResult.reference``, ``offsets()``).
     method : {"audio", "visual", "auto"}
         ``auto`` runs both methods where each is possible and fuses them per pair.
     reference : str, int or None
-        File name, path or index of the reference (default: the first file).
+        Key, file name, path or index of the reference (default: the first clip).
     max_lag_s : float or None
         Largest offset searched between two clips, seconds; ``None`` (the default) searches
         every lag where the clips overlap enough.
@@ -231,24 +289,49 @@ def estimate_offsets(
         raise ParameterError(f"method must be one of {', '.join(METHODS)}, got '{method}'")
     if max_lag_s is not None and not max_lag_s > 0:
         raise ParameterError(f"max_lag_s must be positive or None, got {max_lag_s}")
-    files = [Path(p) for p in paths]
-    if len(files) < 2:
-        raise ParameterError(f"at least two videos are needed, got {len(files)}")
-    names = [p.name for p in files]
-    if len(set(names)) != len(names):
-        raise ParameterError("two inputs share a file name; rename one so results stay apart")
-    ref = _reference_index(reference, files)
+    inputs = _clip_inputs(clips)
+    ref = _reference_index(reference, inputs)
+    try:
+        return _estimate(
+            inputs,
+            method=method,
+            ref=ref,
+            max_lag_s=max_lag_s,
+            ffmpeg_bin=ffmpeg_bin,
+            progress=progress,
+            workers=workers,
+            started=started,
+        )
+    except SyncEngineError as exc:  # an FFmpeg line may quote the path: say the user's name
+        for clip in inputs:
+            renamed(exc, clip.path, clip.display_name)
+        raise
+
+
+def _estimate(
+    inputs: Sequence[ClipInput],
+    *,
+    method: str,
+    ref: int,
+    max_lag_s: float | None,
+    ffmpeg_bin: str | None,
+    progress: ProgressCallback | None,
+    workers: int,
+    started: float,
+) -> SyncResult:
+    """:func:`estimate_offsets` after its arguments were checked."""
+    names = [c.display_name for c in inputs]
     skipped = {
         "audio": ("motion_analysis", "correlating_motion"),
         "visual": ("extracting_audio", "correlating_audio"),
     }.get(method, ())
     tracker = StagedProgress(progress, [s for s in _STAGES if s[0] not in skipped])
     infos = []
-    for k, path in enumerate(files):
-        infos.append(media.probe(path))
-        tracker.update("probing", (k + 1) / len(files))
+    for k, clip in enumerate(inputs):
+        infos.append(_probe_clip(clip))
+        tracker.update("probing", (k + 1) / len(inputs))
 
-    n = len(files)
+    n = len(inputs)
     a_lags: dict[tuple[int, int], LagEstimate] = {}
     v_lags: dict[tuple[int, int], LagEstimate] = {}
     audio_errors: tuple[Exception | None, ...] | None = None
@@ -312,7 +395,13 @@ def estimate_offsets(
     ]
     drift = align.solve(n, drift_pairs, reference=ref, outlier_s=30.0) if drift_pairs else None
     errors = [
-        [e for errs in (audio_errors, motion_errors) if errs is not None for e in [errs[k]] if e]
+        [
+            renamed(e, inputs[k].path, names[k]) if isinstance(e, SyncEngineError) else e
+            for errs in (audio_errors, motion_errors)
+            if errs is not None
+            for e in [errs[k]]
+            if e
+        ]
         for k in range(n)
     ]
     videos = tuple(
@@ -324,6 +413,7 @@ def estimate_offsets(
             v_sol=v_sol,
             drift=drift,
             k=k,
+            key=inputs[k].key,
             errors=errors[k],
             silent=[(names[m], ov, c) for m, ov, c in silent[k]],
         )
@@ -332,7 +422,7 @@ def estimate_offsets(
     tracker.update("solving", 1.0)
     return SyncResult(
         method=method,
-        reference=names[ref],
+        reference=inputs[ref].key,
         max_lag_s=max_lag_s,
         videos=videos,
         pairs=tuple(a_pairs + v_pairs),
@@ -388,6 +478,7 @@ def _video_offset(
     info: MediaInfo,
     *,
     k: int,
+    key: str,
     is_ref: bool,
     main: align.Solution,
     a_sol: align.Solution | None,
@@ -445,4 +536,5 @@ def _video_offset(
         notes=tuple(notes),
         loop_residual_s=float(loop) if np.isfinite(loop) and offset is not None else None,
         loops_closed=int(main.loops[k]) if main.loops is not None and offset is not None else 0,
+        key=key,
     )

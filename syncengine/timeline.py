@@ -10,18 +10,22 @@ Conventions
   (relative to the reference's own difference), its ``expected_residual_s``; the verification
   compares the measured residual with that. A video placed by hand without an estimate has no
   expected residual and is rendered but not checked.
+- Clips come as :class:`~syncengine.types.Placement` (caller's key, path, offset, name): jobs,
+  ``skipped`` and the reference are keyed by ``key``; notes and errors say ``name``, and an
+  output is named ``{stem of name}_synced.{ext}`` with the container taken from the path.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from syncengine import media
-from syncengine.errors import ParameterError
-from syncengine.types import MediaInfo, SyncResult
+from syncengine.errors import ParameterError, SyncEngineError
+from syncengine.sync import renamed
+from syncengine.types import MediaInfo, Placement
 
 __all__ = ["MODES", "Job", "Plan", "plan_jobs", "plan_timeline", "tolerances_s"]
 
@@ -46,6 +50,11 @@ class Job:
     output: Path
     muxer: str
     expected_residual_s: float | None = 0.0  # None: placed by hand, cannot be checked
+    key: str = ""  # the placement's key (default: the source's file name)
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", Path(self.info.path).name)
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class Plan:
     start_s: float
     total_s: float
     reference: int  # index into jobs of the reference's output (re-measured against)
-    skipped: list[str]
+    skipped: list[str]  # keys
     notes: list[str]
 
 
@@ -104,89 +113,103 @@ def plan_timeline(
     return float(start_s), float(end_s - start_s)
 
 
-def _output_for(info: MediaInfo, out_dir: Path) -> tuple[Path, str, str | None]:
-    ext, muxer = _CONTAINERS.get(Path(info.filename).suffix.lower(), ("mp4", "mp4"))
+#: Longest output file name, UTF-8 bytes (the limit of common file systems).
+MAX_NAME_BYTES = 255
+
+
+def _output_for(p: Placement, out_dir: Path) -> tuple[Path, str, str | None]:
+    """Where the placement's output goes, its muxer, and a note when it changes container."""
+    ext, muxer = _CONTAINERS.get(p.path.suffix.lower(), ("mp4", "mp4"))
     note = None
-    if Path(info.filename).suffix.lower() not in _CONTAINERS:
-        note = f"'{info.filename}' is written as MP4: its container is not MP4, MOV or MKV"
-    return out_dir / f"{Path(info.filename).stem}_synced.{ext}", muxer, note
+    if p.path.suffix.lower() not in _CONTAINERS:
+        note = f"'{p.name}' is written as MP4: its container is not MP4, MOV or MKV"
+    output = f"{Path(p.name).stem}_synced.{ext}"
+    if len(output.encode()) > MAX_NAME_BYTES:
+        raise ParameterError(
+            f"the synced copy of '{p.name}' would be named with {len(output.encode())} bytes, "
+            f"more than the {MAX_NAME_BYTES} a file name may have; shorten the file name",
+            filename=p.name,
+        )
+    return out_dir / output, muxer, note
 
 
-def _check_placed(sync: SyncResult, placed_offsets_s: Mapping[str, float]) -> None:
-    names = {v.filename for v in sync.videos}
-    for name, value in placed_offsets_s.items():
-        if name not in names:
-            raise ParameterError(f"placed offset for '{name}', which is not one of the videos")
-        if not math.isfinite(value):
-            raise ParameterError(f"placed offset of '{name}' must be finite, got {value}")
+def _check(placements: Sequence[Placement]) -> None:
+    keys = [p.key for p in placements]
+    if len(set(keys)) != len(keys):
+        raise ParameterError("two placements share a key; give each clip its own key")
+    for p in placements:
+        if not p.name or p.name in (".", "..") or any(c in p.name for c in "/\0"):
+            raise ParameterError(
+                f"placement '{p.key}' needs a bare file name as its name, got {p.name!r}"
+            )
+        if p.offset_s is not None and not math.isfinite(p.offset_s):
+            raise ParameterError(f"placed offset of '{p.name}' must be finite, got {p.offset_s}")
 
 
-def _choose(
-    sync: SyncResult, placed_offsets_s: Mapping[str, float]
-) -> tuple[list[tuple[MediaInfo, float, float | None]], list[str], list[str]]:
-    """``(info, placed offset, estimate or None)`` per rendered video, plus skipped and notes."""
-    chosen, skipped, notes = [], [], []
-    for v in sync.videos:
-        estimate_s = float(v.offset_s) if v.synced and v.offset_s is not None else None
-        offset_s = placed_offsets_s.get(v.filename, estimate_s)
-        if offset_s is None:
-            skipped.append(v.filename)
-            notes.append(f"'{v.filename}' is not synced, so no synced copy was written")
-            continue
-        if estimate_s is None:
-            notes.append(f"'{v.filename}' was placed by hand; its placement cannot be verified")
-        chosen.append((media.probe(v.path), float(offset_s), estimate_s))
-    return chosen, skipped, notes
+def _probe(p: Placement) -> MediaInfo:
+    """Probe the placement's file; the info and any error say its name, never its path."""
+    try:
+        info = media.probe(p.path)
+    except SyncEngineError as exc:
+        raise renamed(exc, p.path, p.name) from None
+    return replace(info, filename=p.name)
 
 
 def plan_jobs(
-    sync: SyncResult,
+    placements: Sequence[Placement],
     out_dir: Path,
     *,
     mode: str,
     reencode: bool,
-    placed_offsets_s: Mapping[str, float] | None = None,
 ) -> Plan:
-    """Probe the videos to render and place each on the timeline; unsynced ones are skipped.
-
-    ``placed_offsets_s`` (file name -> seconds, same sign convention) overrides the estimates.
+    """Probe the placed videos and put each on the timeline; unplaced ones are skipped.
 
     Raises
     ------
     ParameterError
-        Fewer than two videos to render or on the timeline, two outputs colliding, or a placed
-        offset that is not finite or names no video.
+        Fewer than two videos to render or on the timeline, two outputs colliding (or an output
+        name too long), two placements sharing a key, a name that is not a bare file name, or
+        an offset that is not finite.
     """
-    placed = dict(placed_offsets_s or {})
-    _check_placed(sync, placed)
-    chosen, skipped, notes = _choose(sync, placed)
+    _check(placements)
+    chosen: list[tuple[Placement, MediaInfo, float]] = []
+    skipped, notes = [], []
+    for p in placements:
+        if p.offset_s is None:
+            skipped.append(p.key)
+            notes.append(f"'{p.name}' is not synced, so no synced copy was written")
+            continue
+        if p.estimate_s is None:
+            notes.append(f"'{p.name}' was placed by hand; its placement cannot be verified")
+        chosen.append((p, _probe(p), float(p.offset_s)))
     if len(chosen) < 2:
         raise ParameterError(f"at least two synced videos are needed to render, got {len(chosen)}")
     start_s, total_s = plan_timeline(
-        [o for _, o, _ in chosen], [i.duration_s for i, _, _ in chosen], mode=mode
+        [o for _, _, o in chosen], [i.duration_s for _, i, _ in chosen], mode=mode
     )
     if not reencode:
-        latest_s = max(o for _, o, _ in chosen)
+        latest_s = max(o for _, _, o in chosen)
         total_s -= latest_s - start_s
         start_s = latest_s
         notes.append(
             "without re-encoding the files can only be cut, so they start when the last "
             "camera started"
         )
-    ref_name = next((v.filename for v in sync.videos if v.is_reference), sync.reference)
+    ref_key = next((p.key for p in placements if p.is_reference), placements[0].key)
     ref_shift_s = next(
-        (est - o for i, o, est in chosen if i.filename == ref_name and est is not None), 0.0
+        (p.estimate_s - o for p, _, o in chosen if p.key == ref_key and p.estimate_s is not None),
+        0.0,
     )
     jobs = []
-    for info, offset_s, estimate_s in chosen:
+    for p, info, offset_s in chosen:
         if offset_s + info.duration_s <= start_s:
-            skipped.append(info.filename)
-            notes.append(f"'{info.filename}' ends before the reference starts, so it was left out")
+            skipped.append(p.key)
+            notes.append(f"'{p.name}' ends before the reference starts, so it was left out")
             continue
-        output, muxer, note = _output_for(info, out_dir)
+        output, muxer, note = _output_for(p, out_dir)
         notes += [note] if note else []
-        expected = None if estimate_s is None else (estimate_s - offset_s) - ref_shift_s
-        jobs.append(Job(info, offset_s, offset_s - start_s, output, muxer, expected))
+        expected = None if p.estimate_s is None else (p.estimate_s - offset_s) - ref_shift_s
+        jobs.append(Job(info, offset_s, offset_s - start_s, output, muxer, expected, key=p.key))
     if len(jobs) < 2:
         raise ParameterError(f"at least two videos must overlap the timeline, got {len(jobs)}")
     sources = {Path(j.info.path).resolve() for j in jobs}
@@ -194,8 +217,8 @@ def plan_jobs(
     for out in outputs:
         if outputs.count(out) > 1 or out.resolve() in sources:
             raise ParameterError(f"two videos would both be written to (or over) '{out.name}'")
-    names = [j.info.filename for j in jobs]
-    reference = names.index(ref_name) if ref_name in names else 0
+    keys = [j.key for j in jobs]
+    reference = keys.index(ref_key) if ref_key in keys else 0
     return Plan(jobs, start_s, total_s, reference, skipped, notes)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from syncengine.errors import RenderVerificationFailed, SyncEngineError
-from syncengine.types import ProgressCallback, RenderResult, SyncResult
+from syncengine.types import ProgressCallback, RenderResult
 
 __all__ = ["VERIFY_MAX_LAG_S", "measure_outputs", "verification_error"]
 
@@ -22,7 +22,8 @@ VERIFY_MAX_LAG_S = 2.0  # search window when verifying re-encoded outputs
 def measure_outputs(
     outputs: Sequence[Path],
     *,
-    sync: SyncResult,
+    method: str,
+    max_lag_s: float | None,
     reference: int,
     narrow: bool,
     ffmpeg_bin: str | None,
@@ -31,6 +32,7 @@ def measure_outputs(
 ) -> tuple[list[float | None], SyncEngineError | None]:
     """Each output's offset against the reference's output, or why they could not be measured.
 
+    ``method`` and ``max_lag_s`` are those of the sync that placed the videos.
     ``margin_s`` widens the narrow search by the largest offset the outputs are expected to
     show (videos placed by hand away from their estimates).
     """
@@ -40,13 +42,12 @@ def measure_outputs(
     # black and silence from raising competing peaks, and an error larger than the window
     # shows up as "not measured", which fails verification too. Copy renders can be off by
     # whole seconds, which we want to report as measured.
-    max_lag_s = sync.max_lag_s
     if narrow:
         max_lag_s = min(VERIFY_MAX_LAG_S, max_lag_s or VERIFY_MAX_LAG_S) + margin_s
     try:
         again = estimate_offsets(
             outputs,
-            method=sync.method,
+            method=method,
             reference=reference,
             max_lag_s=max_lag_s,
             ffmpeg_bin=ffmpeg_bin,

@@ -1,8 +1,11 @@
-"""Shared plumbing between the services and the engine: file links and progress writers."""
+"""Shared plumbing between the services and the engine: clip inputs and progress writers.
+
+Clips go to the engine keyed by ``str(video.pk)`` with the user's file name for messages, and
+come back keyed the same way; nothing is linked or renamed on disk.
+"""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -12,10 +15,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+import syncengine
 from projects.models import Video
 from projects.services.videos import safe_file_name
 
-__all__ = ["Cancelled", "link_videos", "progress_writer", "stale_filter"]
+__all__ = [
+    "Cancelled",
+    "clip_inputs",
+    "clip_key",
+    "output_names",
+    "progress_writer",
+    "stale_filter",
+]
 
 _PROGRESS_EVERY_S = 0.5
 
@@ -24,24 +35,40 @@ class Cancelled(Exception):
     """Raised from a progress callback when the row left RUNNING meanwhile (cancelled)."""
 
 
-def link_videos(videos: Sequence[Video], folder: str | os.PathLike[str]) -> dict[int, Path]:
-    """Symlink each upload into ``folder`` under the name the user gave it (made unique),
-    bounded by :func:`~projects.services.videos.safe_file_name` so long names fit the file system.
+def clip_key(video: Video) -> str:
+    """The engine's key for a video: its id, as text."""
+    return str(video.pk)
 
-    The engine names files after what it reads, so its messages and the rendered
-    ``{name}_synced.{ext}`` files carry the user's names, never our storage paths.
+
+def clip_inputs(videos: Sequence[Video]) -> list[syncengine.ClipInput]:
+    """The videos as engine inputs: keyed by id, read where stored, named as the user named them."""
+    return [
+        syncengine.ClipInput(
+            key=clip_key(video), path=Path(video.file.path), display_name=video.original_name
+        )
+        for video in videos
+    ]
+
+
+def output_names(videos: Sequence[Video]) -> dict[int, str]:
+    """Video id -> the file name its synced copy is named after (``{stem}_synced.{ext}``).
+
+    Each is the user's name bounded by :func:`~projects.services.videos.safe_file_name`; where
+    two stems are the same ignoring case (so their outputs would collide, or overwrite each
+    other once unpacked on a case-insensitive disk), the later video in ``videos`` gets
+    ``"{stem} (2)"``, ``"{stem} (3)"``, ...: two uploads named ``clip.mp4`` render to
+    ``clip_synced.mp4`` and ``clip (2)_synced.mp4``.
     """
-    links, used = {}, set()
+    names, used = {}, set()
     for video in videos:
-        name, k = safe_file_name(video.original_name), 2
+        name = safe_file_name(video.original_name)
         stem, suffix = Path(name).stem, Path(name).suffix
-        while name in used:
+        k = 2
+        while Path(name).stem.casefold() in used:
             name, k = f"{stem} ({k}){suffix}", k + 1
-        used.add(name)
-        link = Path(folder) / name
-        os.symlink(video.file.path, link)
-        links[video.pk] = link
-    return links
+        used.add(Path(name).stem.casefold())
+        names[video.pk] = name
+    return names
 
 
 def progress_writer(model: type[models.Model], pk: int) -> Callable[[str, float], None]:

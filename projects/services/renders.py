@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import logging
 import shutil
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,8 @@ from projects.models import Render, RenderOutput, SyncRun, VideoOffset
 from projects.queue import enqueue
 from projects.services.engine_io import (
     Cancelled,
-    link_videos,
+    clip_key,
+    output_names,
     progress_writer,
     stale_filter,
 )
@@ -71,25 +71,27 @@ def render_start(*, run: SyncRun, mode: str = "union", reencode: bool = True) ->
     return render
 
 
-def _sync_result(run: SyncRun, offsets: list[VideoOffset], links: dict[int, Path]):  # noqa: ANN202
-    """The run's stored estimates as the engine's SyncResult (what verification measures)."""
-    videos = tuple(
-        syncengine.VideoOffset(
-            filename=links[o.video_id].name,
-            path=str(links[o.video_id]),
-            offset_s=o.offset_s,
-            confidence=o.confidence,
-            band=o.band,
-            synced=o.synced and o.offset_s is not None,
-            is_reference=o.is_reference,
-            duration_s=o.video.duration_s,
+def _placements(render: Render, offsets: list[VideoOffset]) -> list[syncengine.Placement]:
+    """The render's clips as the engine places them, from the rows: keyed by video id, at the
+    offsets taken when the render was queued, named after the user's (bounded, unique) names."""
+    names = output_names([o.video for o in offsets])
+    placements = []
+    for o in offsets:
+        key = clip_key(o.video)
+        placed_s = render.placed_offsets.get(key)
+        placements.append(
+            syncengine.Placement(
+                key=key,
+                path=Path(o.video.file.path),
+                offset_s=None if placed_s is None else float(placed_s),
+                name=names[o.video_id],
+                estimate_s=o.offset_s if o.synced else None,
+                is_reference=o.is_reference,
+                fps=o.video.fps,
+                duration_s=o.video.duration_s,
+            )
         )
-        for o in offsets
-    )
-    reference = next((v.filename for v in videos if v.is_reference), videos[0].filename)
-    return syncengine.SyncResult(
-        method=run.method, reference=reference, max_lag_s=run.max_offset_s, videos=videos
-    )
+    return placements
 
 
 def render_execute(*, render_id: int) -> None:
@@ -104,23 +106,17 @@ def render_execute(*, render_id: int) -> None:
     folder = render_folder(render)
     started = time.perf_counter()
     try:
-        with tempfile.TemporaryDirectory(prefix="render-") as tmp:
-            links = link_videos([o.video for o in offsets], tmp)
-            ids = {o.video_id for o in offsets}
-            placed = {
-                links[int(k)].name: v for k, v in render.placed_offsets.items() if int(k) in ids
-            }
-            # Encoding takes minutes: no transaction is open here.
-            result = render_synced(
-                _sync_result(render.run, offsets, links),
-                folder,
-                mode=render.mode,
-                reencode=render.reencode,
-                ffmpeg_bin=settings.FFMPEG_BIN or None,
-                progress=progress_writer(Render, render_id),
-                placed_offsets_s=placed,
-            )
-            video_of = {str(links[o.video_id]): o.video_id for o in offsets}
+        # Encoding takes minutes: no transaction is open here.
+        result = render_synced(
+            _placements(render, offsets),
+            folder,
+            mode=render.mode,
+            reencode=render.reencode,
+            method=render.run.method,
+            max_lag_s=render.run.max_offset_s,
+            ffmpeg_bin=settings.FFMPEG_BIN or None,
+            progress=progress_writer(Render, render_id),
+        )
     except Exception as exc:  # cancelled or failed: none of its files are kept
         shutil.rmtree(folder, ignore_errors=True)
         _record_failure(render_id, started, exc)
@@ -145,7 +141,7 @@ def render_execute(*, render_id: int) -> None:
                 [
                     RenderOutput(
                         render_id=render_id,
-                        video_id=video_of[f.source],
+                        video_id=int(f.key),
                         file=str(Path(f.output).relative_to(media_root)),
                         duration_s=f.duration_s,
                         lead_s=f.lead_s,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,8 @@ from projects.models import Project, SyncRun, Video, VideoOffset
 from projects.queue import enqueue
 from projects.services.engine_io import (
     Cancelled,
-    link_videos,
+    clip_inputs,
+    clip_key,
     progress_writer,
     stale_filter,
 )
@@ -171,16 +171,16 @@ def sync_run_execute(*, run_id: int) -> None:
         return
     finally:
         request_id_var.reset(token)
-    by_name = {v.engine_name: v for v in videos}  # type: ignore[attr-defined]
+    by_key = {clip_key(v): v for v in videos}  # the engine's results come back by these keys
     # Drawn before the run turns DONE, so the page that sees DONE also sees the plots.
-    names = [by_name[v.filename].original_name for v in result.videos]
+    names = [by_key[v.key].original_name for v in result.videos]
     plot_paths = _plots_write(run, result, names)
     with transaction.atomic():
         VideoOffset.objects.bulk_create(
             [
                 VideoOffset(
                     run_id=run_id,
-                    video=by_name[v.filename],
+                    video=by_key[v.key],
                     offset_s=v.offset_s,
                     confidence=v.confidence,
                     band=v.band,
@@ -209,7 +209,7 @@ def sync_run_execute(*, run_id: int) -> None:
             plots=plot_paths,
         )
     for v in result.videos:
-        name = by_name[v.filename].original_name
+        name = by_key[v.key].original_name
         logger.info(
             "run %s offset %s: %s (confidence %.2f, %s)",
             run_id,
@@ -221,22 +221,17 @@ def sync_run_execute(*, run_id: int) -> None:
 
 
 def _run_engine(run: SyncRun, videos: list[Video]) -> syncengine.SyncResult:
-    """Run the engine on links named after the uploads (names shown to the user, made unique)."""
-    with tempfile.TemporaryDirectory(prefix="syncrun-") as tmp:
-        links = link_videos(videos, tmp)
-        for video in videos:
-            video.engine_name = links[video.pk].name  # type: ignore[attr-defined]
-        paths = [links[v.pk] for v in videos]
-        reference = videos.index(run.reference) if run.reference in videos else 0
-        # Decoding and correlating can take minutes: no transaction is open here.
-        return syncengine.estimate_offsets(
-            paths,
-            method=run.method,
-            reference=reference,
-            max_lag_s=run.max_offset_s,
-            ffmpeg_bin=settings.FFMPEG_BIN or None,
-            progress=progress_writer(SyncRun, run.pk),
-        )
+    """Run the engine on the stored files, keyed by video id and named as the user named them."""
+    reference = clip_key(run.reference) if run.reference in videos else None
+    # Decoding and correlating can take minutes: no transaction is open here.
+    return syncengine.estimate_offsets(
+        clip_inputs(videos),
+        method=run.method,
+        reference=reference,
+        max_lag_s=run.max_offset_s,
+        ffmpeg_bin=settings.FFMPEG_BIN or None,
+        progress=progress_writer(SyncRun, run.pk),
+    )
 
 
 def _plots_write(run: SyncRun, result: syncengine.SyncResult, names: list[str]) -> list[str]:
