@@ -16,14 +16,27 @@ from typing import Generic, TypeVar
 
 from syncengine import media
 from syncengine.audio import PreparedAudio, prepare_audio
-from syncengine.errors import InsufficientSignal, NoAudioStream, NoVideoStream
+from syncengine.errors import (
+    DecoderCrashed,
+    InsufficientSignal,
+    MemoryLimitExceeded,
+    NoAudioStream,
+    NoVideoStream,
+)
 from syncengine.progress import StagedProgress
 from syncengine.types import MediaInfo, MotionSeries
 
 __all__ = ["Extracted", "extract_audio", "extract_motion"]
 
 T = TypeVar("T")
-_SOFT_ERRORS = (NoAudioStream, NoVideoStream, InsufficientSignal)
+# A decoder that crashes or runs out of memory on one clip (in its own process) fails that clip.
+_SOFT_ERRORS = (
+    NoAudioStream,
+    NoVideoStream,
+    InsufficientSignal,
+    DecoderCrashed,
+    MemoryLimitExceeded,
+)
 _POLL_S = 0.25
 
 
