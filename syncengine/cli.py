@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from tqdm import tqdm
+
 from syncengine.errors import RenderError, SyncEngineError
 from syncengine.sync import DEFAULT_MAX_LAG_S, METHODS, estimate_offsets
 from syncengine.types import RenderResult, SyncResult
@@ -22,28 +24,41 @@ FFMPEG_ENV = "SYNCSITE_FFMPEG"
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr (a line per stage when stderr is not a terminal)."""
+    """Progress on stderr: a tqdm bar on a terminal, one line per stage when it is not one.
+
+    Disabled (``enabled=False``, the ``--quiet`` flag) it prints nothing. The bar shows the
+    overall percentage and the stage under way; :meth:`close` ends its line.
+    """
 
     def __init__(self, stream: TextIO, *, enabled: bool = True) -> None:
         self.stream, self.enabled = stream, enabled
         self.tty = stream.isatty()
         self._stage = ""
+        self._bar: tqdm | None = None
+        if enabled and self.tty:
+            self._bar = tqdm(
+                total=100.0,
+                file=stream,
+                bar_format="[{bar:30}] {n:5.1f}% {desc:<18} {elapsed}",
+                ascii=" #",
+                leave=True,
+            )
 
     def __call__(self, stage: str, fraction: float) -> None:
         if not self.enabled:
             return
-        if self.tty:
-            filled = int(fraction * 30)
-            bar = "#" * filled + "-" * (30 - filled)
-            self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {stage:<18}")
-            self.stream.flush()
+        if self._bar is not None:
+            if stage != self._stage:
+                self._bar.set_description_str(stage, refresh=False)
+            self._bar.update(round(fraction * 100, 1) - self._bar.n)
         elif stage != self._stage:
             self.stream.write(f"{stage} ({fraction * 100:.0f}%)\n")
         self._stage = stage
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def _max_offset(text: str) -> float | None:
