@@ -62,4 +62,6 @@ def render_zip_response(request: HttpRequest, render: Render) -> StreamingHttpRe
     filename = export_filename(render.run, "zip")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
+    # Behind nginx: pass the ZIP on as it is made instead of spooling gigabytes to a temp file.
+    response["X-Accel-Buffering"] = "no"
     return response

@@ -19,20 +19,29 @@ from syncsite.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Off unless asked for (./scripts/run --debug): its error pages show settings and code.
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key" if DEBUG else "")
+SECRET_KEY = env_str("SECRET_KEY", "")
+# The production path (scripts/serve, deploy/gunicorn.conf.py) sets SYNCSITE_REQUIRE_SECRET_KEY=1:
+# there a missing SECRET_KEY stops the process, and `check --deploy` fails on a generated key.
+SECRET_KEY_FROM_ENV = bool(SECRET_KEY)
 if not SECRET_KEY:
-    # Without SECRET_KEY (a fresh checkout, tests) every process of this checkout shares one
-    # generated key, kept in a git-ignored file: the web server and django-q workers sign and
-    # check tasks with the same key. Production sets SECRET_KEY (SYNCSITE_REQUIRE_SECRET_KEY=1).
     if env_bool("SYNCSITE_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required in production (DEBUG off): set it to a long random string, "
+            "the same for the web server and every worker, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    # A checkout without SECRET_KEY (./scripts/run, tests) shares one generated key, kept in a
+    # git-ignored file: the web server and django-q workers sign and check tasks with it. No key
+    # is written in the code, so none can leak into a deployment.
     SECRET_KEY = local_secret_key(BASE_DIR / ".secret_key")
 ALLOWED_HOSTS = [
     h for h in env_str("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h
 ]
 
 INSTALLED_APPS = [
+    "syncsite.apps.SyncsiteConfig",  # the deployment checks (check --deploy)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,7 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "syncsite.middleware.TrustedProxyMiddleware",  # REMOTE_ADDR = the client behind nginx
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, also with DEBUG off
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,8 +109,53 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files are served by WhiteNoise (in the web process, DEBUG on or off). STATIC_COLLECTED=1
+# (the production path, after `manage.py collectstatic`): from STATIC_ROOT, with content-hashed
+# names cached for a year and compressed copies. 0 (development, tests): straight from the
+# source folders, no collectstatic needed.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_COLLECTED = env_bool("STATIC_COLLECTED", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_COLLECTED
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+WHITENOISE_AUTOREFRESH = not STATIC_COLLECTED  # looked up per request: edits show at once
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Media and downloads, after the view checked the owner: SENDFILE_BACKEND=nginx hands the file
+# to nginx with X-Accel-Redirect (django-sendfile2; deploy/nginx.conf maps SENDFILE_URL to
+# MEDIA_ROOT as an internal location); empty = Django streams it itself, with HTTP Range.
+_SENDFILE_BACKENDS = {"": None, "nginx": "django_sendfile.backends.nginx"}
+_sendfile = env_str("SENDFILE_BACKEND", "")
+if _sendfile not in _SENDFILE_BACKENDS:
+    raise ImproperlyConfigured(f"SENDFILE_BACKEND={_sendfile!r}: use 'nginx' or leave it empty")
+SENDFILE_BACKEND = _SENDFILE_BACKENDS[_sendfile]
+SENDFILE_ROOT = str(MEDIA_ROOT)
+SENDFILE_URL = env_str("SENDFILE_URL", "/_media_internal")
+
+# HTTPS=1: the site is served over https (TLS ends at nginx, which sets X-Forwarded-Proto):
+# secure cookies, a redirect of plain http, HSTS. Needed by `manage.py check --deploy`.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Asking browsers to preload the domain's HSTS is the domain owner's decision, not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Addresses of the reverse proxies (nginx) whose X-Real-IP header names the client: the log-in
+# limits count per client address (projects.services.login_limits).
+TRUSTED_PROXIES = [a for a in env_str("TRUSTED_PROXIES", "").split(",") if a]
 
 # Engine knobs: services read these and pass them to syncengine as arguments.
 # FFMPEG_BIN empty means "the static ffmpeg from the imageio-ffmpeg wheel".

@@ -1,4 +1,9 @@
-"""Streaming file responses with HTTP Range support (browsers need 206 to seek in a video).
+"""File responses for media and downloads, after the caller checked the owner.
+
+With ``SENDFILE_BACKEND=nginx`` (production, deploy/nginx.conf) the answer is empty and carries
+``X-Accel-Redirect`` (django-sendfile2): nginx sends the file from its internal location, with
+Range, and the web process is free at once. Otherwise Django streams the file itself with HTTP
+Range support (browsers need 206 to seek in a video).
 
 Only single ranges are honoured (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``); a malformed or
 multi-range header is ignored and the whole file is sent, as RFC 9110 allows. A range that
@@ -13,13 +18,17 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
+from django_sendfile import sendfile
 
 __all__ = ["RangeNotSatisfiable", "parse_range", "path_inside", "ranged_file_response"]
 
 _CHUNK_BYTES = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Private media: never run as a document (deploy/nginx.conf's internal location says the same).
+_MEDIA_CSP = "sandbox; default-src 'none'"
 
 
 class RangeNotSatisfiable(Exception):
@@ -63,13 +72,40 @@ def _read_range(path: Path, first: int, length: int) -> Iterator[bytes]:
             yield chunk
 
 
+def _accel_redirect_response(
+    request: HttpRequest, path: Path, *, content_type: str
+) -> HttpResponse | None:
+    """The X-Accel-Redirect answer for a file under SENDFILE_ROOT; None when not configured."""
+    if settings.SENDFILE_BACKEND is None:
+        return None
+    root = Path(settings.SENDFILE_ROOT)
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None  # not under the folder nginx maps: stream it here
+    # sendfile maps root/relative to SENDFILE_URL/relative (URL-quoted) for nginx.
+    response = sendfile(request, str(root / relative), mimetype=content_type)
+    # nginx sends the body and its length; an empty body must not claim the file's length.
+    del response["Content-Length"]
+    return response
+
+
 def ranged_file_response(
     request: HttpRequest, path: Path, *, content_type: str | None = None
 ) -> HttpResponse:
-    """Stream ``path`` (whole, or the requested byte range) without reading it into memory."""
+    """Stream ``path`` (whole, or the requested byte range) without reading it into memory.
+
+    Or hand it to nginx (``SENDFILE_BACKEND=nginx``), which honours the Range header itself.
+    """
     stat = path.stat()
     size = stat.st_size
     content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    accel = _accel_redirect_response(request, path, content_type=content_type)
+    if accel is not None:
+        accel["Accept-Ranges"] = "bytes"
+        accel["Cache-Control"] = "private, max-age=3600"  # nginx passes this one on
+        accel["Content-Security-Policy"] = _MEDIA_CSP  # this one nginx.conf's location adds
+        return accel
     header = request.headers.get("Range", "")
     try:
         byte_range = parse_range(header, size) if header else None
@@ -91,7 +127,7 @@ def ranged_file_response(
     response["Last-Modified"] = http_date(stat.st_mtime)
     # Private media: never cached by shared caches, never run as a document.
     response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Content-Security-Policy"] = _MEDIA_CSP
     return response
 
 
