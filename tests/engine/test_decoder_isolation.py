@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ from syncengine.media import (
     ALLOWED_DEMUXERS,
     MEMORY_ENV,
     decode_audio,
-    ffmpeg_executable,
     iter_gray_frames,
     keyframe_at_or_before,
     memory_limit_mb,
@@ -37,14 +35,16 @@ from syncengine.media import (
     run_ffmpeg,
 )
 from syncengine.sync import estimate_offsets
-
-ROOT = Path(__file__).resolve().parents[2]
-PCM8 = ROOT.parent / "shared" / "media" / "pcm8ch_ffmpeg5.mov"
-needs_pcm8 = pytest.mark.skipif(
-    not PCM8.is_file(),
-    reason=f"the shared 8-channel PCM MOV is expected at {PCM8} (../shared/media/ from the "
-    "project root); it cannot be generated with the bundled ffmpeg",
+from tests.engine.decoder_faults import (
+    PCM8,
+    crash_decoder_on_start,
+    decoder_children,
+    ffmpeg,
+    needs_pcm8,
+    write_clip,
+    write_cut_copy,
 )
+
 # What PyAV 18.1 does on that file when asked for the audio channel count in this process.
 _PLAIN_PYAV = (
     "import av, sys\n"
@@ -56,33 +56,11 @@ _PLAIN_PYAV = (
 )
 
 
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_executable(), "-nostdin", "-v", "error", "-y", *args], check=True)
-
-
-def _decoder_children(command: str, path: Path) -> list[int]:
-    """Pids of this process's decoder children running ``command`` on ``path``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        wanted = [b"decoder_child.py", command.encode(), str(path.resolve()).encode()]
-        if ppid == os.getpid() and all(any(w in a for a in argv) for w in wanted):
-            pids.append(int(entry.name))
-    return pids
-
-
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 s of moving picture without sound: its frame decoder is alive long enough to kill."""
     path = tmp_path_factory.mktemp("long") / "long_take.mp4"
-    _ffmpeg(
+    ffmpeg(
         "-f",
         "lavfi",
         "-i",
@@ -136,7 +114,7 @@ def test_a_run_with_the_8_channel_mov_syncs_the_others_and_reports_it(clips, tmp
 def test_a_crashed_frame_decoder_is_a_typed_error_naming_the_file(long_clip) -> None:
     frames = iter_gray_frames(long_clip)
     next(frames)  # the child is running, and blocked on the full pipe: it cannot finish alone
-    (pid,) = _decoder_children("frames", long_clip)
+    (pid,) = decoder_children("frames", long_clip)
     os.kill(pid, signal.SIGSEGV)
     with pytest.raises(DecoderCrashed) as caught:
         for _ in frames:
@@ -145,34 +123,21 @@ def test_a_crashed_frame_decoder_is_a_typed_error_naming_the_file(long_clip) -> 
     assert err.code == "decoder_crashed" and err.filename == "long_take.mp4"
     assert err.message.startswith("'long_take.mp4' crashed the video decoder (SIGSEGV)")
     assert "Re-export it as MP4" in err.message
-    assert _decoder_children("frames", long_clip) == []
+    assert decoder_children("frames", long_clip) == []
 
 
 def test_stopping_early_stops_the_frame_decoder(long_clip) -> None:
     frames = iter_gray_frames(long_clip)
     next(frames)
-    assert len(_decoder_children("frames", long_clip)) == 1
+    assert len(decoder_children("frames", long_clip)) == 1
     frames.close()
-    assert _decoder_children("frames", long_clip) == []
+    assert decoder_children("frames", long_clip) == []
 
 
 def test_a_clip_whose_decoder_crashes_mid_run_fails_alone(clips, long_clip) -> None:
-    stop = threading.Event()
-
-    def crash_its_decoder() -> None:  # waits for the state (the child exists), never for time
-        while not stop.is_set():
-            for pid in _decoder_children("frames", long_clip):
-                os.kill(pid, signal.SIGSEGV)
-                return
-            stop.wait(0.005)
-
-    killer = threading.Thread(target=crash_its_decoder, daemon=True)
-    killer.start()
-    try:
+    with crash_decoder_on_start("frames", long_clip) as killed:
         result = estimate_offsets([clips["a"], clips["b_late"], long_clip], method="auto")
-    finally:
-        stop.set()
-        killer.join()
+    assert len(killed) == 1
     a, late, bad = (result.video(k) for k in ("a.mp4", "b_late.mov", "long_take.mp4"))
     assert a.is_reference and late.synced
     assert late.offset_s == pytest.approx(clips.truth_s("b_late"), abs=1 / 25)
@@ -180,35 +145,11 @@ def test_a_clip_whose_decoder_crashes_mid_run_fails_alone(clips, long_clip) -> N
     assert any(n.startswith("'long_take.mp4' crashed the video decoder") for n in bad.notes)
 
 
-@pytest.mark.parametrize(("suffix", "extra"), [(".mp4", ["-movflags", "+faststart"]), (".mkv", [])])
-def test_a_cut_off_copy_is_refused_at_probe(tmp_path, suffix: str, extra: list[str]) -> None:
-    whole = tmp_path / f"whole{suffix}"
-    _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=160x120:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        "20",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        *extra,
-        str(whole),
-    )
+@pytest.mark.parametrize(("suffix", "faststart"), [(".mp4", True), (".mkv", False)])
+def test_a_cut_off_copy_is_refused_at_probe(tmp_path, suffix: str, faststart: bool) -> None:
+    whole = write_clip(tmp_path / f"whole{suffix}", faststart=faststart)
     assert probe(whole).duration_s == pytest.approx(20.0, abs=0.1)  # the whole file is fine
-    cut = tmp_path / f"cut{suffix}"
-    data = whole.read_bytes()
-    cut.write_bytes(data[: len(data) // 2])
+    cut = write_cut_copy(whole, tmp_path / f"cut{suffix}")
     with pytest.raises(TruncatedMedia) as caught:
         probe(cut)
     err = caught.value
