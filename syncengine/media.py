@@ -196,8 +196,12 @@ def _popen(
 ) -> Any:
     """Start ffmpeg (or the decoder child) under its limits; a binary that cannot be started
     becomes a typed error that says what to fix."""
+    # Few malloc arenas: each one reserves 64 MiB of address space, which the limit counts.
+    env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "4")}
+    if argv[:1] == [sys.executable]:
+        env["OPENBLAS_NUM_THREADS"] = "1"  # numpy's BLAS threads reserve memory; none is used
     try:
-        return subprocess.Popen(argv, preexec_fn=_limiter(memory_mb, cpu_s), **kwargs)
+        return subprocess.Popen(argv, preexec_fn=_limiter(memory_mb, cpu_s), env=env, **kwargs)
     except OSError as exc:
         if exc.errno == errno.ENOMEM:
             raise (RenderMemoryLimit if issubclass(error, RenderError) else MemoryLimitExceeded)(
@@ -301,7 +305,6 @@ def _child_media_error(
 
 
 def _check_child(
-    proc: subprocess.Popen[bytes],
     code: int,
     err: tempfile.SpooledTemporaryFile[bytes],
     *,
@@ -367,7 +370,6 @@ def run_decoder(
             proc.stdout.close()
             code = proc.wait()
         _check_child(
-            proc,
             code,
             err,
             fired=dog.fired,
@@ -553,7 +555,6 @@ def iter_gray_frames(
             proc.stdout.close()
             code = proc.wait()
         _check_child(
-            proc,
             code,
             err,
             fired=dog.fired,

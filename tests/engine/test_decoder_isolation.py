@@ -8,6 +8,7 @@ command line under this process.
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
 import subprocess
@@ -195,3 +196,20 @@ def test_the_memory_limit_comes_from_the_argument_or_the_environment(monkeypatch
 
 def test_the_child_and_the_engine_allow_the_same_demuxers() -> None:
     assert decoder_child.ALLOWED_DEMUXERS == ALLOWED_DEMUXERS
+
+
+def test_only_the_decoder_child_imports_pyav() -> None:
+    # PyAV in a long-lived process (web, worker) would let one file kill it: see the module doc.
+    root = Path(__file__).resolve().parents[2]
+    importers = []
+    for folder in ("syncengine", "projects", "syncsite"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                if any(n == "av" or n.startswith("av.") for n in names):
+                    importers.append(str(path.relative_to(root)))
+    assert sorted(set(importers)) == ["syncengine/decoder_child.py"]
