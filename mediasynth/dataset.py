@@ -242,13 +242,13 @@ def _entry(job: _Job, spec_hash: str) -> dict[str, Any]:
         }
         for k, c in enumerate(case.clips)
     ]
-    source = None if job.source is None or job.speech else job.source.path.name
+    source_file = None if job.source is None or job.speech else job.source.path.name
     return {
         "id": case.case_id,
         "tags": list(case.tags),
         "reference": clips[0]["name"],
         "spec_hash": spec_hash,
-        "source_file": source,
+        "source_file": source_file,
         "clips": clips,
     }
 

@@ -233,7 +233,9 @@ def _draw_disc(
 
 
 @functools.lru_cache(maxsize=4096)
-def _gesture_slot(seed: int, slot: int, n: int = _N_BLOBS) -> tuple[NDArray[np.float64], ...]:
+def _gesture_slot(
+    seed: int, slot: int, n: int = _N_BLOBS
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Per 1 s slot: (onset_s, duration_s, displacement [shape=(2, n_blobs)], active mask)."""
     rng = np.random.default_rng([seed, 404, slot + _INDEX_BIAS])
     onset = slot + rng.uniform(0.0, 0.7, size=n)

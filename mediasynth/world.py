@@ -240,8 +240,8 @@ def _section_pattern(song_seed: int, style: str, section: str, bars: int) -> tup
             deg = root + chord_note
             semi = st.scale[deg % len(st.scale)] + 12 * (deg // len(st.scale))
             notes.append(("chords", bar, 0.0, semi - 12, st.beats_per_bar * 0.9))
-        for beat in range(st.beats_per_bar):
-            notes.append(("bass", bar, float(beat), st.scale[root] - 24, 0.8))
+        for step in range(st.beats_per_bar):
+            notes.append(("bass", bar, float(step), st.scale[root] - 24, 0.8))
         if bar >= phrase and bar < bars - 1:
             # The repeat of the phrase: copy the melody of bar - phrase note for note.
             notes += [
@@ -352,7 +352,7 @@ def _crowd_block(seed: int, layer: str, b: int) -> list[_Event]:
             if rng.random() < 0.8:
                 f = f0 * (1 + rng.uniform(-0.15, 0.15) * tt / tt[-1])
                 exc = 2.0 * (np.cumsum(f) / _RATE % 1.0) - 1.0 + 0.2 * rng.standard_normal(n)
-                formants = (rng.uniform(300, 850), rng.uniform(900, 2300))
+                formants: tuple[float, ...] = (rng.uniform(300, 850), rng.uniform(900, 2300))
             else:
                 exc, formants = rng.standard_normal(n), (rng.uniform(2500, 5500),)
             out = sum(

@@ -358,7 +358,7 @@ def motion_energy_png(
         figure.text(0.5, 0.5, "no motion energy was returned", ha="center", fontsize=14)
         return save_png(figure, path)
     axes = figure.subplots(len(lanes), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (name, v, times_s, level, synced) in zip(axes, lanes, strict=True):
+    for ax, (name, v, lane_s, lane_level, synced) in zip(axes, lanes, strict=True):
         sub = f"{v.offset_s:+.3f} s" if synced and v.offset_s is not None else "not synced"
         label = _short(name) + (" (ref)" if v.is_reference else "")
         ax.set_ylabel(f"{label}\n{sub}", rotation=0, ha="right", va="center", fontsize=10)
@@ -366,10 +366,12 @@ def motion_energy_png(
         ax.set_ylim(-0.05, 1.1)
         ax.axvline(0.0, color="#333333", linestyle="--", linewidth=1)
         ax.grid(axis="x", color=_GRID)
-        if times_s is None or level is None:
+        if lane_s is None or lane_level is None:
             ax.text(lo, 0.5, " no motion energy (no usable picture)", va="center", color=_TEXT)
             continue
-        ax.plot(times_s, level, color=PALETTE["visual"] if synced else _NOT_SYNCED, linewidth=0.8)
+        ax.plot(
+            lane_s, lane_level, color=PALETTE["visual"] if synced else _NOT_SYNCED, linewidth=0.8
+        )
     axes[-1].set_xlim(lo - pad, hi + pad)
     axes[-1].set_xlabel("seconds on the reference timeline")
     return save_png(figure, path)
