@@ -37,7 +37,7 @@ How ``heldout`` differs from ``tune`` (not a reseed: other seeds *and* other con
 ============================  ================================  ================================
 case random stream            ``default_rng([seed, 7001, n])``  ``default_rng([seed, 9002, n])``
 world seed of case ``n``      ``10000 + n``                     ``20000 + n``
-song (``synth_world``)        ``song_a``: 4/4 pop, 96-116 bpm,  ``song_b``: 3/4 waltz, 138-156
+song (``mediasynth.world``)   ``song_a``: 4/4 pop, 96-116 bpm,  ``song_b``: 3/4 waltz, 138-156
                               intro-V-C-V-C-bridge-C-outro,     bpm, A-A-B-A-C-B-B-A, FM bell,
                               piano, saw bass, kick/snare/hat   organ, plucked bass, tom/rim/
                                                                 shaker, another scale
@@ -45,7 +45,7 @@ crowd                         ``crowd``: 14 adult voices        ``crowd_b``: 26 
                                                                 children (f0 to 330 Hz)
 traffic                       ``traffic``: 0.35 vehicles/s      ``traffic_b``: 0.7/s, trucks,
                                                                 faster passes, more horns
-scene (``synth_video``)       ``stage``: 5 blobs, flashes,      ``party``: 9 smaller blobs,
+scene (``mediasynth.video``)  ``stage``: 5 blobs, flashes,      ``party``: 9 smaller blobs,
                               white lights switching in 5 s     another background, coloured
                               slots (100-30 %)                  lights in 3.5 s slots (100-20 %),
                                                                 8 Hz strobe bursts

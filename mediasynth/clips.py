@@ -103,10 +103,10 @@ class CameraSpec:
     a fraction of full scale; ``drift_ppm`` > 0 means the camera clock runs fast.
 
     Harder conditions (defaults: off): ``world_seed`` is added to the event seed; ``rt60_s`` and
-    ``drr_db`` a real room (``synth_room.room_impulse_response``); ``band_hz`` a cheap capsule's
+    ``drr_db`` a real room (``room.room_impulse_response``); ``band_hz`` a cheap capsule's
     band-pass; ``agc`` automatic gain control; ``clip_mode`` ("soft"/"hard") clipping after
     ``drive_db``; ``wind_db`` wind gusts and ``handling`` handling noise. Picture
-    (``synth_view``): ``zoom`` (visible fraction of the scene height, with ``center``),
+    (``mediasynth.view``): ``zoom`` (visible fraction of the scene height, with ``center``),
     ``roll_deg``, ``shake``, ``rolling_shutter``, ``exposure_lag_s`` and ``blur_px``;
     ``unrelated_scene`` is the scene kind that ``video="unrelated"`` shows (another seed's).
     """
@@ -192,7 +192,7 @@ class CameraSpec:
 
     @property
     def extended_picture(self) -> bool:
-        """True when a picture field of the harder conditions is set (``synth_view`` renders)."""
+        """True when a picture field of the harder conditions is set (``view`` renders)."""
         return (
             self.zoom,
             tuple(self.center),
