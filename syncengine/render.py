@@ -46,7 +46,13 @@ __all__ = [
 
 X264_PRESET = "fast"
 X264_CRF = 18
-AAC_BITRATE = "192k"
+AAC_BITRATE = "192k"  # up to two channels; more get AAC_CHANNEL_KBPS each
+AAC_CHANNEL_KBPS = 96
+#: The sample rates FFmpeg's AAC encoder takes, highest first: other rates are resampled to the
+#: highest of these at or below the source's (192 kHz becomes 96 kHz).
+AAC_RATES_HZ = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+#: AAC carries at most 7.1; more channels are mixed down to 7.1.
+AAC_MAX_CHANNELS = 8
 _DEFAULT_TIMEOUT_S = 3600.0  # per output file
 _FASTSTART = ("mp4", "mov")
 
@@ -71,11 +77,26 @@ def _video_chain(*, lead_s: float, fps: float, total_s: float) -> str:
     return ",".join(parts)
 
 
-def _audio_chain(*, lead_s: float, sample_rate_hz: int, total_s: float) -> str:
-    """Shift to the sample at the source rate, then pad or cut to exactly the timeline length."""
+def aac_audio(sample_rate_hz: int, channels: int) -> tuple[int, int, str]:
+    """``(sample rate, channels, bitrate)`` of the AAC track written for such source audio."""
+    rate = next((r for r in AAC_RATES_HZ if r <= sample_rate_hz), AAC_RATES_HZ[-1])
+    out_channels = min(channels, AAC_MAX_CHANNELS)
+    bitrate = AAC_BITRATE if out_channels <= 2 else f"{AAC_CHANNEL_KBPS * out_channels}k"
+    return rate, out_channels, bitrate
+
+
+def _audio_chain(
+    *, lead_s: float, sample_rate_hz: int, total_s: float, source_rate_hz: int | None = None
+) -> str:
+    """Shift to the sample at the output rate, then pad or cut to exactly the timeline length.
+
+    A ``source_rate_hz`` other than ``sample_rate_hz`` is resampled on the way in.
+    """
     shift = round(lead_s * sample_rate_hz)
     n_total = max(1, round(total_s * sample_rate_hz))
-    parts = ["aresample=async=1:first_pts=0"]  # sample 0 = file t=0, as in media.decode_audio
+    # Sample 0 = file t=0, as in media.decode_audio.
+    resample = "" if source_rate_hz in (None, sample_rate_hz) else f"{sample_rate_hz}:"
+    parts = [f"aresample={resample}async=1:first_pts=0"]
     if shift > 0:
         parts.append(f"adelay={shift}S:all=1")
     elif shift < 0:
@@ -110,9 +131,15 @@ def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
             "yuv420p",
         ]
     if info.audio is not None:
+        rate, channels, bitrate = aac_audio(info.audio.sample_rate_hz, info.audio.channels)
         chain = _audio_chain(
-            lead_s=job.lead_s, sample_rate_hz=info.audio.sample_rate_hz, total_s=total_s
+            lead_s=job.lead_s,
+            sample_rate_hz=rate,
+            total_s=total_s,
+            source_rate_hz=info.audio.sample_rate_hz,
         )
+        if channels < info.audio.channels:
+            chain += ",aformat=channel_layouts=7.1"
         graph.append(f"[0:a:0]{chain}[a]")
         maps += [
             "-map",
@@ -120,9 +147,9 @@ def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
             "-c:a",
             "aac",
             "-b:a",
-            AAC_BITRATE,
+            bitrate,
             "-ar",
-            str(info.audio.sample_rate_hz),
+            str(rate),
         ]
     # Timecode and creation tags describe the source clock, which the shift invalidates.
     return [
@@ -193,11 +220,15 @@ def render_synced(
         Timeline, see :func:`plan_timeline`.
     reencode : bool
         ``True`` (default): H.264 (libx264, yuv420p) + AAC in the source container (MP4, MOV or
-        MKV; anything else becomes MP4, noted in ``notes``). Video is shifted to the nearest
-        frame at its own frame rate and padded with black, audio to the sample at its own rate
-        and padded with silence; every output lasts the timeline's duration (within a frame).
-        Rotated sources are turned upright, variable frame rates become constant at the
-        average rate. Clips without audio get no audio track.
+        MKV; anything else becomes MP4, noted in ``notes``). Audio keeps its rate and channels
+        where AAC takes them; otherwise it is resampled to the highest AAC rate at or below
+        its own (192 kHz becomes 96 kHz) and more than 8 channels are mixed down to 7.1, each
+        said in ``notes``; more than two channels get ``AAC_CHANNEL_KBPS`` kbit/s each. Video
+        is shifted to the nearest frame at its own frame rate and padded with black, audio to
+        the sample at its output rate and padded with silence; every output lasts the
+        timeline's duration (within a frame). Rotated sources are turned upright, variable
+        frame rates become constant at the average rate. Clips without audio get no audio
+        track.
 
         ``False``: stream copy, no re-encoding: fast and lossless, but only approximately
         aligned, and only for some players. ``mode`` is ignored: the timeline starts when the
@@ -343,7 +374,7 @@ def render_synced(
         tolerance_s=max(tolerances),
         mode=mode,
         skipped=tuple(plan.skipped),
-        notes=tuple(plan.notes),
+        notes=tuple(plan.notes + (_audio_notes(jobs) if reencode else [])),
     )
     if verify and bad:
         raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)
@@ -375,3 +406,24 @@ def _placements(
         if not isinstance(p, Placement):
             raise ParameterError(f"render_synced takes Placement values, got {type(p).__name__}")
     return placements, method or "auto", max_lag_s
+
+
+def _audio_notes(jobs: Sequence[Job]) -> list[str]:
+    """One sentence per output whose audio AAC could not carry as it was."""
+    notes = []
+    for job in jobs:
+        audio = job.info.audio
+        if audio is None:
+            continue
+        rate, channels, _ = aac_audio(audio.sample_rate_hz, audio.channels)
+        if rate != audio.sample_rate_hz:
+            notes.append(
+                f"'{job.info.filename}': its {audio.sample_rate_hz} Hz audio is written at "
+                f"{rate} Hz (AAC does not take {audio.sample_rate_hz} Hz)"
+            )
+        if channels != audio.channels:
+            notes.append(
+                f"'{job.info.filename}': its {audio.channels} audio channels are mixed down "
+                "to 7.1, the most AAC takes"
+            )
+    return notes
