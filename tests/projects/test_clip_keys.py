@@ -77,6 +77,18 @@ class ClipKeyTests(BaseTestCase):
         leads = {o.video_id: o.lead_s for o in render.outputs.all()}
         assert leads[second.pk] - leads[first.pk] == pytest.approx(7.0, abs=OFFSET_TOL_S)
 
+    def test_an_engine_error_names_the_clip_as_the_user_did_not_as_stored(self) -> None:
+        name = "映像" * 100 + ".mp4"  # stored under a name cut to 100 bytes
+        project = self.project_named({"a": "a.mp4", "noaudio": name})
+        stored = Path(project.videos.get(original_name=name).file.name).name
+        assert stored != name
+        with self.captureOnCommitCallbacks(execute=True):
+            run = services.sync_run_start(project=project, method="audio")
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.FAILED and run.error_code == "no_audio_stream"
+        assert f"'{name}' has no audio track" in run.error_message
+        assert stored not in run.error_message and self.media_root not in run.error_message
+
     def test_each_hostile_file_name_goes_through_sync_and_render(self) -> None:
         """Issue 13: such names gave HTTP 500, or every later sync or render of the project
         failed. Each name is kept whole for display; files get bounded safe names."""
