@@ -5,6 +5,11 @@ reference's timeline at which the video's own t=0 happens. Positive means the vi
 after the reference; the reference's offset is 0.0. For two signals this is
 ``lags[argmax(correlate(reference, other))] / rate``; a camera started 1.25 s after the
 reference gives +1.25.
+
+Clips are named by the caller's keys: :func:`estimate_offsets` takes paths (keyed by file name),
+a mapping ``key -> path`` or :class:`ClipInput` (key, path, display name), and its result is
+keyed the same way; :func:`syncengine.render.render_synced` takes :class:`Placement` values
+(key, path, effective offset, output name). Messages name a clip by its display name only.
 """
 
 from __future__ import annotations
