@@ -42,6 +42,7 @@ from evaluation.report import (
     run_arrays,
     summary_text,
 )
+from syncengine.constants import CONFIDENCE_BANDS, SYNCED_THRESHOLD
 
 __all__ = [
     "BANDS",
@@ -64,9 +65,15 @@ __all__ = [
     "main",
 ]
 
-BANDS = (("poor", 0.0, 0.2), ("fair", 0.2, 0.5), ("good", 0.5, 0.8), ("excellent", 0.8, 1.01))
+#: ``(name, lo, hi)`` per band, ascending, from the engine's bands (the last one includes 1.0).
+BANDS = tuple(
+    (name, lo, hi)
+    for (lo, name), hi in zip(
+        CONFIDENCE_BANDS[::-1], [e for e, _ in CONFIDENCE_BANDS[::-1]][1:] + [1.01], strict=True
+    )
+)
 CONFIDENT = 0.5  # "confident" for confident-but-wrong
-REFUSED_BELOW = 0.2  # the engine's SYNCED_THRESHOLD
+REFUSED_BELOW = SYNCED_THRESHOLD
 ACCURACY_NOTE = (
     "accuracy (mae..within_10ms) is over syncable non-reference clips the method "
     "synced; failure_pct is the share of syncable clips it did not sync"

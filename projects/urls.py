@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from projects.views import projects, renders, runs, tokens, videos
+from projects.views import check_sheets, projects, renders, runs, tokens, videos
 
 urlpatterns = [
     path("", projects.project_list, name="project-list"),
@@ -28,6 +28,7 @@ urlpatterns = [
     path("runs/<int:run_id>/results.json", runs.run_results, name="run-results"),
     path("runs/<int:run_id>/cancel/", runs.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/plots/<int:index>/", runs.run_plot, name="run-plot"),
+    path("runs/<int:run_id>/check-sheet/", check_sheets.run_check_sheet, name="run-check-sheet"),
     path(
         "runs/<int:run_id>/offsets/<int:video_id>/adjust/",
         runs.run_offset_adjust,

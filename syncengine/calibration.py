@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
+from syncengine.constants import BAND_EDGES
 from syncengine.errors import ParameterError
 
 __all__ = [
@@ -59,7 +60,6 @@ __all__ = [
     "reliability_table",
 ]
 
-BAND_EDGES = (0.0, 0.2, 0.5, 0.8, 1.0)
 _MAX_NEWTON = 100
 _GRAD_TOL = 1e-10
 F64 = NDArray[np.float64]

@@ -15,8 +15,9 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from syncengine.constants import DEFAULT_MAX_LAG_S, FALLBACK_FPS, RENDER_MODES
 from syncengine.errors import RenderError, SyncEngineError
-from syncengine.sync import DEFAULT_MAX_LAG_S, METHODS, estimate_offsets
+from syncengine.sync import METHODS, estimate_offsets
 from syncengine.types import RenderResult, SyncResult
 
 EXIT_OK, EXIT_UNSYNCED, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
@@ -145,8 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--zip", action="store_true", help="also write synced.zip (outputs only)")
     render.add_argument(
         "--mode",
-        choices=("union", "reference"),
-        default="union",
+        choices=RENDER_MODES,
+        default=RENDER_MODES[0],
         help="union: keep all footage; reference: start at the reference's t=0",
     )
     render.add_argument("--copy", action="store_true", help="no re-encoding (see README)")
@@ -223,7 +224,7 @@ def _write_timeline(result: SyncResult, path: str) -> None:
                 channels=info.audio.channels if info.audio else 2,
             )
         )
-    text = write(clips, fps=fps or 30.0, name=os.path.splitext(os.path.basename(path))[0])
+    text = write(clips, fps=fps or FALLBACK_FPS, name=os.path.splitext(os.path.basename(path))[0])
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
 

@@ -33,7 +33,7 @@ by a fraction of a sigma (gaps above 5 sigma essentially never happen; the worst
 motion curve we measured had 4.8), so unrelated clips score 0. ``uniqueness`` punishes
 repetitive content: a loop whose second peak is 90 % of the first scores at most 0.2 however
 long the clip. Bands follow the seed: 0.8-1 excellent, 0.5-0.8 good,
-0.2-0.5 fair, below 0.2 poor (reported as not synced).
+0.2-0.5 fair, below 0.2 poor (reported as not synced); :mod:`syncengine.constants` owns them.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from syncengine.constants import SYNCED_THRESHOLD, band
 
 __all__ = [
     "DESIGN",
@@ -62,8 +64,6 @@ __all__ = [
 
 Z0 = 5.0
 ZS = 6.0
-SYNCED_THRESHOLD = 0.2
-_BANDS = ((0.8, "excellent"), (0.5, "good"), (0.2, "fair"), (0.0, "poor"))
 _MAX_STAT_SAMPLES = 200_000
 #: Per-pair features the calibrated map reads; see :func:`pair_features`.
 FEATURES = ("margin_z", "ratio", "plain_ratio", "peak_z", "overlap_s", "coherence")
@@ -223,11 +223,3 @@ def combine_independent(*confidences: float) -> float:
     for c in confidences:
         miss *= 1.0 - min(1.0, max(0.0, c))
     return 1.0 - miss
-
-
-def band(confidence: float) -> str:
-    """The seed's band name for a confidence value."""
-    for lower, name in _BANDS:
-        if confidence >= lower:
-            return name
-    return "poor"

@@ -28,6 +28,7 @@ import numpy as np
 from syncengine import align, media
 from syncengine.audio import estimate_audio_lag, pool_curve
 from syncengine.confidence import SYNCED_THRESHOLD, band
+from syncengine.constants import AGREEMENT_S, DEFAULT_MAX_LAG_S  # re-exported: one owner
 from syncengine.errors import ClipTooShort, ParameterError, SyncEngineError
 from syncengine.features import extract_audio, extract_motion
 from syncengine.progress import StagedProgress
@@ -45,9 +46,6 @@ from syncengine.types import (
 __all__ = ["AGREEMENT_S", "DEFAULT_MAX_LAG_S", "METHODS", "Clips", "estimate_offsets", "renamed"]
 
 METHODS = ("audio", "visual", "auto")
-#: Largest offset searched by default: None, every lag with enough overlap (coarse-to-fine).
-DEFAULT_MAX_LAG_S: float | None = None
-AGREEMENT_S = 0.1  # audio and visual within this are "the same answer"
 ANALYSIS_RATE_HZ = 8000
 MOTION_RATE_HZ = 100.0
 _OUTLIER_S = {"audio": 0.005, "visual": 0.04}  # per pair, by the method that measured it

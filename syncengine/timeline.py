@@ -23,14 +23,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from syncengine import media
+from syncengine.constants import FALLBACK_FPS, RENDER_MODES
 from syncengine.errors import ParameterError, SyncEngineError
 from syncengine.sync import renamed
 from syncengine.types import MediaInfo, Placement
 
 __all__ = ["MODES", "Job", "Plan", "plan_jobs", "plan_timeline", "tolerances_s"]
 
-MODES = ("union", "reference")
-_NOMINAL_FPS = 30.0  # tolerance basis when no output has a picture
+MODES = RENDER_MODES  # one owner: syncengine.constants
+_NOMINAL_FPS = FALLBACK_FPS  # tolerance basis when no output has a picture
 # Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4.
 _CONTAINERS = {
     ".mp4": ("mp4", "mp4"),

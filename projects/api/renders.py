@@ -23,6 +23,7 @@ from projects.models import Render, RenderOutput
 from projects.services import ServiceError
 from projects.views.present import stage_label
 from projects.views.present_exports import TIMELINE_FORMATS, editor_timeline, output_size_bytes
+from syncengine.constants import RENDER_MODES
 
 __all__ = [
     "RenderCancelApi",
@@ -158,8 +159,8 @@ class RenderStartApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         mode = serializers.ChoiceField(
-            choices=[("union", "union"), ("reference", "reference")],
-            default="union",
+            choices=[(mode, mode) for mode in RENDER_MODES],
+            default=RENDER_MODES[0],
             help_text="union: one timeline that loses no footage; reference: starts at the "
             "reference's t=0",
         )

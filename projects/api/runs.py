@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from projects import errors, selectors, services
+from projects.api.downloads import DownloadApi, binary_responses
 from projects.api.errors import error_responses
 from projects.api.pagination import PageNumberPagination
 from projects.api.routing import ID_MAX
@@ -20,12 +22,14 @@ from projects.models import SyncRun, VideoOffset
 from projects.services import ServiceError
 from projects.services.runs import MAX_OFFSET_S
 from projects.views import present
-from syncengine.sync import DEFAULT_MAX_LAG_S
+from projects.views.check_sheets import check_sheet_response
+from syncengine.constants import DEFAULT_MAX_LAG_S
 
 __all__ = [
     "ALREADY_FINISHED",
     "OffsetAdjustApi",
     "RunCancelApi",
+    "RunCheckSheetApi",
     "RunDetailApi",
     "RunListApi",
     "RunOutputSerializer",
@@ -286,3 +290,17 @@ class OffsetAdjustApi(APIView):
             offset=offset, manual_offset_s=serializer.validated_data["manual_offset_s"]
         )
         return Response(OffsetOutputSerializer(offset).data)
+
+
+class RunCheckSheetApi(DownloadApi):
+    @extend_schema(
+        operation_id="runs_check_sheet",
+        tags=["runs"],
+        responses={**binary_responses("image/png"), **error_responses()},
+    )
+    def get(self, request: Request, run_id: int) -> HttpResponse:
+        """The run's sync check sheet (PNG): every placed camera at the same synced moments,
+        side by side, what moved boxed; 404 when the run has none (fewer than two clips placed,
+        unfinished, or it could not be made)."""
+        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+        return check_sheet_response(request, run, download=False)

@@ -58,6 +58,7 @@ urlpatterns = [
     *route("runs/<id:run_id>/", name="api-run-detail", get=runs.RunDetailApi),
     *route("runs/<id:run_id>/cancel/", name="api-run-cancel", post=runs.RunCancelApi),
     *route("runs/<id:run_id>/results/", name="api-run-results", get=runs.RunResultsApi),
+    *route("runs/<id:run_id>/check-sheet/", name="api-run-check-sheet", get=runs.RunCheckSheetApi),
     *route(
         "runs/<id:run_id>/offsets/<id:video_id>/",
         name="api-offset-adjust",

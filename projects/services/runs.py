@@ -18,6 +18,7 @@ from projects import errors, plots
 from projects.logging import request_id_var
 from projects.models import Project, SyncRun, Video, VideoOffset
 from projects.queue import enqueue
+from projects.services.check_sheets import run_check_sheet_write
 from projects.services.engine_io import (
     Cancelled,
     clip_inputs,
@@ -26,7 +27,7 @@ from projects.services.engine_io import (
     stale_filter,
 )
 from projects.services.errors import ServiceError
-from syncengine.sync import DEFAULT_MAX_LAG_S
+from syncengine.constants import DEFAULT_MAX_LAG_S
 
 logger = logging.getLogger(__name__)
 # The largest offset the portal and the API accept, as a search limit or a manual adjustment.
@@ -175,6 +176,8 @@ def sync_run_execute(*, run_id: int) -> None:
     # Drawn before the run turns DONE, so the page that sees DONE also sees the plots.
     names = [by_key[v.key].original_name for v in result.videos]
     plot_paths = _plots_write(run, result, names)
+    placed = [(by_key[v.key], v.offset_s if v.synced else None) for v in result.videos]
+    run_check_sheet_write(run, placed)  # never raises: a failure is logged, the page says so
     with transaction.atomic():
         VideoOffset.objects.bulk_create(
             [

@@ -6,6 +6,7 @@ so the run page and ``results.json`` always agree.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -14,25 +15,40 @@ from django.urls import reverse
 
 from projects.errors import human_size
 from projects.models import SyncRun, Video, VideoOffset
+from projects.services.check_sheets import check_sheet_path
+from syncengine.constants import (
+    AGREEMENT_S,
+    CONFIDENCE_BANDS,
+    FALLBACK_FPS,
+    SYNCED_THRESHOLD,
+    band,
+)
 
 __all__ = [
     "DISAGREEMENT_S",
     "LOW_CONFIDENCE",
     "OffsetRow",
+    "RunOutcome",
+    "band_legend",
+    "check_sheet_item",
+    "confidence_text",
     "not_synced_reason",
     "offset_rows",
     "player_json",
     "player_video_json",
     "plot_items",
+    "run_outcome",
+    "run_page_extras",
     "run_results_json",
     "run_status_json",
     "stage_label",
     "video_json",
 ]
 
-LOW_CONFIDENCE = 0.5
-PLAYER_DEFAULT_FPS = 30.0  # frame step when the reference's frame rate is unknown
-DISAGREEMENT_S = 0.2
+#: Below the engine's "good" band an offset gets the low-confidence warning.
+LOW_CONFIDENCE = next(edge for edge, name in CONFIDENCE_BANDS if name == "good")
+PLAYER_DEFAULT_FPS = FALLBACK_FPS  # frame step when the reference's frame rate is unknown
+DISAGREEMENT_S = AGREEMENT_S  # the engine's: sound and picture further apart disagree
 WARN_LOW_CONFIDENCE = (
     "Low confidence ({confidence:.2f}): this offset may be wrong. Check the video by eye in the "
     "player before using it."
@@ -45,6 +61,7 @@ WARN_NOT_SYNCED = (
     "This video could not be placed on the timeline. It may not overlap the others, or it "
     "has too little sound or movement in common with them."
 )
+NO_ESTIMATE = "no estimate"
 SIGN_CONVENTION = (
     "Offset = the time on the reference video's timeline at which this video starts. "
     "Positive: it started later than the reference; negative: it started earlier."
@@ -66,6 +83,23 @@ _STAGES = {
 
 def stage_label(stage: str) -> str:
     return _STAGES.get(stage, stage.replace("_", " ").capitalize())
+
+
+def confidence_text(confidence: float) -> str:
+    """Two decimals rounded *down*, so a number shown is never in a higher band than its label.
+
+    (0.4996 rounded to nearest would read "0.50" beside "fair", while good starts at 0.5.)
+    """
+    return f"{math.floor(confidence * 100 + 1e-9) / 100:.2f}"
+
+
+def band_legend() -> list[dict[str, str]]:
+    """The engine's confidence bands as the run page's legend, highest first."""
+    poor = f"< {SYNCED_THRESHOLD:g} (not synced)"
+    return [
+        {"name": name, "text": f"{name} ≥ {edge:g}" if edge > 0 else f"{name} {poor}"}
+        for edge, name in CONFIDENCE_BANDS
+    ]
 
 
 def _seconds(value: float | None, *, signed: bool = True, digits: int = 3) -> str:
@@ -98,6 +132,7 @@ class OffsetRow:
     loops_closed: int
     low_confidence: bool
     disagree: bool
+    placed_by_hand: bool = False
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reason: str | None = None
@@ -121,7 +156,8 @@ def _disagree(o: VideoOffset) -> bool:
 def _warnings(o: VideoOffset) -> list[str]:
     warnings = []
     if not o.synced:
-        warnings.append(WARN_NOT_SYNCED)
+        if o.manual_offset_s is None:  # placed by hand: the user has dealt with it
+            warnings.append(WARN_NOT_SYNCED)
     elif not o.is_reference and o.confidence < LOW_CONFIDENCE:
         warnings.append(WARN_LOW_CONFIDENCE.format(confidence=o.confidence))
     if _disagree(o):
@@ -137,11 +173,12 @@ def offset_rows(offsets: list[VideoOffset]) -> list[OffsetRow]:
             is_reference=o.is_reference,
             synced=o.synced,
             offset_s=o.offset_s,
-            offset=_seconds(o.offset_s),
+            offset=NO_ESTIMATE if o.offset_s is None else _seconds(o.offset_s),
             manual_offset=_seconds(o.manual_offset_s) if o.manual_offset_s is not None else "",
             confidence=o.confidence,
-            confidence_text=f"{o.confidence:.2f}",
-            band=o.band or "poor",
+            confidence_text="" if o.is_reference else confidence_text(o.confidence),
+            # The engine's band; the page shows "reference" for the reference (no rating).
+            band=(o.band or band(o.confidence)) if o.is_reference else band(o.confidence),
             audio_offset=_seconds(o.audio_offset_s),
             visual_offset=_seconds(o.visual_offset_s),
             audio_visual_diff=_seconds(o.audio_video_diff_s, signed=False),
@@ -150,8 +187,9 @@ def offset_rows(offsets: list[VideoOffset]) -> list[OffsetRow]:
             loop_residual_s=o.loop_residual_s,
             loop_residual=_seconds(o.loop_residual_s, signed=False, digits=4),
             loops_closed=o.loops_closed,
-            low_confidence=o.confidence < LOW_CONFIDENCE,
+            low_confidence=not o.is_reference and o.confidence < LOW_CONFIDENCE,
             disagree=_disagree(o),
+            placed_by_hand=not o.synced and o.manual_offset_s is not None,
             warnings=_warnings(o),
             notes=[str(n) for n in o.notes],
             reason=not_synced_reason(o),
@@ -247,4 +285,90 @@ def player_json(run: SyncRun, offsets: list[VideoOffset]) -> dict[str, Any]:
         "reference_video_id": reference.video_id if reference else run.reference_id,
         "reference_fps": (reference.video.fps if reference else None) or PLAYER_DEFAULT_FPS,
         "videos": [player_video_json(run, o) for o in offsets],
+    }
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """The run page's one-line answer to "what happened, and what now?"."""
+
+    tone: str  # "ok", "warn" or "bad": the line's colour, and the status badge's
+    text: str
+    next_step: str
+    badge: str  # the status badge's label
+
+
+_OTHER_METHOD = {"audio": "Picture only", "visual": "Sound only"}
+
+
+def _retry_hint(run: SyncRun) -> str:
+    other = _OTHER_METHOD.get(run.method)
+    if other:
+        return f"or run again with '{other}'"
+    return "or run again with another reference"
+
+
+def run_outcome(run: SyncRun, offsets: list[VideoOffset]) -> RunOutcome | None:
+    """What a finished run achieved, counted over its clips (the reference included).
+
+    A clip counts as placed when the engine placed it or the user placed it by hand. ``None``
+    while the run is unfinished, failed or cancelled (its status and error say enough).
+    """
+    if run.status != SyncRun.Status.DONE or not offsets:
+        return None
+    total = len(offsets)
+    placed = [o for o in offsets if o.synced or o.manual_offset_s is not None]
+    missing = total - len(placed)
+    doubtful = [o for o in placed if o.synced and _warnings(o)]
+    clips = "clip" if total == 1 else "clips"
+    if len(placed) <= 1:
+        others = f"{total - 1} other clip" + ("" if total == 2 else "s")
+        return RunOutcome(
+            tone="bad",
+            text=f"None of the {others} could be placed against the reference.",
+            next_step="Place them by hand in the player below, " + _retry_hint(run) + ".",
+            badge="Done: nothing placed",
+        )
+    if missing:
+        who = "1 needs you" if missing == 1 else f"{missing} need you"
+        it = "it" if missing == 1 else "them"
+        return RunOutcome(
+            tone="warn",
+            text=f"{len(placed)} of {total} {clips} placed; {who}.",
+            next_step=f"Place {it} by hand in the player below, {_retry_hint(run)}.",
+            badge="Done: partly placed",
+        )
+    if doubtful:
+        n = len(doubtful)
+        return RunOutcome(
+            tone="warn",
+            text=f"All {total} {clips} placed; {n} {'is' if n == 1 else 'are'} uncertain.",
+            next_step="Check the flagged clips by eye in the player below before exporting.",
+            badge=run.get_status_display(),
+        )
+    return RunOutcome(
+        tone="ok",
+        text=f"All {total} {clips} placed.",
+        next_step="Check them by eye in the player or the check sheet, then export below.",
+        badge=run.get_status_display(),
+    )
+
+
+def check_sheet_item(run: SyncRun) -> dict[str, Any] | None:
+    """The run's check sheet for the page: ``{available, url}``; None until the run is done."""
+    if run.status != SyncRun.Status.DONE:
+        return None
+    available = check_sheet_path(run).is_file()
+    return {
+        "available": available,
+        "url": reverse("run-check-sheet", args=[run.pk]) if available else "",
+    }
+
+
+def run_page_extras(run: SyncRun, offsets: list[VideoOffset]) -> dict[str, Any]:
+    """The run page's outcome line, band legend and check sheet (template context)."""
+    return {
+        "outcome": run_outcome(run, offsets),
+        "band_legend": band_legend(),
+        "check_sheet": check_sheet_item(run),
     }

@@ -12,9 +12,14 @@ from projects.downloads import export_filename
 from projects.errors import human_size
 from projects.models import Render, RenderOutput, SyncRun
 from projects.views.present import stage_label
+from syncengine.constants import FALLBACK_FPS
 from syncengine.editors import TimelineClip, fcpxml, xmeml
 
-__all__ = ["editor_timeline", "output_size_bytes", "render_json", "render_rows"]
+__all__ = ["AT_EXPORT", "editor_timeline", "output_size_bytes", "render_json", "render_rows"]
+
+#: Message tag of the export actions' feedback: the page shows those messages beside the export
+#: form, where the user acted, instead of at the top of the page, off screen.
+AT_EXPORT = "at-export"
 
 TIMELINE_FORMATS = {
     "xml": (xmeml, "application/xml", "FCP7 XML"),
@@ -55,6 +60,16 @@ def _outputs(render: Render) -> list[dict[str, Any]]:
     return rows
 
 
+def _check(render: Render) -> str:
+    """``verified`` only when outputs were measured again and passed; ``not_checked`` when
+    none could be measured (the engine then reports verified, with nothing behind it)."""
+    if render.status != Render.Status.DONE:
+        return ""
+    if render.max_residual_s is None:
+        return "not_checked"
+    return "verified" if render.verified else ""
+
+
 def render_json(render: Render, *, current: dict[str, float] | None = None) -> dict[str, Any]:
     """Everything the export panel (and its polling script) shows about one render."""
     done = render.status == Render.Status.DONE
@@ -69,6 +84,7 @@ def render_json(render: Render, *, current: dict[str, float] | None = None) -> d
         "mode": render.mode,
         "reencode": render.reencode,
         "verified": render.verified,
+        "check": _check(render),
         "max_residual_s": render.max_residual_s,
         "max_residual": _ms(render.max_residual_s),
         "tolerance_s": render.tolerance_s,
@@ -117,6 +133,6 @@ def editor_timeline(run: SyncRun, fmt: str) -> tuple[str, str, str] | None:
         for o in offsets
     ]
     write, content_type, _ = TIMELINE_FORMATS[fmt]
-    fps = (run.reference.fps if run.reference else None) or 30.0
+    fps = (run.reference.fps if run.reference else None) or FALLBACK_FPS
     text = write(clips, fps=fps, name=f"{run.project.name} (run {run.pk})")
     return text, content_type, export_filename(run, fmt)

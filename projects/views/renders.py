@@ -17,6 +17,7 @@ from projects.forms import RenderForm
 from projects.services import ServiceError
 from projects.views import present_exports
 from projects.views.http import json_login_required
+from projects.views.present_exports import AT_EXPORT  # shown beside the export form
 
 __all__ = [
     "render_cancel",
@@ -39,14 +40,20 @@ def render_start(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
     form = RenderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a timeline and a quality for the synced files.")
+        messages.error(
+            request, "Choose a timeline and a quality for the synced files.", extra_tags=AT_EXPORT
+        )
         return redirect(_export_url(run.pk))
     try:
         services.render_start(run=run, **form.cleaned_data)
     except ServiceError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message, extra_tags=AT_EXPORT)
     else:
-        messages.success(request, "Making the synced files. This page shows their progress.")
+        messages.success(
+            request,
+            "Making the synced files. This page shows their progress.",
+            extra_tags=AT_EXPORT,
+        )
     return redirect(_export_url(run.pk))
 
 
@@ -87,9 +94,11 @@ def render_zip(request: HttpRequest, render_id: int) -> HttpResponse:
 def render_cancel(request: HttpRequest, render_id: int) -> HttpResponse:
     render = selectors.render_get_for_user(user=request.user, render_id=render_id)
     if services.render_cancel(render=render):
-        messages.success(request, "Export cancelled; its files are being removed.")
+        messages.success(
+            request, "Export cancelled; its files are being removed.", extra_tags=AT_EXPORT
+        )
     else:
-        messages.warning(request, errors.RENDER_ALREADY_FINISHED)
+        messages.warning(request, errors.RENDER_ALREADY_FINISHED, extra_tags=AT_EXPORT)
     return redirect(_export_url(render.run_id))
 
 
@@ -100,9 +109,9 @@ def render_delete(request: HttpRequest, render_id: int) -> HttpResponse:
     try:
         services.render_delete(render=render)
     except ServiceError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message, extra_tags=AT_EXPORT)
     else:
-        messages.success(request, "The synced files were deleted.")
+        messages.success(request, "The synced files were deleted.", extra_tags=AT_EXPORT)
     return redirect(_export_url(render.run_id))
 
 

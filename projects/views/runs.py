@@ -81,6 +81,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "disagreement_s": present.DISAGREEMENT_S,
             "renders": present_exports.render_rows(run),
             "render_form": RenderForm(),
+            **present.run_page_extras(run, offsets),  # outcome line, band legend, check sheet
         },
     )
 

@@ -379,7 +379,7 @@ class ViewTests(BaseTestCase):
 
         html = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
         row, notes = html.split('data-video-name="noaudio.mp4"')[1].split("</tr>")[:2]
-        assert '<span class="bad">no</span>' in row and '<td class="num offset">—' in row
+        assert '<span class="bad">no</span>' in row and '<td class="num offset">no estimate' in row
         assert "<strong>Not synced:</strong> &#x27;noaudio.mp4&#x27; has no audio track" in notes
         assert present.WARN_NOT_SYNCED in notes
         for name in ("a.mp4", "b_late.mov"):
