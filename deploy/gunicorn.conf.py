@@ -27,6 +27,10 @@ if os.environ["SYNCSITE_REQUIRE_SECRET_KEY"] == "1" and not os.environ.get("SECR
 
 chdir = str(Path(__file__).resolve().parent.parent)  # the repository: syncsite is importable
 wsgi_app = "syncsite.wsgi:application"
+# Django is imported once, in the arbiter, before the workers fork: a new worker (at start, after
+# max_requests, after a crash) is ready at once instead of importing everything again. Code
+# changes therefore need a restart (SIGTERM and start), not a SIGHUP reload.
+preload_app = True
 
 # nginx reaches gunicorn here; keep it on the loopback address (or a unix: socket) so clients
 # cannot bypass nginx's limits and its X-Real-IP header.
@@ -55,3 +59,10 @@ control_socket_disable = not control_socket
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 pidfile = os.environ.get("GUNICORN_PID_FILE") or None
+
+
+def post_fork(server: object, worker: object) -> None:
+    """A worker never shares a database connection with the arbiter it was forked from."""
+    from django.db import connections
+
+    connections.close_all()
