@@ -7,11 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from projects.models import Project, SyncRun
-from syncengine.constants import DEFAULT_MAX_LAG_S, RENDER_MODES
+from projects.models import Project, Render, SyncRun
+from syncengine.constants import DEFAULT_MAX_LAG_S
 
 __all__ = [
-    "RENDER_MODE_LABELS",
     "ProjectForm",
     "RenderForm",
     "SignupForm",
@@ -68,18 +67,11 @@ class SyncRunForm(forms.Form):
         self.fields["max_offset_s"].initial = DEFAULT_MAX_LAG_S  # the engine's: the whole overlap
 
 
-#: What each of the engine's render modes means to a user (the modes themselves are the engine's).
-RENDER_MODE_LABELS = {
-    "union": "Keep all footage (starts with the earliest camera)",
-    "reference": "Start with the reference video",
-}
-
-
 class RenderForm(forms.Form):
     mode = forms.ChoiceField(
         label="Timeline",
-        initial=RENDER_MODES[0],
-        choices=[(mode, RENDER_MODE_LABELS.get(mode, mode)) for mode in RENDER_MODES],
+        initial=Render.Mode.UNION,
+        choices=Render.Mode.choices,
     )
     reencode = forms.TypedChoiceField(
         label="Quality",

@@ -199,8 +199,15 @@ class VideoOffset(models.Model):
 class Render(Job):
     """Synced files rendered from one run's offsets, with their verification."""
 
+    class Mode(models.TextChoices):
+        """The engine's render timelines (``syncengine.constants.RENDER_MODES``; a test pins
+        them together), with what each means to a user."""
+
+        UNION = "union", "Keep all footage (starts with the earliest camera)"
+        REFERENCE = "reference", "Start with the reference video"
+
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="renders")
-    mode = models.CharField(max_length=20, default="union")
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.UNION)
     reencode = models.BooleanField(default=True)
     verified = models.BooleanField(default=False)
     max_residual_s = models.FloatField(null=True, blank=True)

@@ -6,7 +6,8 @@ import pytest
 
 from evaluation import compute_metrics
 from projects.api.renders import RenderStartApi
-from projects.forms import RENDER_MODE_LABELS, RenderForm
+from projects.forms import RenderForm
+from projects.models import Render
 from projects.views import present
 from syncengine import calibration, cli, confidence, constants, sync, timeline
 
@@ -20,7 +21,10 @@ def test_render_modes_are_the_engines_everywhere() -> None:
     assert list(serializer.fields["mode"].choices) == list(constants.RENDER_MODES)
     assert serializer.fields["mode"].default == constants.RENDER_MODES[0]
     assert timeline.MODES == constants.RENDER_MODES
-    assert set(RENDER_MODE_LABELS) == set(constants.RENDER_MODES)  # every mode has its words
+    assert tuple(Render.Mode.values) == constants.RENDER_MODES
+    field = Render._meta.get_field("mode")
+    assert [value for value, _ in field.choices] == list(constants.RENDER_MODES)
+    assert field.default == constants.RENDER_MODES[0]
     render = cli._parser()._subparsers._group_actions[0].choices["render"]
     mode = next(a for a in render._actions if a.dest == "mode")
     assert tuple(mode.choices) == constants.RENDER_MODES and mode.default == "union"
