@@ -378,7 +378,13 @@ def run_decoder(
             timeout_s=timeout_s,
             memory_mb=cap_mb,
         )
-    return json.loads(out)
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise MediaError(
+            f"'{filename}' could not be read while it was {doing}: the decoder gave no result.",
+            filename=filename,
+        ) from None
 
 
 def _last_line(stderr_file: tempfile.SpooledTemporaryFile[bytes]) -> str:
