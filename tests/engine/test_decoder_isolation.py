@@ -24,6 +24,7 @@ from syncengine.errors import (
     ParameterError,
     RenderMemoryLimit,
     TruncatedMedia,
+    UnreadableMedia,
 )
 from syncengine.media import (
     ALLOWED_DEMUXERS,
@@ -213,3 +214,12 @@ def test_only_the_decoder_child_imports_pyav() -> None:
                 if any(n == "av" or n.startswith("av.") for n in names):
                     importers.append(str(path.relative_to(root)))
     assert sorted(set(importers)) == ["syncengine/decoder_child.py"]
+
+
+def test_a_probe_that_outlives_its_timeout_is_stopped_with_a_clear_error(clips) -> None:
+    # No interpreter loads PyAV within a millisecond: the watchdog always fires first.
+    with pytest.raises(UnreadableMedia) as caught:
+        probe(clips["a"], timeout_s=0.001)
+    assert caught.value.message.startswith("'a.mp4' took longer than")
+    assert "while it was being probed and was stopped" in caught.value.message
+    assert decoder_children("probe", clips["a"]) == []
