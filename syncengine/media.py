@@ -1,4 +1,4 @@
-"""The engine's only I/O boundary: PyAV probing and ffmpeg subprocesses <-> numpy arrays.
+"""The engine's only I/O boundary: decoder child processes (PyAV) and ffmpeg <-> numpy arrays.
 
 Conventions
 -----------
