@@ -79,8 +79,11 @@ def placed_offsets_for_run(*, run: SyncRun) -> dict[str, float]:
     A video is placed when the engine synced it or the user set its offset by hand; the
     effective offset is the manual one when there is one.
     """
-    return {
-        str(o.video_id): o.effective_offset_s
-        for o in run.offsets.all()
-        if o.effective_offset_s is not None and (o.synced or o.manual_offset_s is not None)
-    }
+    return {str(o.video_id): o.effective_offset_s for o in run.offsets.all() if offset_is_placed(o)}
+
+
+def offset_is_placed(offset: VideoOffset) -> bool:
+    """True when a render (and the player's shared timeline) places this video."""
+    return offset.effective_offset_s is not None and (
+        offset.synced or offset.manual_offset_s is not None
+    )

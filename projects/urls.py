@@ -1,4 +1,5 @@
-"""Portal URLs. Every view behind them is scoped to the signed-in owner."""
+"""Portal URLs (HTML pages, form posts, files). Every view behind them is scoped to the
+signed-in owner. The pages' scripts call the JSON API (``/api/v1/``), never a portal URL."""
 
 from __future__ import annotations
 
@@ -19,23 +20,14 @@ urlpatterns = [
         projects.project_video_rows,
         name="project-video-rows",
     ),
-    path("projects/<int:project_id>/videos/upload/", videos.video_upload, name="video-upload"),
     path("projects/<int:project_id>/runs/start/", runs.run_start, name="run-start"),
     path("videos/<int:video_id>/delete/", videos.video_delete, name="video-delete"),
     path("videos/<int:video_id>/<str:kind>/", videos.video_media, name="video-media"),
     path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),
-    path("runs/<int:run_id>/status.json", runs.run_status, name="run-status"),
-    path("runs/<int:run_id>/results.json", runs.run_results, name="run-results"),
     path("runs/<int:run_id>/cancel/", runs.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/plots/<int:index>/", runs.run_plot, name="run-plot"),
     path("runs/<int:run_id>/check-sheet/", check_sheets.run_check_sheet, name="run-check-sheet"),
-    path(
-        "runs/<int:run_id>/offsets/<int:video_id>/adjust/",
-        runs.run_offset_adjust,
-        name="run-offset-adjust",
-    ),
     path("runs/<int:run_id>/renders/start/", renders.render_start, name="render-start"),
-    path("renders/<int:render_id>/status.json", renders.render_status, name="render-status"),
     path("renders/<int:render_id>/files/<int:output_id>/", renders.render_file, name="render-file"),
     path("renders/<int:render_id>/synced.zip", renders.render_zip, name="render-zip"),
     path("renders/<int:render_id>/delete/", renders.render_delete, name="render-delete"),

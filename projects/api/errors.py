@@ -24,6 +24,7 @@ from projects import errors
 from projects.services import ServiceError
 
 __all__ = [
+    "CSRF_FAILED",
     "ErrorSerializer",
     "error_body",
     "error_responses",
@@ -33,6 +34,10 @@ __all__ = [
 ]
 
 NOT_FOUND = "Not found."
+CSRF_FAILED = (
+    "The page's security token is missing or out of date (the session may have expired). "
+    "Reload the page and try again."
+)
 INVALID = "Some fields are not valid: {fields}."
 
 # Service codes that are not plain bad input (400).
@@ -96,6 +101,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, Http404 | exceptions.NotFound):
         # Another user's object looks exactly like a missing one.
         status, body = 404, error_body(NOT_FOUND, "not_found")
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF"):
+        # A browser session without a valid token (SessionAuthentication's check).
+        status, body = 403, error_body(CSRF_FAILED, "csrf_failed")
     elif isinstance(exc, DjangoPermissionDenied):
         status, body = 403, error_body(str(exc) or "Permission denied.", "permission_denied")
     elif isinstance(exc, exceptions.APIException):

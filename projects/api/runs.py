@@ -26,6 +26,9 @@ from projects.views.check_sheets import check_sheet_response
 from syncengine.constants import DEFAULT_MAX_LAG_S
 
 __all__ = [
+    "ADJUST_MISSING",
+    "ADJUST_NOT_A_NUMBER",
+    "ADJUST_OUT_OF_RANGE",
     "ALREADY_FINISHED",
     "OffsetAdjustApi",
     "RunCancelApi",
@@ -94,6 +97,10 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
     effective_offset_s = serializers.FloatField(
         allow_null=True, help_text="the manual offset when set, else the estimate"
     )
+    placed = serializers.SerializerMethodField(
+        help_text="on the shared timeline, in exports and editor timelines: synced by the "
+        "engine or placed by hand (a manual offset)"
+    )
     warnings = serializers.SerializerMethodField()
     reason = serializers.SerializerMethodField(
         help_text="why the engine could not place this video (its first note); null when synced"
@@ -124,8 +131,13 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
             "manual_offset_s",
             "manual_updated_at",
             "effective_offset_s",
+            "placed",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_placed(self, offset: VideoOffset) -> bool:
+        return selectors.offset_is_placed(offset)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, offset: VideoOffset) -> list[str]:
@@ -262,13 +274,34 @@ class RunResultsApi(APIView):
         return Response(data)
 
 
+ADJUST_MISSING = "Send manual_offset_s: a number of seconds, or null to go back to the estimate."
+ADJUST_NOT_A_NUMBER = "The manual offset must be a finite number of seconds, such as 1.25 or -2.4."
+ADJUST_OUT_OF_RANGE = "The manual offset must lie within ±24 hours ({limit:g} s)."
+
+
+class _SecondsField(serializers.FloatField):
+    """A float that refuses JSON booleans (Python would read ``true`` as 1.0 s)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class OffsetAdjustApi(APIView):
     class InputSerializer(serializers.Serializer):
-        manual_offset_s = serializers.FloatField(
+        manual_offset_s = _SecondsField(
             allow_null=True,
             min_value=-MAX_OFFSET_S,
             max_value=MAX_OFFSET_S,
             help_text="seconds on the reference timeline; null clears the adjustment",
+            error_messages={
+                "required": ADJUST_MISSING,
+                "invalid": ADJUST_NOT_A_NUMBER,
+                "max_string_length": ADJUST_NOT_A_NUMBER,
+                "min_value": ADJUST_OUT_OF_RANGE.format(limit=MAX_OFFSET_S),
+                "max_value": ADJUST_OUT_OF_RANGE.format(limit=MAX_OFFSET_S),
+            },
         )
 
     @extend_schema(

@@ -38,6 +38,9 @@ NO_FILE = "Choose a video file to upload."
 class VideoOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
     project_id = serializers.IntegerField()
+    status_label = serializers.CharField(
+        source="get_status_display", help_text="the preview status, for a person to read"
+    )
     proxy_url = serializers.SerializerMethodField(help_text="browser-friendly MP4; '' until ready")
     poster_url = serializers.SerializerMethodField(help_text="JPEG still; '' until ready")
 
@@ -50,6 +53,7 @@ class VideoOutputSerializer(serializers.ModelSerializer):
             "size_bytes",
             "position",
             "status",
+            "status_label",
             "error_message",
             "container",
             "duration_s",

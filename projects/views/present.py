@@ -1,20 +1,19 @@
-"""Presentation: model rows -> the plain values pages and JSON endpoints show.
+"""Presentation: model rows -> the plain values the pages and the API show.
 
 Templates only display; the formatting and the plain-language warnings are decided here, once,
-so the run page and ``results.json`` always agree.
+so the run page and the API's results (``OffsetOutputSerializer.warnings``) always agree.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 from django.urls import reverse
 
-from projects.errors import human_size
-from projects.models import SyncRun, Video, VideoOffset
+from projects.models import SyncRun, VideoOffset
 from projects.services.check_sheets import check_sheet_path
 from syncengine.constants import (
     AGREEMENT_S,
@@ -34,15 +33,10 @@ __all__ = [
     "confidence_text",
     "not_synced_reason",
     "offset_rows",
-    "player_json",
-    "player_video_json",
     "plot_items",
     "run_outcome",
     "run_page_extras",
-    "run_results_json",
-    "run_status_json",
     "stage_label",
-    "video_json",
 ]
 
 #: Below the engine's "good" band an offset gets the low-confidence warning.
@@ -207,85 +201,6 @@ def plot_items(run: SyncRun) -> list[dict[str, str]]:
         }
         for index, path in enumerate(run.plots or [])
     ]
-
-
-def run_status_json(run: SyncRun) -> dict[str, Any]:
-    return {
-        "status": run.status,
-        "status_label": run.get_status_display(),
-        "stage": run.stage,
-        "stage_label": stage_label(run.stage),
-        "progress": round(run.progress, 4),
-        "error_code": run.error_code,
-        "error_message": run.error_message,
-        "finished": not run.is_active,
-    }
-
-
-def run_results_json(run: SyncRun, rows: list[OffsetRow]) -> dict[str, Any]:
-    return {
-        "ok": True,
-        **run_status_json(run),
-        "method": run.method,
-        "reference_video_id": run.reference_id,
-        "max_offset_s": run.max_offset_s,
-        "elapsed_s": run.elapsed_s,
-        "sign_convention": SIGN_CONVENTION,
-        "offsets": [asdict(row) for row in rows],
-    }
-
-
-def video_json(video: Video) -> dict[str, Any]:
-    return {
-        "id": video.pk,
-        "name": video.original_name,
-        "duration_s": video.duration_s,
-        "fps": video.fps,
-        "has_audio": video.has_audio,
-        "size_bytes": video.size_bytes,
-        "size": human_size(video.size_bytes),
-        "status": video.status,
-        "status_label": video.get_status_display(),
-        "error_message": video.error_message,
-        "poster_url": reverse("video-media", args=[video.pk, "poster"]) if video.poster else "",
-        "proxy_url": reverse("video-media", args=[video.pk, "proxy"]) if video.proxy else "",
-    }
-
-
-def player_video_json(run: SyncRun, o: VideoOffset) -> dict[str, Any]:
-    """One video as the synchronized player sees it: its proxy, timing and offsets."""
-    video = o.video
-    ready = video.status == Video.Status.READY and bool(video.proxy)
-    return {
-        "video_id": video.pk,
-        "name": video.original_name,
-        "ready": ready,
-        "preview_status": video.status,
-        "preview_label": video.get_status_display(),
-        "preview_error": video.error_message,
-        "proxy_url": reverse("video-media", args=[video.pk, "proxy"]) if ready else "",
-        "poster_url": reverse("video-media", args=[video.pk, "poster"]) if video.poster else "",
-        "fps": video.fps,
-        "duration_s": video.duration_s,
-        "offset_s": o.offset_s,
-        "manual_offset_s": o.manual_offset_s,
-        "effective_offset_s": o.effective_offset_s,
-        "is_reference": o.is_reference,
-        "synced": o.synced,
-        "adjust_url": reverse("run-offset-adjust", args=[run.pk, video.pk]),
-    }
-
-
-def player_json(run: SyncRun, offsets: list[VideoOffset]) -> dict[str, Any]:
-    """The player's data: every video of the run; the reference's fps sets the frame step."""
-    reference = next((o for o in offsets if o.is_reference), None)
-    return {
-        "run_id": run.pk,
-        "finished": run.status == SyncRun.Status.DONE,
-        "reference_video_id": reference.video_id if reference else run.reference_id,
-        "reference_fps": (reference.video.fps if reference else None) or PLAYER_DEFAULT_FPS,
-        "videos": [player_video_json(run, o) for o in offsets],
-    }
 
 
 @dataclass(frozen=True)

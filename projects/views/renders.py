@@ -1,4 +1,7 @@
-"""Exports: start a render of a run, its live status, downloads (one file or a streamed ZIP)."""
+"""Exports: start a render of a run, downloads (one file or a streamed ZIP), cancel, delete.
+
+The export panel's script follows a render's progress through ``GET /api/v1/renders/{id}/``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -16,7 +19,6 @@ from projects import downloads, errors, selectors, services
 from projects.forms import RenderForm
 from projects.services import ServiceError
 from projects.views import present_exports
-from projects.views.http import json_login_required
 from projects.views.present_exports import AT_EXPORT  # shown beside the export form
 
 __all__ = [
@@ -24,7 +26,6 @@ __all__ = [
     "render_delete",
     "render_file",
     "render_start",
-    "render_status",
     "render_zip",
     "run_timeline",
 ]
@@ -55,13 +56,6 @@ def render_start(request: HttpRequest, run_id: int) -> HttpResponse:
             extra_tags=AT_EXPORT,
         )
     return redirect(_export_url(run.pk))
-
-
-@require_GET
-@json_login_required
-def render_status(request: HttpRequest, render_id: int) -> JsonResponse:
-    render = selectors.render_get_for_user(user=request.user, render_id=render_id)
-    return JsonResponse(present_exports.render_json(render))
 
 
 def _download(make: Callable[[], HttpResponse]) -> HttpResponse:

@@ -1,33 +1,31 @@
-// Export progress: while a render is active, poll its status and update its bar; the shared
-// poller reloads the page once it finishes so the page lists its files (or shows its error).
-// Finished exports are checked again when the player saves an offset (Syncsite.refreshExports):
-// one made before the change is flagged as out of date at once.
-(function () {
-  "use strict";
-  window.Syncsite.refreshExports = function () {
-    var done = document.querySelectorAll("#export .render[data-status='done']");
-    Array.prototype.forEach.call(done, function (box) {
-      var notice = box.querySelector(".render-stale");
-      fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
-        .then(function (data) { if (notice) { notice.hidden = !data.out_of_date; } })
-        .catch(function () { /* the next page load shows it */ });
-    });
-  };
+// Export progress: while a render is active, poll GET /api/v1/renders/{id}/ and update its
+// bar; the poller reloads the page once it finishes so the page lists its files (or shows
+// its error). When the player saves an offset (the "syncsite:offsets-changed" event) the
+// finished exports are read again: one made before the change is flagged out of date at once.
 
-  var boxes = document.querySelectorAll("#export .render[data-active='1']");
-  Array.prototype.forEach.call(boxes, function (box) {
-    var bar = box.querySelector("[role=progressbar]");
-    var fill = box.querySelector(".progress-fill");
-    var stage = box.querySelector(".render-stage");
-    var badge = box.querySelector(".render-badge");
-    window.Syncsite.pollUntilFinished(box.dataset.statusUrl, function (data) {
-      var percent = Math.round(100 * (data.progress || 0));
-      if (bar) { bar.setAttribute("aria-valuenow", String(percent)); }
-      if (fill) { fill.style.width = percent + "%"; }
-      stage.textContent = data.stage_label + " " + percent + " %";
-      badge.textContent = data.status_label;
-      badge.className = "badge render-badge status-" + data.status;
-    });
+import { get } from "./api.js";
+import { pollUntilFinished, showBadge, showProgress } from "./poll.js";
+
+function refreshExports() {
+  document.querySelectorAll("#export .render[data-status='done']").forEach(async (box) => {
+    const notice = box.querySelector(".render-stale");
+    try {
+      const render = await get(`renders/${box.dataset.renderId}/`);
+      if (notice) { notice.hidden = !render.out_of_date; }
+    } catch (error) { /* the next page load shows it */ }
   });
-})();
+}
+
+document.addEventListener("syncsite:offsets-changed", refreshExports);
+
+document.querySelectorAll("#export .render[data-active='1']").forEach((box) => {
+  const bar = box.querySelector("[role=progressbar]");
+  const stage = box.querySelector(".render-stage");
+  const badge = box.querySelector(".render-badge");
+  pollUntilFinished(`renders/${box.dataset.renderId}/`, (render, error) => {
+    if (error) { stage.textContent = error.message; return; }
+    const percent = showProgress(bar, render);
+    stage.textContent = render.stage_label + " " + percent + " %";
+    showBadge(badge, render, "badge render-badge");
+  });
+});

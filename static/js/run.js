@@ -1,29 +1,30 @@
-// Live progress of a sync run: poll the status endpoint; reload once the run finishes so the
-// page shows its results (or its error) as rendered by the server.
-(function () {
-  "use strict";
-  var box = document.getElementById("run-progress");
-  if (!box || box.dataset.active !== "1") { return; }
-  var stage = document.getElementById("run-stage");
-  var percentText = document.getElementById("run-percent");
-  var bar = document.getElementById("run-progressbar");
-  var fill = document.getElementById("run-progress-fill");
-  var badge = document.getElementById("run-status-badge");
-  var errorBox = document.getElementById("run-error");
-  var errorText = document.getElementById("run-error-message");
+// Live progress of a sync run: poll GET /api/v1/runs/{id}/ and show its stage and progress;
+// the poller reloads the page once the run finishes so it shows the results (or the error).
 
-  window.Syncsite.pollUntilFinished(box.dataset.statusUrl, function (data) {
-    var percent = Math.round(100 * (data.progress || 0));
-    stage.textContent = data.stage_label;
+import { pollUntilFinished, showBadge, showProgress } from "./poll.js";
+
+const box = document.getElementById("run-progress");
+if (box && box.dataset.active === "1") {
+  const stage = document.getElementById("run-stage");
+  const percentText = document.getElementById("run-percent");
+  const bar = document.getElementById("run-progressbar");
+  const badge = document.getElementById("run-status-badge");
+  const errorBox = document.getElementById("run-error");
+  const errorText = document.getElementById("run-error-message");
+
+  pollUntilFinished(`runs/${box.dataset.runId}/`, (run, error) => {
+    if (error) {
+      errorText.textContent = error.message;
+      errorBox.hidden = false;
+      return;
+    }
+    const percent = showProgress(bar, run);
+    stage.textContent = run.stage_label;
     percentText.textContent = percent + " %";
-    fill.style.width = percent + "%";
-    fill.className = "progress-fill status-" + data.status;
-    bar.setAttribute("aria-valuenow", String(percent));
-    badge.textContent = data.status_label;
-    badge.className = "badge status-" + data.status;
-    if (data.error_message) {
-      errorText.textContent = data.error_message;
+    showBadge(badge, run);
+    if (run.error_message) {
+      errorText.textContent = run.error_message;
       errorBox.hidden = false;
     }
   });
-})();
+}

@@ -160,23 +160,3 @@ class UploadLimitTests(ApiTestCase):
                 assert body["message"].startswith(f"'My {name} clip"), body
                 assert not Video.objects.exists()
                 assert _stored(self.media_root) == []
-
-    def test_the_portal_refuses_them_with_the_same_message_and_stores_nothing(self) -> None:
-        from projects import services
-
-        project = services.project_create(owner=self.owner, name="Gig")
-        self.client.force_login(self.owner)
-        url = reverse("video-upload", args=[project.pk])
-        for name, code in self.cases.items():
-            with self.subTest(name):
-                with pytest.raises(UnsupportedMedia) as caught:
-                    probe(self.huge[name])
-                response = self.client.post(url, {"file": self.upload(self.huge[name])})
-                assert response.status_code == 400
-                assert response.json() == {
-                    "ok": False,
-                    "code": code,
-                    "message": caught.value.message,
-                }
-                assert not Video.objects.exists()
-                assert _stored(self.media_root) == []

@@ -60,7 +60,8 @@ def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, t
             page.wait_for_url(f"{base}/runs/{run_id}/#export")
             expect(page.locator(".messages")).to_contain_text("Making the synced files")
             render = page.locator("#export .render").first
-            expect(render.locator(".render-badge")).to_have_text("Done")
+            # The render ran inside the request (Q sync mode); on a queue, export.js polls it.
+            expect(render.locator(".render-badge")).to_have_text("Done", timeout=TIMEOUT_MS)
             expect(render.locator(".render-verified")).to_contain_text("verified")
             rows = render.locator("table.render-outputs tbody tr")
             expect(rows).to_have_count(2)
@@ -92,7 +93,7 @@ def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, t
             tile = page.locator(".player-tile[data-video-name='b_late.mov']")
             tile.get_by_role("button", name="+1 frame").click()
             tile.get_by_role("button", name="Save adjustment").click()
-            expect(tile.locator(".tile-message")).to_have_text("Saved.")
-            expect(stale).to_be_visible()
+            expect(tile.locator(".tile-message")).to_have_text("Saved.", timeout=TIMEOUT_MS)
+            expect(stale).to_be_visible(timeout=TIMEOUT_MS)  # export.js read the render again
         finally:
             browser.close()

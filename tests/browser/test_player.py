@@ -4,6 +4,7 @@ Three real clips (a: the 30 fps reference; b_late: +1.25 s, 29.97 fps, .mov; c_e
 25 fps, .mkv) are synced through the services; the owner logs in with the browser, opens the
 run and checks that every video sits at T - offset on the shared timeline, stays within one
 frame of the others while playing, and that a nudged offset is saved beside the estimate.
+A clip the engine could not place (noaudio, synced by sound) is placed by hand and joins them.
 """
 
 from __future__ import annotations
@@ -72,10 +73,10 @@ def _offsets(run) -> dict[str, dict[str, float]]:
 
 
 def _saved(page, base: str, run_id: int, name: str) -> dict:
-    """What the server has on record for one video (its results.json, as the owner)."""
-    response = page.request.get(f"{base}/runs/{run_id}/results.json")
+    """What the server has on record for one video: the API's results, with the page's session."""
+    response = page.request.get(f"{base}/api/v1/runs/{run_id}/results/")
     assert response.ok, response.status
-    return next(v for v in response.json()["player"]["videos"] if v["name"] == name)
+    return next(o for o in response.json()["offsets"] if o["video_name"] == name)
 
 
 @pytest.fixture()
@@ -213,6 +214,8 @@ def test_playing_keeps_every_video_within_one_frame_of_the_others(
 def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     live_server, synced_run, browser
 ) -> None:
+    from playwright.sync_api import expect
+
     run_id, offsets = synced_run
     late = offsets["b_late.mov"]
     page = _open_run(browser, live_server.url, run_id)
@@ -229,10 +232,7 @@ def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     assert tile.locator(".tile-estimate").inner_text() == f"+{late['estimate_s']:.3f} s"
 
     tile.get_by_role("button", name="Save adjustment").click()
-    page.wait_for_function(
-        "document.querySelector(\".player-tile[data-video-name='b_late.mov'] .tile-message\")"
-        ".textContent === 'Saved.'"
-    )
+    expect(tile.locator(".tile-message")).to_have_text("Saved.", timeout=TIMEOUT_MS)
     page.reload()
     page.wait_for_selector("#sync-player[data-state=paused]")
     row = page.locator("tr.offset-row[data-video-name='b_late.mov'] td.offset")
@@ -250,10 +250,7 @@ def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     assert saved["effective_offset_s"] == saved["manual_offset_s"]
 
     tile.get_by_role("button", name="Reset to estimate").click()
-    page.wait_for_function(
-        "document.querySelector(\".player-tile[data-video-name='b_late.mov'] .tile-message\")"
-        ".textContent === 'Back to the estimate.'"
-    )
+    expect(tile.locator(".tile-message")).to_have_text("Back to the estimate.", timeout=TIMEOUT_MS)
     assert tile.locator(".tile-offset-kind").inner_text() == "estimate"
     saved = _saved(page, live_server.url, run_id, "b_late.mov")
     assert saved["manual_offset_s"] is None and saved["offset_s"] == late["estimate_s"]
@@ -271,3 +268,104 @@ def test_a_nudged_offset_is_saved_as_a_manual_adjustment_beside_the_estimate(
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
+
+
+@pytest.fixture()
+def run_with_unplaced(clips, settings, tmp_path, django_user_model):
+    """A finished audio sync of a, b_late and noaudio (no sound: the engine cannot place it)."""
+    from projects import services
+    from projects.models import SyncRun
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    owner = django_user_model.objects.create_user("alice", "alice@example.org", PASSWORD)
+    project = services.project_create(owner=owner, name="Concert")
+    for name in ("a", "b_late", "noaudio"):
+        path = clips[name]
+        services.video_add(project=project, upload=SimpleUploadedFile(path.name, path.read_bytes()))
+    run = services.sync_run_start(project=project, method="audio", max_offset_s=20)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.DONE, run.error_message
+    lonely = run.offsets.get(video__original_name="noaudio.mp4")
+    assert not lonely.synced and lonely.effective_offset_s is None
+    return run.pk, clips.truth_s("noaudio"), _offsets(run)
+
+
+def test_a_clip_the_engine_could_not_place_is_placed_by_hand_and_joins_the_timeline(
+    live_server, run_with_unplaced, browser
+) -> None:
+    from playwright.sync_api import expect
+
+    from projects.api.runs import ADJUST_OUT_OF_RANGE
+
+    run_id, truth_s, offsets = run_with_unplaced
+    base = live_server.url
+    page = _open_run(browser, base, run_id)
+    apart = page.locator("#player-apart .player-tile[data-video-name='noaudio.mp4']")
+    expect(apart).to_be_visible()
+    expect(apart.locator(".tile-reason")).to_contain_text("Not synced:")
+    assert page.locator("#player-grid .player-tile").count() == 2
+    warning = page.locator("#results tr.notes-row p.warning", has_text="could not be placed")
+    expect(warning).to_have_count(1)
+
+    # Bad input is refused where it was typed, saying what to type; the server's range check
+    # (the API's message) shows the same way.
+    field = apart.get_by_label("Offset of noaudio.mp4 in seconds")
+    place = apart.get_by_role("button", name="Place on the timeline")
+    field.fill("soon")
+    place.click()
+    expect(apart.locator(".tile-message")).to_have_text(
+        "'soon' is not a number of seconds; type one like 1.25 or -2.4."
+    )
+    field.fill("90000")
+    place.click()
+    expect(apart.locator(".tile-message")).to_have_text(
+        ADJUST_OUT_OF_RANGE.format(limit=86400), timeout=TIMEOUT_MS
+    )
+    assert _saved(page, base, run_id, "noaudio.mp4")["manual_offset_s"] is None
+
+    # Line the clip up by eye: the timeline at 5.0 s, the clip at its own 5.0 - truth seconds.
+    _seek(page, 5.0)
+    local_s = 5.0 - truth_s
+    apart.locator("video").evaluate(
+        "(v, t) => new Promise(done => {"
+        " v.addEventListener('seeked', () => done(), {once: true}); v.currentTime = t; })",
+        local_s,
+    )
+    apart.get_by_role("button", name="Line up with the timeline").click()
+    lined_up = float(field.input_value())
+    assert lined_up == pytest.approx(truth_s, abs=1e-3), lined_up
+    place.click()
+
+    tile = page.locator("#player-grid .player-tile[data-video-name='noaudio.mp4']")
+    expect(tile).to_be_visible(timeout=TIMEOUT_MS)
+    expect(tile.locator(".tile-message")).to_have_text("Placed by hand and saved.")
+    expect(tile.locator(".tile-offset-kind")).to_have_text("manual")
+    expect(page.locator("#player-apart")).to_be_hidden()
+    expect(warning).to_have_count(0)  # the table's warning went with it, no reload
+    saved = _saved(page, base, run_id, "noaudio.mp4")
+    assert saved["placed"] and saved["manual_offset_s"] == pytest.approx(truth_s, abs=1e-3)
+    assert saved["offset_s"] is None
+
+    # It plays on the shared timeline: at T it shows T - offset, like every other clip.
+    for T in (4.0, 7.5):
+        shown = {s["name"]: s for s in _seek(page, T)}
+        assert set(shown) == {"a.mp4", "b_late.mov", "noaudio.mp4"}
+        assert shown["noaudio.mp4"]["t"] == pytest.approx(T - lined_up, abs=1e-3), shown
+        assert shown["noaudio.mp4"]["state"] == "active"
+    _shot(page, "player_placed_by_hand")
+
+    page.reload()
+    page.wait_for_selector("#sync-player[data-state=paused]")
+    expect(tile).to_be_visible()
+    expect(page.locator("#player-apart")).to_be_hidden()
+    expect(warning).to_have_count(0)
+    expect(tile.locator(".tile-offset-value")).to_have_text(f"+{lined_up:.3f} s")
+
+    # Taken off again, it goes back where it came from, warning and all.
+    tile.get_by_role("button", name="Take off the timeline").click()
+    expect(apart).to_be_visible(timeout=TIMEOUT_MS)
+    expect(tile).to_have_count(0)
+    expect(warning).to_have_count(1)
+    assert _saved(page, base, run_id, "noaudio.mp4")["placed"] is False
+    assert offsets["a.mp4"]["offset_s"] == 0.0

@@ -3,8 +3,9 @@
 :func:`upload_onto_full_disk` runs this module (``python -m tests.projects.full_disk``) under
 ``unshare -m``, after mounting a tmpfs of ``size`` over the media folder or the upload
 temporary folder. The child process sets Django up on a fresh test database, uploads the clip
-through the real API or portal endpoint with the test client, and prints what it saw as JSON:
-status, content type, body, the Video rows and every file left in both folders.
+through the real API (with a token, or with the project page's session) using the test client,
+and prints what it saw as JSON: status, content type, body, the Video rows and every file left
+in both folders.
 """
 
 from __future__ import annotations
@@ -97,9 +98,9 @@ def _main(endpoint: str, clip: Path, media: Path, temp: Path) -> None:
             {"file": upload},
             HTTP_AUTHORIZATION=f"Token {key}",
         )
-    else:
+    else:  # "session": the project page's way, the browser's session on the same API
         client.force_login(user)
-        response = client.post(reverse("video-upload", args=[project.pk]), {"file": upload})
+        response = client.post(reverse("api-video-list", args=[project.pk]), {"file": upload})
     content_type = response.get("Content-Type", "")
     body = response.json() if content_type == "application/json" else response.content[:300]
     videos = [

@@ -1,5 +1,6 @@
-"""The portal's upload endpoint on a real full disk (a small tmpfs in a mount namespace of its
-own): 507 JSON with the file's name, nothing stored, no partial file left anywhere."""
+"""The project page's upload (the API with the browser's session) on a real full disk (a small
+tmpfs in a mount namespace of its own): 507 JSON with the file's name, nothing stored, no
+partial file left anywhere."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ DISK_FULL = (
 @pytest.mark.parametrize("full", ["media", "temp"])
 def test_a_full_disk_answers_507_json_and_stores_nothing(clips, tmp_path: Path, full: str) -> None:
     clip = clips["b_late"]
-    seen = upload_onto_full_disk(clip, tmp_path, full=full, size="64k", endpoint="portal")
+    seen = upload_onto_full_disk(clip, tmp_path, full=full, size="64k", endpoint="session")
     assert seen["status"] == 507, seen
     assert seen["content_type"] == "application/json", seen
     assert seen["body"] == {
-        "ok": False,
         "message": DISK_FULL.format(name=clip.name),
         "code": "disk_full",
+        "extra": {},
     }, seen
     assert seen["videos"] == [] and seen["media_files"] == {} and seen["temp_files"] == {}, seen

@@ -210,7 +210,7 @@ class ExportViewTests(RenderCase):
             )
         self.assertRedirects(response, reverse("run-detail", args=[run.pk]) + "#export")
         render = run.renders.get()
-        status = self.client.get(reverse("render-status", args=[render.pk])).json()
+        status = self.client.get(reverse("api-render-detail", args=[render.pk])).json()
         assert status["status"] == "done" and status["verified"] and status["mode"] == "reference"
         assert [o["name"] for o in status["outputs"]] == ["a_synced.mp4", "b_late_synced.mov"]
         assert status["timeline_start_s"] == 0.0 and not status["out_of_date"]
@@ -223,7 +223,7 @@ class ExportViewTests(RenderCase):
         assert '<p class="warning render-stale" hidden>' in page  # up to date: notice hidden
         b = run.offsets.get(is_reference=False)
         services.offset_adjust(offset=b, manual_offset_s=b.offset_s + 0.04)
-        status = self.client.get(reverse("render-status", args=[render.pk])).json()
+        status = self.client.get(reverse("api-render-detail", args=[render.pk])).json()
         assert status["out_of_date"]
         page = self.client.get(reverse("run-detail", args=[run.pk])).content.decode()
         assert '<p class="warning render-stale">⚠ The offsets changed after these files' in page
@@ -266,7 +266,7 @@ class ExportViewTests(RenderCase):
         render = self.rendered(run)
         output = render.outputs.first()
         gets = [
-            reverse("render-status", args=[render.pk]),
+            reverse("api-render-detail", args=[render.pk]),
             reverse("render-zip", args=[render.pk]),
             reverse("render-file", args=[render.pk, output.pk]),
         ]

@@ -1,0 +1,510 @@
+// The synchronized multi-video player on the run page.
+//
+// One master clock (performance.now, started from the seek position) says where the shared
+// (reference) timeline is. Every animation frame, and every 100 ms as a backstop, each video
+// in range is steered to clock - offset: a small drift by a proportional playbackRate change,
+// a large one (> 0.3 s) by a seek. Videos start and stop as they enter and leave their range;
+// while one is buffering or seeking the clock waits for it. Offsets can be nudged or typed live
+// and saved as the manual adjustment (PATCH /api/v1/runs/{run}/offsets/{video}/); the estimate
+// stays on record. A clip the engine could not place is placed by hand the same way: it then
+// joins the timeline (and the exports).
+//
+// The page embeds the API's answers (json_script "player-data"): {run, offsets, videos}.
+
+import { patch } from "../api.js";
+import {
+  Clock, formatClock, formatOffset, frameStep, nudge, offsetAt, offsetKind, parseOffset,
+  placeAt, rateFor, referenceFps, span as spanOf
+} from "./clock.js";
+import { apartTile, preparingItem, timelineTile } from "./tiles.js";
+
+const root = document.getElementById("sync-player");
+const dataNode = document.getElementById("player-data");
+
+const HAVE_FUTURE_DATA = 3;
+const MAX_HOLD_MS = 3000;  // never wait longer than this for a video that will not load
+const MAX_ARM_MS = 600;    // ... nor for one that will not start moving
+
+if (root && dataNode) { start(JSON.parse(dataNode.textContent)); }
+
+function start(data) {
+  const videos = new Map(data.videos.map((v) => [v.id, v]));
+  const refFps = referenceFps(data.videos, data.run.reference_video_id, data.default_fps);
+  const clock = new Clock();
+  const tracks = [];
+  const grid = document.getElementById("player-grid");
+  const apart = document.getElementById("player-apart");
+  const apartGrid = document.getElementById("player-apart-grid");
+  const playButton = document.getElementById("player-play");
+  const seekBar = document.getElementById("player-seek");
+  const timeText = document.getElementById("player-time");
+  const message = document.getElementById("player-message");
+  const controls = root.querySelector(".player-controls");
+  let entryLead_s = 0.06;  // a video entering its range is started this much early (learnt)
+  let span = { start: 0, end: 0 };
+  let soundId = null;
+  let dragging = false;
+  let playing = false;     // the user's intent; the clock may still wait for the videos
+  let waitSince = 0;
+
+  const offsetPath = (videoId) => `runs/${data.run.id}/offsets/${videoId}/`;
+
+  function say(text) {
+    message.textContent = text || "";
+    message.hidden = !text;
+  }
+
+  function durationOf(track) {
+    const d = track.video.duration;
+    return Number.isFinite(d) && d > 0 ? d : track.duration_s;
+  }
+
+  function updateSpan() {
+    span = spanOf(tracks.map((t) => ({ offset_s: t.live_s, duration_s: durationOf(t) })));
+    seekBar.min = String(span.start);
+    seekBar.max = String(span.end);
+  }
+
+  function showTime(T) {
+    if (!dragging) { seekBar.value = String(T); }
+    timeText.textContent = formatClock(T) + " / " + formatClock(span.end);
+  }
+
+  function setTrackState(track, where) {
+    if (track.state !== where.state) {
+      track.state = where.state;
+      track.tile.dataset.state = where.state;
+      track.overlay.hidden = where.state === "active";
+    }
+    if (where.state === "pending") {
+      track.overlay.textContent = "starts in " + where.starts_in_s.toFixed(1) + " s";
+    } else if (where.state === "ended") {
+      track.overlay.textContent = "ended";
+    }
+  }
+
+  function playVideo(track) {
+    const promise = track.video.play();
+    if (promise && promise.catch) {
+      promise.catch((error) => {
+        if (error && error.name === "NotAllowedError" && !track.video.muted) {
+          track.video.muted = true;  // the browser refused sound without a click: play muted
+          say("The browser blocked the sound; press Play to hear it.");
+        }
+      });
+    }
+  }
+
+  // Put one track where the timeline is at T; `exact` seeks even a small drift (paused).
+  function place(track, T, exact) {
+    const where = placeAt(T, track.live_s, durationOf(track));
+    const video = track.video;
+    setTrackState(track, where);
+    if (playing && clock.running && where.state === "pending" && where.starts_in_s < 0.3) {
+      scheduleEntry(track, where.starts_in_s);
+      return;
+    }
+    if (where.state !== "active" || !playing) {
+      if (!video.paused) { video.pause(); }
+      video.playbackRate = 1;
+      if (Math.abs(video.currentTime - where.local_s) > (exact ? 1e-4 : 0.05)) {
+        video.currentTime = where.local_s;
+      }
+      return;
+    }
+    if (video.seeking) { return; }
+    if (!clock.running) {  // arming: every video starts where it is, the clock follows
+      if (video.paused && !video.ended) { playVideo(track); }
+      return;
+    }
+    const drift_s = video.currentTime - where.local_s;
+    if (track.entering && track.startedAt !== null) {
+      // How late did it start moving? Start the next entering video that much earlier.
+      entryLead_s = Math.min(0.25, Math.max(0, entryLead_s - 0.5 * drift_s));
+      track.entering = false;
+    }
+    const rate = rateFor(drift_s);
+    if (rate === null || exact) {
+      video.playbackRate = 1;
+      video.currentTime = where.local_s;
+    } else if (Math.abs(video.playbackRate - rate) > 0.004) {
+      video.playbackRate = rate;
+    }
+    if (video.paused && !video.ended) { playVideo(track); }
+  }
+
+  // A video about to enter its range is started from 0 a moment early (timer, not frame
+  // accurate otherwise): a video takes that long between play() and moving.
+  function scheduleEntry(track, starts_in_s) {
+    if (track.entryTimer || !track.video.paused || track.video.seeking) { return; }
+    if (track.video.currentTime > 1e-3) { track.video.currentTime = 0; }
+    track.entryTimer = window.setTimeout(() => {
+      track.entryTimer = null;
+      if (playing && clock.running && track.video.paused && track.state === "pending") {
+        track.entering = true;
+        playVideo(track);
+      }
+    }, Math.max(0, (starts_in_s - entryLead_s) * 1000));
+  }
+
+  function cancelEntry(track) {
+    window.clearTimeout(track.entryTimer);
+    track.entryTimer = null;
+    track.entering = false;
+    track.startedAt = null;
+  }
+
+  function isWaiting(track) {
+    const video = track.video;
+    return track.state === "active" && !video.ended &&
+      (video.seeking || video.readyState < HAVE_FUTURE_DATA);
+  }
+
+  function isStarting(track) {
+    return track.state === "active" && !track.video.ended && track.startedAt === null;
+  }
+
+  // One step of the sync loop while playing. The clock stops while a video buffers or seeks,
+  // and starts again once every video in range is moving ("arming"), so none starts behind.
+  function tick() {
+    if (!playing) { return; }
+    const now = performance.now();
+    const T = clock.now(now);
+    if (T >= span.end) {
+      pause(span.end);
+      return;
+    }
+    const waiting = tracks.some(isWaiting);
+    if (clock.running && waiting) {
+      clock.stop(now);
+      waitSince = now;
+      for (const t of tracks) {
+        if (!t.video.paused) { t.video.pause(); }
+        cancelEntry(t);
+      }
+      root.dataset.state = "buffering";
+    } else if (clock.running) {
+      for (const t of tracks) { place(t, T, false); }
+      root.dataset.state = "playing";
+    } else if (!waiting || now - waitSince > MAX_HOLD_MS) {
+      for (const t of tracks) { place(t, T, false); }
+      if (!tracks.some(isStarting) || now - waitSince > MAX_HOLD_MS + MAX_ARM_MS) {
+        clock.start(now);
+        root.dataset.state = "playing";
+      }
+    }
+    showTime(T);
+  }
+
+  function loop() {
+    if (!playing) { return; }
+    tick();
+    window.requestAnimationFrame(loop);
+  }
+
+  function seek(T) {
+    T = Math.min(span.end, Math.max(span.start, T));
+    const now = performance.now();
+    const wasPlaying = playing;
+    playing = false;  // every video paused exactly at T; if playing, tick() starts them together
+    clock.stop(now);
+    clock.set(T, now);
+    for (const t of tracks) {
+      cancelEntry(t);
+      place(t, T, true);
+    }
+    playing = wasPlaying;
+    waitSince = now;
+    showTime(T);
+  }
+
+  function play() {
+    if (playing || !tracks.length) { return; }
+    const now = performance.now();
+    let T = clock.now(now);
+    if (T >= span.end - 1e-3) { T = span.start; }
+    playing = true;
+    clock.stop(now);
+    clock.set(T, now);
+    waitSince = now;
+    tracks.forEach(cancelEntry);
+    say("");
+    playButton.textContent = "Pause";
+    root.dataset.state = "starting";
+    tick();
+    window.requestAnimationFrame(loop);
+  }
+
+  function pause(atT) {
+    const now = performance.now();
+    clock.stop(now);
+    playing = false;
+    const T = atT === undefined ? clock.now(now) : atT;
+    playButton.textContent = "Play";
+    root.dataset.state = "paused";
+    seek(T);  // line every paused frame up exactly with the clock
+  }
+
+  const toggle = () => (playing ? pause() : play());
+  const now = () => clock.now(performance.now());
+
+  function step(frames) {
+    if (playing) { pause(); }
+    seek(frameStep(now(), refFps, frames));
+  }
+
+  function jump(seconds) { seek(now() + seconds); }
+
+  function chooseSound(videoId) {
+    soundId = videoId;
+    for (const t of tracks) {
+      t.video.muted = t.id !== videoId;
+      t.soundInput.checked = t.id === videoId;
+    }
+  }
+
+  // Offsets: live nudges and typed values, save and reset.
+  const kindOf = (track) => offsetKind(track.offset, track.live_s);
+  const isDirty = (track) => !track.offset.is_reference && kindOf(track) === "unsaved";
+
+  function showOffset(track) {
+    if (!track.offsetText) { return; }
+    const kind = kindOf(track);
+    track.offsetText.textContent = formatOffset(track.live_s);
+    track.kindText.textContent = kind;
+    track.kindText.className = "tile-offset-kind badge kind-" + kind;
+    track.tile.dataset.offsetS = String(track.live_s);
+    if (document.activeElement !== track.offsetInput) {
+      track.offsetInput.value = track.live_s.toFixed(3);
+    }
+    track.saveButton.disabled = track.busy || kind !== "unsaved";
+    track.resetButton.disabled = track.busy ||
+      (track.offset.manual_offset_s === null && kind !== "unsaved");
+  }
+
+  function setOffset(track, live_s) {
+    track.live_s = live_s;
+    updateSpan();
+    showOffset(track);
+    place(track, now(), !playing);  // playing: the sync loop steers it there smoothly
+  }
+
+  function tell(node, text, ok) {
+    node.textContent = text;
+    node.className = "tile-message small " + (ok ? "ok" : "error");
+  }
+
+  // The offsets table beside the player shows the server's warnings for this clip.
+  function showWarnings(offset) {
+    const row = document.querySelector(`#results tr.notes-row[data-video-id='${offset.video_id}']`);
+    if (!row) { return; }
+    const cell = row.querySelector("td") || row;
+    cell.querySelectorAll("p.warning").forEach((p) => p.remove());
+    const after = cell.querySelector(".not-synced-reason");
+    for (const text of [...offset.warnings].reverse()) {
+      const p = document.createElement("p");
+      p.className = "warning";
+      p.textContent = "⚠ " + text;
+      if (after) { after.after(p); } else { cell.prepend(p); }
+    }
+    const parent = document.querySelector(`#results tr.offset-row[data-video-id='${offset.video_id}']`);
+    if (parent) { parent.classList.toggle("has-warning", offset.warnings.length > 0); }
+  }
+
+  // PATCH the manual offset (a number, or null to clear); resolves with the server's offset.
+  async function saveOffset(videoId, manual_offset_s) {
+    const offset = await patch(offsetPath(videoId), { manual_offset_s });
+    showWarnings(offset);
+    document.dispatchEvent(new CustomEvent("syncsite:offsets-changed", { detail: offset }));
+    return offset;
+  }
+
+  async function postAdjust(track, manual_offset_s) {
+    track.busy = true;
+    showOffset(track);
+    track.messageText.textContent = "Saving…";
+    let offset = null;
+    try {
+      offset = await saveOffset(track.id, manual_offset_s);
+    } catch (error) {
+      tell(track.messageText, error.message, false);
+    }
+    track.busy = false;
+    if (!offset) { showOffset(track); return; }
+    track.offset = offset;
+    if (offset.effective_offset_s === null) {  // a clip placed by hand, taken off again
+      removeTrack(track);
+      return;
+    }
+    tell(track.messageText, offset.manual_offset_s === null ? "Back to the estimate." : "Saved.",
+         true);
+    setOffset(track, offset.effective_offset_s);
+  }
+
+  function wireTrack(track) {
+    track.soundInput.addEventListener("change", () => chooseSound(track.id));
+    cancelEntry(track);
+    track.video.addEventListener("playing", () => { track.startedAt = performance.now(); });
+    track.video.addEventListener("loadedmetadata", () => {
+      updateSpan();
+      if (!playing) { seek(now()); }
+    });
+    if (track.offset.is_reference) { return; }
+    track.tile.querySelectorAll("button.nudge").forEach((b) => {
+      b.addEventListener("click", () => setOffset(track, nudge(track.live_s, Number(b.dataset.delta))));
+    });
+    track.offsetInput.addEventListener("change", () => {
+      const typed = parseOffset(track.offsetInput.value);
+      if (typed.error) { tell(track.messageText, typed.error, false); return; }
+      track.messageText.textContent = "";
+      setOffset(track, typed.value);
+    });
+    track.saveButton.addEventListener("click", () => postAdjust(track, track.live_s));
+    track.resetButton.addEventListener("click", () => {
+      if (track.offset.manual_offset_s === null) {
+        setOffset(track, track.offset.effective_offset_s);
+        track.messageText.textContent = "";
+      } else {
+        postAdjust(track, null);
+      }
+    });
+    showOffset(track);
+  }
+
+  function number() {
+    tracks.forEach((t, i) => {
+      t.index = i;
+      t.numberText.textContent = String(i + 1);
+      t.sound.title = "Hear this video's sound" + (i < 9 ? " (key " + (i + 1) + ")" : "");
+    });
+    controls.hidden = !tracks.length;
+    say(tracks.length ? "" : "No video can be played on the timeline yet.");
+    apart.hidden = !apartGrid.children.length;
+  }
+
+  function addTrack(clip) {
+    const track = timelineTile(clip, tracks.length);
+    tracks.push(track);
+    grid.appendChild(track.tile);
+    wireTrack(track);
+    return track;
+  }
+
+  function removeTrack(track) {
+    cancelEntry(track);
+    track.video.pause();
+    tracks.splice(tracks.indexOf(track), 1);
+    track.tile.remove();
+    addApart({ offset: track.offset, video: track.clip.video });
+    number();
+    if (soundId === track.id && tracks.length) { chooseSound(tracks[0].id); }
+    updateSpan();
+    seek(now());
+  }
+
+  // A clip off the timeline: play it on its own, then place it by hand.
+  function addApart(clip) {
+    const item = apartTile(clip);
+    apartGrid.appendChild(item.tile);
+    item.lineUp.addEventListener("click", () => {
+      if (!tracks.length) { tell(item.message, "There is no timeline to line up with.", false); return; }
+      item.input.value = offsetAt(now(), item.video.currentTime).toFixed(3);
+      item.message.textContent = "";
+    });
+    const placeIt = async () => {
+      const typed = parseOffset(item.input.value);
+      if (typed.error) { tell(item.message, typed.error, false); return; }
+      item.placeButton.disabled = true;
+      item.message.textContent = "Placing…";
+      let offset;
+      try {
+        offset = await saveOffset(clip.offset.video_id, typed.value);
+      } catch (error) {
+        tell(item.message, error.message, false);
+        item.placeButton.disabled = false;
+        return;
+      }
+      item.video.pause();
+      item.tile.remove();
+      const track = addTrack({ offset, video: clip.video });
+      tell(track.messageText, "Placed by hand and saved.", true);
+      number();
+      if (soundId === null) { chooseSound(track.id); } else { chooseSound(soundId); }
+      updateSpan();
+      seek(now());
+    };
+    item.placeButton.addEventListener("click", placeIt);
+    item.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); placeIt(); }
+    });
+  }
+
+  function onKey(event) {
+    const target = event.target;
+    const tag = target && target.tagName;
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) { return; }
+    if (tag === "INPUT" && ["range", "radio", "checkbox", "button"].indexOf(target.type) < 0) { return; }
+    if (tag === "VIDEO") { return; }  // a clip playing on its own has the browser's own keys
+    const key = event.key;
+    if (key === " " || key === "k") {
+      toggle();
+    } else if (key === "ArrowLeft" || key === "ArrowRight") {
+      const sign = key === "ArrowLeft" ? -1 : 1;
+      if (event.shiftKey) { jump(sign); } else { step(sign); }
+    } else if (key === "," || key === ".") {
+      step(key === "," ? -1 : 1);
+    } else if (key === "Home" || key === "End") {
+      seek(key === "Home" ? span.start : span.end);
+    } else if (/^[1-9]$/.test(key) && tracks[Number(key) - 1]) {
+      chooseSound(tracks[Number(key) - 1].id);
+    } else {
+      return;
+    }
+    event.preventDefault();  // no page scroll, no second click on a focused button
+  }
+
+  const preparing = document.getElementById("player-preparing");
+  for (const offset of data.offsets) {
+    const clip = { offset, video: videos.get(offset.video_id) };
+    if (clip.video.status !== "ready" || !clip.video.proxy_url) {
+      preparing.appendChild(preparingItem(clip));
+      preparing.hidden = false;
+    } else if (!offset.placed) {
+      addApart(clip);
+    } else {
+      addTrack(clip);
+    }
+  }
+  number();
+  if (tracks.length) {
+    const reference = tracks.find((t) => t.offset.is_reference) || tracks[0];
+    chooseSound(reference.id);
+  }
+  updateSpan();
+  playButton.addEventListener("click", toggle);
+  document.getElementById("player-back").addEventListener("click", () => step(-1));
+  document.getElementById("player-forward").addEventListener("click", () => step(1));
+  seekBar.addEventListener("pointerdown", () => { dragging = true; });
+  window.addEventListener("pointerup", () => { dragging = false; });
+  seekBar.addEventListener("input", () => seek(Number(seekBar.value)));
+  document.addEventListener("keydown", onKey);
+  // A nudge not saved yet would be lost silently by leaving the page: ask first.
+  window.addEventListener("beforeunload", (event) => {
+    if (tracks.some(isDirty)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  // rAF stops in hidden tabs; this keeps the videos steered (slower) there too.
+  window.setInterval(tick, 100);
+  root.dataset.state = "paused";
+  seek(Math.max(span.start, Math.min(0, span.end)));
+
+  window.syncsitePlayer = {  // for the browser tests and the console
+    play, pause, seek, step, chooseSound,
+    time: now,
+    span: () => ({ start: span.start, end: span.end }),
+    soundId: () => soundId
+  };
+}

@@ -1,0 +1,186 @@
+// The synchronized player's tiles: one <video> per clip with its overlay, sound choice, offset
+// read-out, offset entry and nudge/save/reset buttons; a clip not on the timeline gets a tile
+// that plays on its own and a form to place it by hand. Builds DOM only; main.js drives it.
+//
+// A clip is the API's offset (GET runs/{id}/results/) joined with its video (GET videos/{id}/).
+
+import { formatOffset } from "./clock.js";
+
+const FALLBACK_FPS = 30;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) { node.className = className; }
+  if (text !== undefined) { node.textContent = text; }
+  return node;
+}
+
+function button(text, title, className) {
+  const b = el("button", "button secondary small" + (className ? " " + className : ""), text);
+  b.type = "button";
+  if (title) { b.title = title; }
+  return b;
+}
+
+function videoElement(clip) {
+  const video = el("video", "player-video");
+  video.preload = "auto";
+  video.playsInline = true;
+  video.muted = true;
+  video.disableRemotePlayback = true;
+  if (clip.video.poster_url) { video.poster = clip.video.poster_url; }
+  video.src = clip.video.proxy_url;
+  video.setAttribute("aria-label", clip.video.name);
+  return video;
+}
+
+function offsetInput(clip, id) {
+  const label = el("label", "tile-offset-entry small");
+  label.htmlFor = id;
+  label.textContent = "Offset (s) ";
+  const input = el("input", "tile-offset-input");
+  input.id = id;
+  input.type = "text";
+  input.inputMode = "decimal";
+  input.autocomplete = "off";
+  input.size = 9;
+  input.setAttribute("aria-label", "Offset of " + clip.video.name + " in seconds");
+  label.appendChild(input);
+  return { label, input };
+}
+
+// A tile on the shared timeline; returns the track object main.js works with.
+export function timelineTile(clip, index) {
+  const v = clip.video;
+  const fps = v.fps || FALLBACK_FPS;
+  const track = {
+    clip, id: v.id, name: v.name, fps, index,
+    offset: clip.offset, live_s: clip.offset.effective_offset_s,
+    duration_s: v.duration_s, state: "", busy: false
+  };
+  const tile = el("figure", "player-tile");
+  tile.dataset.videoId = String(v.id);
+  tile.dataset.videoName = v.name;
+  const frame = el("div", "player-frame");
+  track.video = videoElement(clip);
+  track.overlay = el("div", "player-overlay");
+  track.overlay.hidden = true;
+  frame.append(track.video, track.overlay);
+  tile.appendChild(frame);
+
+  const caption = el("figcaption", "player-caption");
+  const head = el("div", "tile-head");
+  track.numberText = el("span", "tile-number", String(index + 1));
+  head.append(track.numberText, el("span", "tile-name", v.name));
+  if (clip.offset.is_reference) { head.appendChild(el("span", "badge ref", "reference")); }
+  if (!clip.offset.synced) {
+    head.appendChild(el("span", "badge kind-manual", "placed by hand"));
+  }
+  const sound = el("label", "tile-sound");
+  track.soundInput = el("input");
+  track.soundInput.type = "radio";
+  track.soundInput.name = "player-sound";
+  track.soundInput.value = String(v.id);
+  sound.append(track.soundInput, document.createTextNode(" sound"));
+  track.sound = sound;
+  head.appendChild(sound);
+  caption.appendChild(head);
+
+  const line = el("div", "tile-offset");
+  if (clip.offset.is_reference) {
+    line.appendChild(el("span", "muted", "Reference: defines the timeline (offset 0)."));
+  } else {
+    line.appendChild(document.createTextNode("Offset "));
+    track.offsetText = el("strong", "tile-offset-value");
+    line.appendChild(track.offsetText);
+    track.kindText = el("span", "tile-offset-kind badge");
+    line.append(document.createTextNode(" "), track.kindText, el("br"));
+    line.appendChild(document.createTextNode("Estimate "));
+    track.estimateText = el("span", "tile-estimate", formatOffset(clip.offset.offset_s));
+    line.appendChild(track.estimateText);
+  }
+  caption.appendChild(line);
+
+  if (!clip.offset.is_reference) {
+    const nudge = el("div", "tile-nudge");
+    nudge.setAttribute("role", "group");
+    nudge.setAttribute("aria-label", "Nudge the offset of " + v.name);
+    const frame_s = 1 / fps;
+    for (const [text, delta, title] of [
+      ["−1 frame", -frame_s, "One frame of this video earlier on the timeline"],
+      ["−10 ms", -0.01, ""], ["+10 ms", 0.01, ""],
+      ["+1 frame", frame_s, "One frame of this video later on the timeline"]
+    ]) {
+      const b = button(text, title || "Offset " + text, "nudge");
+      b.dataset.delta = String(delta);
+      nudge.appendChild(b);
+    }
+    const entry = offsetInput(clip, "offset-input-" + v.id);
+    track.offsetInput = entry.input;
+    nudge.appendChild(entry.label);
+    caption.appendChild(nudge);
+    const actions = el("div", "tile-actions");
+    track.saveButton = button("Save adjustment", "Keep this offset as the manual adjustment",
+                              "save");
+    track.resetButton = clip.offset.offset_s === null
+      ? button("Take off the timeline", "Forget the offset you placed this video at", "reset")
+      : button("Reset to estimate", "Forget the manual adjustment", "reset");
+    track.messageText = el("span", "tile-message small", "");
+    track.messageText.setAttribute("role", "status");
+    actions.append(track.saveButton, track.resetButton, track.messageText);
+    caption.appendChild(actions);
+  }
+  tile.appendChild(caption);
+  track.tile = tile;
+  return track;
+}
+
+// A clip without an offset: plays on its own with the browser's controls, and can be placed
+// by hand (type its offset, or line its current frame up with the timeline's position).
+export function apartTile(clip) {
+  const v = clip.video;
+  const tile = el("figure", "player-tile apart");
+  tile.dataset.videoId = String(v.id);
+  tile.dataset.videoName = v.name;
+  const frame = el("div", "player-frame");
+  const video = videoElement(clip);
+  video.preload = "metadata";
+  video.controls = true;
+  frame.appendChild(video);
+  tile.appendChild(frame);
+  const caption = el("figcaption", "player-caption");
+  caption.appendChild(el("div", "tile-name", v.name));
+  caption.appendChild(el("div", "muted small tile-reason",
+                         "Not synced: " + (clip.offset.reason || "no offset on the timeline.")));
+  const place = el("div", "tile-place");
+  place.setAttribute("role", "group");
+  place.setAttribute("aria-label", "Place " + v.name + " on the timeline by hand");
+  const entry = offsetInput(clip, "place-input-" + v.id);
+  const lineUp = button("Line up with the timeline",
+                        "Offset that shows this video's current frame at the timeline's " +
+                        "current position", "line-up");
+  const placeButton = button("Place on the timeline", "Save this offset and play the video " +
+                             "with the others", "place");
+  placeButton.classList.remove("secondary");
+  const message = el("span", "tile-message small", "");
+  message.setAttribute("role", "status");
+  place.append(entry.label, lineUp, placeButton, message);
+  caption.appendChild(place);
+  caption.appendChild(el("p", "help small",
+    "Find a moment you can see or hear both here and on the timeline. Pause both there and " +
+    "press 'Line up with the timeline', or type the offset: the timeline's time of this " +
+    "video's start (positive: it started later than the reference)."));
+  tile.appendChild(caption);
+  return { clip, tile, video, input: entry.input, lineUp, placeButton, message };
+}
+
+export function preparingItem(clip) {
+  const v = clip.video;
+  const failed = v.status === "failed";
+  const text = failed
+    ? v.name + ": " + (v.error_message || "the browser preview could not be made.")
+    : v.name + ": preview being prepared. Reload the page in a moment to play it.";
+  const li = el("li", failed ? "error" : "muted", text);
+  li.dataset.videoId = String(v.id);
+  return li;
+}
