@@ -235,7 +235,7 @@ class SyncRunAdmin(_ResultsReadOnly, admin.ModelAdmin):
     @admin.action(description="Cancel the selected runs")
     def cancel(self, request: HttpRequest, queryset: QuerySet[SyncRun]) -> None:
         runs = list(queryset)
-        cancelled = sum(services.sync_run_cancel(run=run) for run in runs)
+        cancelled = sum(services.job_cancel(job=run) for run in runs)
         self.message_user(request, f"{cancelled} run(s) cancelled.", messages.SUCCESS)
         if cancelled < len(runs):
             self.message_user(
@@ -293,7 +293,7 @@ class RenderAdmin(_ResultsReadOnly, admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected renders")
     def cancel(self, request: HttpRequest, queryset: QuerySet[Render]) -> None:
-        cancelled = sum(services.render_cancel(render=render) for render in queryset)
+        cancelled = sum(services.job_cancel(job=render) for render in queryset)
         self.message_user(request, f"{cancelled} render(s) cancelled.", messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Render]:

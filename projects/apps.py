@@ -23,8 +23,12 @@ class ProjectsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_save
 
+        # Each worker process sweeps for jobs a killed worker left (projects.services.sweep).
+        from projects.queue import on_worker_start
         from projects.services.tokens import api_tokens_revoke_on_password_change
+        from projects.tasks import worker_started_hook
 
+        on_worker_start(worker_started_hook)
         pre_save.connect(
             api_tokens_revoke_on_password_change,
             sender=get_user_model(),

@@ -7,6 +7,53 @@ WORKER_LOST = (
     "The sync stopped before it finished (the worker was stopped or ran out of time). "
     "Start it again; if it keeps failing, try a shorter maximum offset or fewer videos."
 )
+RENDER_GENERIC_FAILURE = "Render failed unexpectedly; the error was logged."
+RENDER_WORKER_LOST = (
+    "The render stopped before it finished (the worker was stopped or ran out of time). "
+    "Start it again; if it keeps failing, try fewer videos or keep the original encoding."
+)
+# A job whose worker stopped giving signs of life (killed, crashed, machine lost).
+WORKER_STOPPED_SYNC = (
+    "Sync failed: the worker stopped while syncing (no sign of life for {seconds} s); "
+    "start it again."
+)
+WORKER_STOPPED_RENDER = (
+    "Render failed: the worker stopped while making the synced files (no sign of life for "
+    "{seconds} s); start it again."
+)
+WORKER_STOPPED_PREVIEW = (
+    "The browser preview could not be made: the worker stopped while preparing it (no sign of "
+    "life for {seconds} s). Delete the video and upload it again."
+)
+PREVIEW_WORKER_LOST = (
+    "The browser preview could not be made: the worker stopped or ran out of time. Delete the "
+    "video and upload it again."
+)
+PREVIEW_QUEUE_LOST = (
+    "The browser preview could not be made: it waited too long for a worker. Delete the video "
+    "and upload it again."
+)
+# Per kind of job (services.jobs.job_message): what failed, lost (timeout) and stopped say.
+JOB_MESSAGES = {
+    "sync": {
+        "failed": GENERIC_FAILURE,
+        "lost": WORKER_LOST,
+        "queue_lost": WORKER_LOST,
+        "stopped": WORKER_STOPPED_SYNC,
+    },
+    "render": {
+        "failed": RENDER_GENERIC_FAILURE,
+        "lost": RENDER_WORKER_LOST,
+        "queue_lost": RENDER_WORKER_LOST,
+        "stopped": WORKER_STOPPED_RENDER,
+    },
+    "preview": {
+        "failed": PREVIEW_WORKER_LOST,
+        "lost": PREVIEW_WORKER_LOST,
+        "queue_lost": PREVIEW_QUEUE_LOST,
+        "stopped": WORKER_STOPPED_PREVIEW,
+    },
+}
 CANCELLED = "Cancelled by the user."
 UPLOAD_TOO_LARGE = "'{name}' is {size} - larger than the {limit} limit. Trim or compress it first."
 UPLOAD_TOO_LARGE_STREAM = (

@@ -225,7 +225,7 @@ class RenderCancelApi(APIView):
     def post(self, request: Request, render_id: int) -> Response:
         """Stop a queued or running render (its files are removed); 409 when it had finished."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
-        if not services.render_cancel(render=render):
+        if not services.job_cancel(job=render):
             raise ServiceError(RENDER_ALREADY_FINISHED, code="render_finished")
         render.refresh_from_db()
         return Response(RenderOutputSerializer(render, context={"request": request}).data)

@@ -248,7 +248,7 @@ class RunCancelApi(APIView):
     def post(self, request: Request, run_id: int) -> Response:
         """Cancel a queued or running run; 409 when it had already finished."""
         run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-        if not services.sync_run_cancel(run=run):
+        if not services.job_cancel(job=run):
             raise ServiceError(ALREADY_FINISHED, code="run_finished")
         run.refresh_from_db()
         return Response(RunOutputSerializer(run, context={"request": request}).data)

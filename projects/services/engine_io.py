@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.utils import timezone
 
 import syncengine
 from projects.models import Video
@@ -25,7 +23,6 @@ __all__ = [
     "clip_key",
     "output_names",
     "progress_writer",
-    "stale_filter",
 ]
 
 _PROGRESS_EVERY_S = 0.5
@@ -72,7 +69,8 @@ def output_names(videos: Sequence[Video]) -> dict[int, str]:
 
 
 def progress_writer(model: type[models.Model], pk: int) -> Callable[[str, float], None]:
-    """A progress callback writing ``stage``/``progress`` to the row, at most every 0.5 s.
+    """A progress callback writing ``stage``/``progress`` to the row, at most every 0.5 s; each
+    write renews the job's heartbeat (``projects.services.jobs``).
 
     The engine calls it in our own thread, so it may use the ORM; it raises
     :class:`Cancelled` once the row is no longer RUNNING.
@@ -85,21 +83,9 @@ def progress_writer(model: type[models.Model], pk: int) -> Callable[[str, float]
             return
         last.update(t=now, stage=stage)
         updated = model._default_manager.filter(pk=pk, status="running").update(
-            stage=stage, progress=round(fraction, 4)
+            stage=stage, progress=round(fraction, 4), heartbeat_at=timezone.now()
         )
         if not updated:
             raise Cancelled
 
     return report
-
-
-def stale_filter(*, now: datetime) -> Q:
-    """Rows whose worker vanished: RUNNING past the task timeout, QUEUED past the retry period.
-
-    The hook never fires for a worker killed with SIGKILL, so such rows could never finish.
-    """
-    timeout = timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
-    retry = timedelta(seconds=settings.Q_CLUSTER["retry"] + 60)
-    return Q(status="running", started_at__lt=now - timeout) | Q(
-        status="queued", created_at__lt=now - retry
-    )

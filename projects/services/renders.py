@@ -11,35 +11,40 @@ import errno
 import logging
 import shutil
 import time
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 import syncengine
 from projects import errors, selectors
-from projects.models import Render, RenderOutput, SyncRun, VideoOffset
+from projects.models import Project, Render, RenderOutput, SyncRun, VideoOffset
 from projects.queue import enqueue
 from projects.services.engine_io import (
     Cancelled,
     clip_key,
     output_names,
     progress_writer,
-    stale_filter,
 )
 from projects.services.errors import ServiceError
+from projects.services.jobs import (
+    job_claim,
+    job_fail,
+    job_fail_if_unfinished,
+    job_fail_stale,
+    job_finish,
+    job_heartbeat,
+    job_message,
+)
 from syncengine.render import MODES, render_synced
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "render_cancel",
     "render_delete",
     "render_execute",
     "render_fail_if_unfinished",
-    "render_fail_stale",
     "render_folder",
     "render_start",
 ]
@@ -57,16 +62,23 @@ def render_start(*, run: SyncRun, mode: str = "union", reencode: bool = True) ->
         raise ServiceError(errors.RENDER_BAD_MODE, code="bad_mode")
     if run.status != SyncRun.Status.DONE:
         raise ServiceError(errors.RENDER_RUN_NOT_DONE, code="run_not_done")
-    with transaction.atomic():
-        placed = selectors.placed_offsets_for_run(run=run)
-        if len(placed) < 2:
-            raise ServiceError(errors.RENDER_NEED_TWO, code="too_few_synced")
-        if run.renders.filter(status__in=Render.ACTIVE).exists():
-            raise ServiceError(errors.RENDER_ALREADY_ACTIVE, code="render_active")
-        render = Render(run=run, mode=mode, reencode=reencode, placed_offsets=placed)
-        render.full_clean()
-        render.save()
-        transaction.on_commit(lambda: enqueue("render_execute_task", render.pk))
+    try:
+        with transaction.atomic():
+            # Concurrent starts queue up on the project row; the constraint is the backstop.
+            Project.objects.select_for_update().filter(pk=run.project_id).first()
+            placed = selectors.placed_offsets_for_run(run=run)
+            if len(placed) < 2:
+                raise ServiceError(errors.RENDER_NEED_TWO, code="too_few_synced")
+            for stale in job_fail_stale(Render, within=Q(run=run)):  # a dead worker's render
+                _files_remove(stale)
+            if run.renders.filter(status__in=Render.ACTIVE).exists():
+                raise ServiceError(errors.RENDER_ALREADY_ACTIVE, code="render_active")
+            render = Render(run=run, mode=mode, reencode=reencode, placed_offsets=placed)
+            render.full_clean(validate_constraints=False)  # the database checks the active one
+            render.save()
+            transaction.on_commit(lambda: enqueue("render_execute_task", render.pk))
+    except IntegrityError as exc:  # one_active_render_per_run: another start won
+        raise ServiceError(errors.RENDER_ALREADY_ACTIVE, code="render_active") from exc
     logger.info("render %s queued for run %s (%s, reencode=%s)", render.pk, run.pk, mode, reencode)
     return render
 
@@ -95,12 +107,15 @@ def _placements(render: Render, offsets: list[VideoOffset]) -> list[syncengine.P
 
 
 def render_execute(*, render_id: int) -> None:
-    """Claim the render (compare-and-set), write and verify the files, record the outputs."""
-    claimed = Render.objects.filter(pk=render_id, status=Render.Status.QUEUED).update(
-        status=Render.Status.RUNNING, started_at=timezone.now(), stage="rendering", progress=0.0
-    )
-    if not claimed:
+    """Claim the render (compare-and-set), write and verify the files, record the outputs, with
+    a heartbeat while it works (a killed worker's render is failed and its files removed)."""
+    if not job_claim(Render, pk=render_id, stage="rendering"):
         return
+    with job_heartbeat(Render, pk=render_id):
+        _execute(render_id)
+
+
+def _execute(render_id: int) -> None:
     render = Render.objects.select_related("run").get(pk=render_id)
     offsets = list(render.run.offsets.select_related("video"))
     folder = render_folder(render)
@@ -123,7 +138,10 @@ def render_execute(*, render_id: int) -> None:
         return
     media_root = Path(settings.MEDIA_ROOT)
     with transaction.atomic():
-        finished = Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
+        finished = job_finish(
+            Render,
+            pk=render_id,
+            started=started,
             status=Render.Status.DONE,
             stage="done",
             progress=1.0,
@@ -133,8 +151,6 @@ def render_execute(*, render_id: int) -> None:
             timeline_start_s=result.timeline_start_s,
             timeline_duration_s=result.timeline_duration_s,
             notes=list(result.notes),
-            finished_at=timezone.now(),
-            elapsed_s=time.perf_counter() - started,
         )
         if finished:  # not cancelled (or failed by the sweeper) after the last progress report
             RenderOutput.objects.bulk_create(
@@ -166,13 +182,16 @@ def _record_failure(render_id: int, started: float, exc: Exception) -> None:
     if isinstance(exc, Cancelled):
         logger.info("render %s cancelled", render_id)
     elif isinstance(exc, syncengine.SyncEngineError):
-        _fail(render_id, started, code=exc.code, message=_render_message(exc))
+        job_fail(Render, pk=render_id, started=started, code=exc.code, message=_render_message(exc))
         logger.info("render %s failed: %s", render_id, exc.message)
     elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        _fail(render_id, started, code="disk_full", message=errors.RENDER_DISK_FULL)
+        job_fail(
+            Render, pk=render_id, started=started, code="disk_full", message=errors.RENDER_DISK_FULL
+        )
     else:
         logger.error("render %s failed unexpectedly", render_id, exc_info=exc)
-        _fail(render_id, started, code="internal", message=errors.GENERIC_FAILURE)
+        message = job_message(Render, "failed")
+        job_fail(Render, pk=render_id, started=started, code="internal", message=message)
 
 
 def _render_message(exc: syncengine.SyncEngineError) -> str:
@@ -184,47 +203,16 @@ def _render_message(exc: syncengine.SyncEngineError) -> str:
     return errors.engine_message(exc.code, exc.message)
 
 
-def _fail(render_id: int, started: float, *, code: str, message: str) -> None:
-    Render.objects.filter(pk=render_id, status=Render.Status.RUNNING).update(
-        status=Render.Status.FAILED,
-        error_code=code,
-        error_message=message,
-        finished_at=timezone.now(),
-        elapsed_s=time.perf_counter() - started,
-    )
+def _files_remove(render_id: int) -> None:
+    render = Render.objects.select_related("run").filter(pk=render_id).first()
+    if render is not None:
+        shutil.rmtree(render_folder(render), ignore_errors=True)
 
 
-def render_cancel(*, render: Render) -> bool:
-    """Cancel a queued or running render; False when it had already finished.
-
-    The worker notices at its next progress report: ffmpeg is killed and the files removed.
-    """
-    changed = Render.objects.filter(pk=render.pk, status__in=Render.ACTIVE).update(
-        status=Render.Status.CANCELLED, error_message=errors.CANCELLED, finished_at=timezone.now()
-    )
-    return bool(changed)
-
-
-def render_fail_if_unfinished(*, render_id: int, message: str = errors.WORKER_LOST) -> None:
-    """Backstop for a render task that died (timeout, killed worker)."""
-    Render.objects.filter(pk=render_id, status__in=Render.ACTIVE).update(
-        status=Render.Status.FAILED,
-        error_code="worker_lost",
-        error_message=message,
-        finished_at=timezone.now(),
-    )
-
-
-def render_fail_stale(*, now: datetime | None = None) -> int:
-    """Fail renders whose worker vanished (see ``stale_filter``); returns how many."""
-    now = now or timezone.now()
-    stale = Render.objects.filter(stale_filter(now=now))
-    return stale.update(
-        status=Render.Status.FAILED,
-        error_code="worker_lost",
-        error_message=errors.WORKER_LOST,
-        finished_at=now,
-    )
+def render_fail_if_unfinished(*, render_id: int) -> None:
+    """Backstop for a render task that died (timeout): failed, and its partial files removed."""
+    if job_fail_if_unfinished(Render, pk=render_id):
+        _files_remove(render_id)
 
 
 def render_delete(*, render: Render) -> None:

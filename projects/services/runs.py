@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import syncengine
@@ -24,9 +22,14 @@ from projects.services.engine_io import (
     clip_inputs,
     clip_key,
     progress_writer,
-    stale_filter,
 )
 from projects.services.errors import ServiceError
+from projects.services.jobs import (
+    job_claim,
+    job_fail_stale,
+    job_finish,
+    job_heartbeat,
+)
 from syncengine.constants import DEFAULT_MAX_LAG_S
 
 logger = logging.getLogger(__name__)
@@ -54,58 +57,28 @@ def sync_run_start(
         raise ServiceError(
             "The maximum offset must be a positive number of seconds.", code="bad_max_offset"
         )
-    with transaction.atomic():
-        if project.runs.filter(status__in=SyncRun.ACTIVE).exists():
-            raise ServiceError(errors.RUN_ALREADY_ACTIVE, code="run_active")
-        run = SyncRun(
-            project=project,
-            method=method,
-            reference=reference or project.videos.first(),
-            max_offset_s=max_offset_s,
-            request_id=request_id or request_id_var.get(),
-            engine_version=syncengine.__version__,
-        )
-        run.full_clean()
-        run.save()
-        transaction.on_commit(lambda: enqueue("sync_run_execute_task", run.pk))
+    try:
+        with transaction.atomic():
+            # Concurrent starts queue up on the project row; the constraint is the backstop.
+            Project.objects.select_for_update().filter(pk=project.pk).first()
+            job_fail_stale(SyncRun, within=Q(project=project))  # a dead worker's run frees it
+            if project.runs.filter(status__in=SyncRun.ACTIVE).exists():
+                raise ServiceError(errors.RUN_ALREADY_ACTIVE, code="run_active")
+            run = SyncRun(
+                project=project,
+                method=method,
+                reference=reference or project.videos.first(),
+                max_offset_s=max_offset_s,
+                request_id=request_id or request_id_var.get(),
+                engine_version=syncengine.__version__,
+            )
+            run.full_clean(validate_constraints=False)  # the database checks the active one
+            run.save()
+            transaction.on_commit(lambda: enqueue("sync_run_execute_task", run.pk))
+    except IntegrityError as exc:  # one_active_run_per_project: another start won
+        raise ServiceError(errors.RUN_ALREADY_ACTIVE, code="run_active") from exc
     logger.info("run %s queued for project %s (%s)", run.pk, project.pk, method)
     return run
-
-
-def sync_run_cancel(*, run: SyncRun) -> bool:
-    """Cancel a queued or running run; the worker notices at its next progress report."""
-    changed = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(
-        status=SyncRun.Status.CANCELLED,
-        error_message=errors.CANCELLED,
-        finished_at=timezone.now(),
-    )
-    return bool(changed)
-
-
-def _fail_lost(runs: QuerySet[SyncRun], *, message: str, now: datetime) -> int:
-    return runs.update(
-        status=SyncRun.Status.FAILED,
-        error_code="worker_lost",
-        error_message=message,
-        finished_at=now,
-    )
-
-
-def sync_run_fail_if_unfinished(*, run_id: int, message: str = errors.WORKER_LOST) -> None:
-    active = SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE)
-    _fail_lost(active, message=message, now=timezone.now())
-
-
-def sync_run_fail_stale(*, now: datetime | None = None) -> int:
-    """Fail runs whose worker vanished (killed, machine lost) so none stays active forever.
-
-    A run RUNNING longer than the task timeout, or QUEUED longer than the broker's retry
-    period, can no longer finish: the hook never fires for a worker killed with SIGKILL.
-    Returns how many runs were failed.
-    """
-    now = now or timezone.now()
-    stale = SyncRun.objects.filter(stale_filter(now=now))
-    return _fail_lost(stale, message=errors.WORKER_LOST, now=now)
 
 
 def offset_adjust(*, offset: VideoOffset, manual_offset_s: float | None) -> VideoOffset:
@@ -118,31 +91,18 @@ def offset_adjust(*, offset: VideoOffset, manual_offset_s: float | None) -> Vide
     return offset
 
 
-def _reset_peak_rss() -> None:
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _peak_rss_mb() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def sync_run_execute(*, run_id: int) -> None:
-    """Claim the run (compare-and-set, so a redelivered task does nothing) and sync it."""
-    claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
-        status=SyncRun.Status.RUNNING, started_at=timezone.now(), stage="probing", progress=0.0
-    )
-    if not claimed:
+    """Claim the run (compare-and-set, so a redelivered task does nothing) and sync it, with a
+    heartbeat while it works (a killed worker's run is failed by the sweeper)."""
+    if not job_claim(SyncRun, pk=run_id, stage="probing"):
         return
+    with job_heartbeat(SyncRun, pk=run_id):
+        _execute(run_id)
+
+
+def _execute(run_id: int) -> None:
     run = SyncRun.objects.select_related("project", "reference").get(pk=run_id)
     token = request_id_var.set(run.request_id or "-")
-    _reset_peak_rss()
     started = time.perf_counter()
     try:
         videos = list(run.project.videos.all())
@@ -151,9 +111,10 @@ def sync_run_execute(*, run_id: int) -> None:
         logger.info("run %s cancelled", run_id)
         return
     except syncengine.SyncEngineError as exc:
-        _finish(
-            run_id,
-            started,
+        job_finish(
+            SyncRun,
+            pk=run_id,
+            started=started,
             status=SyncRun.Status.FAILED,
             error_code=exc.code,
             error_message=errors.engine_message(exc.code, exc.message),
@@ -162,9 +123,10 @@ def sync_run_execute(*, run_id: int) -> None:
         return
     except Exception:
         logger.exception("run %s failed unexpectedly", run_id)
-        _finish(
-            run_id,
-            started,
+        job_finish(
+            SyncRun,
+            pk=run_id,
+            started=started,
             status=SyncRun.Status.FAILED,
             error_code="internal",
             error_message=errors.GENERIC_FAILURE,
@@ -203,9 +165,10 @@ def sync_run_execute(*, run_id: int) -> None:
                 for v in result.videos
             ]
         )
-        _finish(
-            run_id,
-            started,
+        job_finish(
+            SyncRun,
+            pk=run_id,
+            started=started,
             status=SyncRun.Status.DONE,
             stage="done",
             progress=1.0,
@@ -247,13 +210,3 @@ def _plots_write(run: SyncRun, result: syncengine.SyncResult, names: list[str]) 
         logger.exception("run %s: debug plots failed", run.pk)
         return []
     return [f"{folder}/{path.name}" for path in paths]
-
-
-def _finish(run_id: int, started: float, *, status: str, **fields: object) -> None:
-    SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.RUNNING).update(
-        status=status,
-        finished_at=timezone.now(),
-        elapsed_s=time.perf_counter() - started,
-        peak_memory_mb=_peak_rss_mb(),
-        **fields,
-    )

@@ -87,7 +87,7 @@ def render_zip(request: HttpRequest, render_id: int) -> HttpResponse:
 @require_POST
 def render_cancel(request: HttpRequest, render_id: int) -> HttpResponse:
     render = selectors.render_get_for_user(user=request.user, render_id=render_id)
-    if services.render_cancel(render=render):
+    if services.job_cancel(job=render):
         messages.success(
             request, "Export cancelled; its files are being removed.", extra_tags=AT_EXPORT
         )

@@ -95,7 +95,7 @@ def run_page_data(run: SyncRun, offsets: list[VideoOffset]) -> dict[str, Any]:
 @require_POST
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-    if services.sync_run_cancel(run=run):
+    if services.job_cancel(job=run):
         messages.success(request, "Sync cancelled.")
     else:
         messages.warning(request, "This sync had already finished; nothing to cancel.")

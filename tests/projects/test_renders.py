@@ -134,14 +134,15 @@ class RenderServiceTests(RenderCase):
         render = Render.objects.create(run=run, status=Render.Status.RUNNING)
         render_done_hook(Task(name="x", func="f", args=(render.pk,), success=False))
         render.refresh_from_db()
-        assert render.status == Render.Status.FAILED and render.error_message == errors.WORKER_LOST
+        assert render.status == Render.Status.FAILED
+        assert render.error_message == errors.RENDER_WORKER_LOST  # a render says "render"
         from datetime import timedelta
 
         from django.utils import timezone
 
         stale = Render.objects.create(run=run, status=Render.Status.QUEUED)
         later = timezone.now() + timedelta(days=2)
-        assert services.render_fail_stale(now=later) == 1
+        assert services.stale_sweep(now=later).renders == 1
         stale.refresh_from_db()
         assert stale.status == Render.Status.FAILED and stale.error_code == "worker_lost"
 
@@ -359,14 +360,14 @@ class RenderCancelTests(RenderCase):
         run = self.synced_run("a", "b_late")
         with self.captureOnCommitCallbacks(execute=False) as callbacks:
             render = services.render_start(run=run)
-        assert services.render_cancel(render=render)
+        assert services.job_cancel(job=render)
         for callback in callbacks:  # the queued task arrives after the cancel
             callback()
         render.refresh_from_db()
         assert render.status == Render.Status.CANCELLED
         assert render.error_message == errors.CANCELLED and not render.outputs.exists()
         assert not Path(render_folder(render)).exists()
-        assert not services.render_cancel(render=render)  # already finished
+        assert not services.job_cancel(job=render)  # already finished
 
     def test_the_page_cancels_an_active_export_and_says_when_it_had_finished(self) -> None:
         run = self.synced_run("a", "b_late")
@@ -435,7 +436,7 @@ def test_a_running_render_stops_when_cancelled_and_leaves_no_files(clips, settin
         time.sleep(0.05)
     assert not failures, failures
     seen_progress = render.progress
-    assert services.render_cancel(render=render)
+    assert services.job_cancel(job=render)
     worker.join(timeout=120)
     assert not worker.is_alive()
     render.refresh_from_db()

@@ -93,7 +93,7 @@ class ServiceTests(BaseTestCase):
     def test_cancel_stops_a_queued_run(self) -> None:
         project = self.project_with("a", "b_late")
         run = services.sync_run_start(project=project)
-        assert services.sync_run_cancel(run=run)
+        assert services.job_cancel(job=run)
         services.sync_run_execute(run_id=run.pk)
         run.refresh_from_db()
         assert run.status == SyncRun.Status.CANCELLED and not run.offsets.exists()
@@ -144,7 +144,8 @@ class SweeperTests(BaseTestCase):
         assert "1 stale run(s) and 0 stale render(s) marked failed" in out.getvalue()
         killed.refresh_from_db()
         fresh.refresh_from_db()
-        assert killed.status == SyncRun.Status.FAILED and killed.error_message == errors.WORKER_LOST
+        assert killed.status == SyncRun.Status.FAILED and killed.error_code == "worker_lost"
+        assert killed.error_message == errors.WORKER_STOPPED_SYNC.format(seconds=60)
         assert fresh.status == SyncRun.Status.RUNNING
 
     def test_the_sweeper_is_scheduled(self) -> None:

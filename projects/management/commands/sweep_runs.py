@@ -1,4 +1,5 @@
-"""``manage.py sweep_runs``: fail runs whose worker vanished (run at start-up and on a schedule)."""
+"""``manage.py sweep_runs``: fail jobs whose worker vanished (run at start-up; the worker also
+sweeps every minute, see ``projects.services.sweep``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from projects import services
 
 class Command(BaseCommand):
     help = (
-        "Mark runs failed whose worker was killed or lost, so none stays 'running' forever; "
-        "remove temporary files and folders a crash left behind (older than an hour)."
+        "Mark runs, renders and previews failed whose worker was killed or lost (no heartbeat), "
+        "so none blocks its project; remove a lost render's partial files and "
+        "the temporary files and folders a crash left behind (older than an hour)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = services.sync_run_fail_stale()
-        renders = services.render_fail_stale()
-        self.stdout.write(f"{count} stale run(s) and {renders} stale render(s) marked failed")
+        swept = services.stale_sweep()
+        self.stdout.write(
+            f"{swept.runs} stale run(s) and {swept.renders} stale render(s) marked failed, "
+            f"{swept.previews} stale preview(s)"
+        )
         scratch = services.scratch_sweep()
         self.stdout.write(f"{scratch} temporary file(s) or folder(s) left by a crash removed")
