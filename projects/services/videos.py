@@ -155,10 +155,9 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
         )
     try:
         with transaction.atomic():
-            last = project.videos.aggregate(m=Max("position"))["m"]
-            video.position = 0 if last is None else last + 1
             # Written beside its place under a temporary name, checked, then renamed in.
             video.file.name = _store_upload(video, upload, stored_name)
+            video.position = _position_take(project)
             video.full_clean(exclude=["file"])
             video.save()
             transaction.on_commit(lambda: enqueue("video_prepare_preview_task", video.pk))
@@ -171,6 +170,17 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
         raise
     logger.info("video %s added to project %s: %s", video.pk, project.pk, name)
     return video
+
+
+def _position_take(project: Project) -> int:
+    """The next upload position in ``project``, taken under a lock on the project row (held to
+    the end of the caller's transaction), so concurrent uploads never share one: the first
+    uploaded video is the default reference. Call it last before saving, to hold it briefly."""
+    locked = Project.objects.select_for_update().only("next_position").get(pk=project.pk)
+    last = project.videos.aggregate(m=Max("position"))["m"]
+    position = max(locked.next_position, 0 if last is None else last + 1)
+    Project.objects.filter(pk=project.pk).update(next_position=position + 1)
+    return position
 
 
 def _store_upload(video: Video, upload: UploadedFile, stored_name: str) -> str:
