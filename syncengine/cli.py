@@ -15,7 +15,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from syncengine.constants import DEFAULT_MAX_LAG_S, FALLBACK_FPS, RENDER_MODES
+from syncengine.constants import DEFAULT_MAX_LAG_S, RENDER_MODES
 from syncengine.errors import RenderError, SyncEngineError
 from syncengine.sync import METHODS, estimate_offsets
 from syncengine.types import RenderResult, SyncResult
@@ -137,9 +137,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument(
         "--timeline",
-        metavar="FILE.xml|FILE.fcpxml",
-        help="also write an editor timeline of the synced clips: .xml = FCP7 XML (Premiere, "
-        "Resolve), .fcpxml = FCPXML 1.9 (Final Cut Pro, Resolve)",
+        metavar="FILE",
+        help="also write an editor timeline of every clip (unsynced ones on a disabled track), "
+        "format by extension: .otio (DaVinci Resolve), .xml = FCP7 XML (Premiere Pro, "
+        "Resolve), .fcpxml = multicam clip (Final Cut Pro), .aaf (Avid), .edl = one CMX "
+        "3600 EDL per camera (.zip: in one ZIP)",
     )
     render = sub.add_parser("render", parents=[common], help="write {name}_synced files")
     render.add_argument("--out", required=True, help="output folder")
@@ -196,37 +198,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _write_timeline(result: SyncResult, path: str) -> None:
-    from syncengine.editors import TimelineClip, fcpxml, xmeml
-    from syncengine.errors import ParameterError
+    """Write an editor timeline of every clip, its format chosen by the extension of ``path``.
+
+    Clips link to the files given, by paths relative to the timeline's folder; clips the sync
+    could not place are on a disabled track. ``.edl`` writes one EDL per camera (``path`` when
+    there is one camera, else ``{stem}_{NN}_{camera}.edl`` beside it); ``.zip`` a ZIP of them.
+    """
+    from pathlib import Path
+
+    from syncengine.editors import build_timeline, clip_from_media, format_for_path, write
+    from syncengine.editors.writers import camera_edls
     from syncengine.media import probe
 
-    writers = {".xml": xmeml, ".fcpxml": fcpxml}
-    write = writers.get(os.path.splitext(path)[1].lower())
-    if write is None:
-        raise ParameterError(f"--timeline must end in .xml or .fcpxml, got '{path}'")
-    clips, fps = [], None
-    for v in result.videos:
-        if not v.synced or v.offset_s is None:
-            continue
-        info = probe(v.path)
-        if v.is_reference and info.video is not None:
-            fps = info.video.fps
+    target = Path(path)
+    fmt = format_for_path(target)  # before any probing: a bad extension costs nothing
+    folder = target.resolve().parent
+    clips = []
+    for k, v in enumerate(result.videos):
+        media = Path(os.path.relpath(Path(v.path).resolve(), folder)).as_posix()
+        low = v.synced and not v.is_reference and v.confidence < 0.5
         clips.append(
-            TimelineClip(
+            clip_from_media(
+                probe(v.path),
+                key=str(k),
+                offset_s=v.offset_s if v.synced else None,
                 name=v.filename,
-                offset_s=v.offset_s,
-                duration_s=info.duration_s,
-                has_video=info.video is not None,
-                has_audio=info.audio is not None,
-                width=info.video.width if info.video else 1920,
-                height=info.video.height if info.video else 1080,
-                sample_rate_hz=info.audio.sample_rate_hz if info.audio else 48000,
-                channels=info.audio.channels if info.audio else 2,
+                media=media,
+                is_reference=v.is_reference,
+                marker=f"Check the sync by eye: {v.band} confidence" if low else None,
             )
         )
-    text = write(clips, fps=fps or FALLBACK_FPS, name=os.path.splitext(os.path.basename(path))[0])
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    timeline = build_timeline(clips, name=target.stem)
+    if fmt == "edl" and target.suffix.lower() == ".edl":
+        edls = camera_edls(timeline)
+        if len(edls) == 1:
+            target.write_text(next(iter(edls.values())), encoding="utf-8")
+            return
+        for n, (camera, text) in enumerate(edls.items(), start=1):
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in camera)
+            target.with_name(f"{target.stem}_{n:02d}_{safe}.edl").write_text(text, "utf-8")
+        return
+    target.write_bytes(write(timeline, fmt))
 
 
 def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | None) -> int:

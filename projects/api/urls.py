@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 
-from projects.api import projects, renders, runs, videos
+from projects.api import projects, renders, runs, timelines, videos
 from projects.api.errors import NOT_FOUND, error_body
 from projects.api.routing import IdConverter, route
 
@@ -86,7 +86,9 @@ urlpatterns = [
         "renders/<id:render_id>/cancel/", name="api-render-cancel", post=renders.RenderCancelApi
     ),
     *route(
-        "runs/<id:run_id>/timeline/<str:fmt>/", name="api-run-timeline", get=renders.RunTimelineApi
+        "runs/<id:run_id>/timeline/<str:fmt>/",
+        name="api-run-timeline",
+        get=timelines.RunTimelineApi,
     ),
     # Anything else under /api/v1/ answers in the API's error format, not an HTML page.
     re_path(r"^", _not_found),  # any rest, newlines and all

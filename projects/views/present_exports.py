@@ -8,23 +8,16 @@ from typing import Any
 from django.urls import reverse
 
 from projects import selectors
-from projects.downloads import export_filename
 from projects.errors import human_size
 from projects.models import Render, RenderOutput, SyncRun
+from projects.timelines import TIMELINE_FORMATS, editor_timeline  # noqa: F401 (API uses)
 from projects.views.present import stage_label
-from syncengine.constants import FALLBACK_FPS
-from syncengine.editors import TimelineClip, fcpxml, xmeml
 
 __all__ = ["AT_EXPORT", "editor_timeline", "output_size_bytes", "render_json", "render_rows"]
 
 #: Message tag of the export actions' feedback: the page shows those messages beside the export
 #: form, where the user acted, instead of at the top of the page, off screen.
 AT_EXPORT = "at-export"
-
-TIMELINE_FORMATS = {
-    "xml": (xmeml, "application/xml", "FCP7 XML"),
-    "fcpxml": (fcpxml, "application/xml", "FCPXML"),
-}
 
 
 def _ms(value: float | None) -> str:
@@ -104,35 +97,3 @@ def render_json(render: Render, *, current: dict[str, float] | None = None) -> d
 def render_rows(run: SyncRun) -> list[dict[str, Any]]:
     current = selectors.placed_offsets_for_run(run=run)
     return [render_json(r, current=current) for r in selectors.render_list_for_run(run=run)]
-
-
-def editor_timeline(run: SyncRun, fmt: str) -> tuple[str, str, str] | None:
-    """``(text, content type, file name)`` of the run's editor timeline, or None.
-
-    None when ``fmt`` is unknown or fewer than two videos have an (effective) offset. Clips
-    sit at their effective offsets (manual adjustments included), named as uploaded.
-    """
-    if fmt not in TIMELINE_FORMATS:
-        return None
-    placed = selectors.placed_offsets_for_run(run=run)
-    offsets = [o for o in selectors.offsets_for_run(run=run) if str(o.video_id) in placed]
-    if len(offsets) < 2:
-        return None
-    clips = [
-        TimelineClip(
-            name=o.video.original_name,
-            offset_s=placed[str(o.video_id)],
-            duration_s=o.video.duration_s,
-            has_video=o.video.width is not None,
-            has_audio=o.video.has_audio,
-            width=o.video.width or 1920,
-            height=o.video.height or 1080,
-            sample_rate_hz=o.video.sample_rate_hz or 48000,
-            channels=o.video.channels or 2,
-        )
-        for o in offsets
-    ]
-    write, content_type, _ = TIMELINE_FORMATS[fmt]
-    fps = (run.reference.fps if run.reference else None) or FALLBACK_FPS
-    text = write(clips, fps=fps, name=f"{run.project.name} (run {run.pk})")
-    return text, content_type, export_filename(run, fmt)

@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import downloads, errors, selectors, services
+from projects import downloads, errors, selectors, services, timelines
 from projects.forms import RenderForm
 from projects.services import ServiceError
-from projects.views import present_exports
 from projects.views.present_exports import AT_EXPORT  # shown beside the export form
 
 __all__ = [
@@ -112,12 +111,23 @@ def render_delete(request: HttpRequest, render_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def run_timeline(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
-    """The run's clips on an editor timeline (FCP7 XML or FCPXML) at their effective offsets."""
+    """The run's clips on an editor timeline in format ``fmt`` at their effective offsets.
+
+    ``?media=synced`` links the timeline to the newest export's files instead of the uploads;
+    without a finished export (or for a run that placed nothing) the page says what to do.
+    """
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-    timeline = present_exports.editor_timeline(run, fmt)
-    if timeline is None:
+    if fmt not in timelines.TIMELINE_FORMATS:
         raise Http404("no such timeline")
-    text, content_type, filename = timeline
-    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    try:
+        data, content_type, filename = timelines.run_timeline_file(
+            run, fmt, media=request.GET.get("media", "original")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message, extra_tags=AT_EXPORT)
+        return redirect(_export_url(run.pk))
+    if content_type in ("application/xml", "application/json"):
+        content_type += "; charset=utf-8"
+    response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -119,30 +119,3 @@ class RenderApiTests(ApiTestCase):
                 self.assert_error(self.call(method, url, {}, key="outsider"), 404, "not_found")
                 self.assert_error(self.call(method, url, {}, key=None), 401, "not_authenticated")
         assert Render.objects.count() == 1
-
-
-@pytest.mark.usefixtures("_clips")
-class TimelineApiTests(ApiTestCase):
-    def test_the_owner_downloads_editor_timelines_of_a_run(self) -> None:
-        from xml.etree import ElementTree as ET
-
-        _, run = self.synced_run("a", "b_late")
-        response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "xml"]))
-        assert response.status_code == 200 and response["Content-Type"] == "application/xml"
-        root = ET.fromstring(response.content.split(b"\n", 2)[2])
-        starts = {
-            c.findtext("name"): int(c.findtext("start"))
-            for c in root.iterfind("sequence/media/video/track/clipitem")
-        }
-        assert starts["a.mp4"] == 0 and starts["b_late.mov"] in (37, 38)  # +1.25 s at 30 fps
-        response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "fcpxml"]))
-        assert response.status_code == 200 and b"<fcpxml" in response.content
-
-    def test_unknown_formats_and_other_users_get_404(self) -> None:
-        _, run = self.synced_run("a", "b_late")
-        response = self.call("GET", reverse("api-run-timeline", args=[run.pk, "edl"]))
-        self.assert_error(response, 404, "not_found")
-        response = self.call(
-            "GET", reverse("api-run-timeline", args=[run.pk, "xml"]), key="outsider"
-        )
-        self.assert_error(response, 404, "not_found")

@@ -83,9 +83,15 @@ def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, t
                 assert zf.testzip() is None
                 assert zf.read("b_late_synced.mov") == one.read_bytes()
 
+            timelines = page.locator("#editor-timelines")
             with page.expect_download() as info:
-                page.get_by_role("link", name="FCPXML").click()
+                timelines.locator("[data-media=original]").get_by_role(
+                    "link", name="FCPXML multicam"
+                ).click()
             assert info.value.suggested_filename == f"Concert_run{run_id}_synced.fcpxml"
+            with page.expect_download() as info:  # linked to the export's files
+                timelines.locator("[data-media=synced]").get_by_role("link", name="AAF").click()
+            assert info.value.suggested_filename == f"Concert_run{run_id}_synced_files.aaf"
 
             # Saving a nudge in the player flags the finished export as out of date at once.
             stale = render.locator(".render-stale")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -127,31 +128,67 @@ def test_render_writes_verified_files_and_a_zip_of_only_them(clips, tmp_path, ca
         assert sorted(zf.namelist()) == ["a_synced.mp4", "c_early_synced.mkv"]
 
 
-def test_sync_writes_an_editor_timeline_of_the_synced_clips(clips, tmp_path, capsys) -> None:
-    from xml.etree import ElementTree as ET
+def test_sync_writes_an_editor_timeline_of_every_clip(clips, tmp_path, capsys) -> None:
+    import opentimelineio as otio
 
-    path = tmp_path / "concert.xml"
-    code = main(
-        [
-            "sync",
-            str(clips["a"]),
-            str(clips["c_early"]),
-            str(clips["unrelated"]),
-            "--method",
-            "audio",
-            "--timeline",
-            str(path),
-            "--quiet",
-        ]
-    )
-    assert code == EXIT_UNSYNCED  # unrelated is not synced, so it is not on the timeline
-    root = ET.fromstring(path.read_text().split("\n", 2)[2])
-    starts = {
-        c.findtext("name"): int(c.findtext("start"))
-        for c in root.iterfind("sequence/media/video/track/clipitem")
+    path = tmp_path / "timelines" / "concert.otio"
+    path.parent.mkdir()
+    files = [str(clips[name]) for name in ("a", "c_early", "unrelated")]
+    code = main(["sync", *files, "--method", "audio", "--timeline", str(path), "--quiet"])
+    assert code == EXIT_UNSYNCED  # unrelated is not synced: it goes on the disabled track
+    timeline = otio.adapters.read_from_file(str(path))
+    assert timeline.name == "concert"
+    placed = {
+        c.name: (t.range_of_child(c).start_time.to_seconds(), c.media_reference.target_url)
+        for t in timeline.video_tracks()
+        if t.enabled
+        for c in t.find_clips()
     }
-    assert starts == {"c_early.mkv": 0, "a.mp4": 72}  # 2.4 s at a's 30 fps
-    assert root.findtext("sequence/name") == "concert"
+    assert placed["c_early.mkv"][0] == 0.0
+    assert abs(placed["a.mp4"][0] - 2.4) <= 0.5 / 30 + 0.02  # a's rate; the sync's own error
+    relative = os.path.relpath(clips["a"].resolve(), path.parent.resolve())
+    assert placed["a.mp4"][1] == relative.replace(os.sep, "/")  # from the timeline's folder
+    (off,) = [t for t in timeline.video_tracks() if not t.enabled]
+    assert [c.name for c in off.find_clips()] == ["unrelated.mp4"]
+
+
+def test_sync_writes_one_edl_per_camera_or_a_zip(clips, tmp_path, capsys) -> None:
+    files = [str(clips[name]) for name in ("a", "b_late")]
+    assert (
+        main(
+            [
+                "sync",
+                *files,
+                "--method",
+                "audio",
+                "--timeline",
+                str(tmp_path / "cut.edl"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    edls = sorted(p.name for p in tmp_path.glob("*.edl"))
+    assert edls == ["cut_01_a.mp4.edl", "cut_02_b_late.mov.edl"]
+    assert "FCM: DROP FRAME" in (tmp_path / "cut_02_b_late.mov.edl").read_text()  # 29.97
+    assert (
+        main(
+            [
+                "sync",
+                *files,
+                "--method",
+                "audio",
+                "--timeline",
+                str(tmp_path / "cut.zip"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "cut.zip") as zf:
+        assert sorted(zf.namelist()) == ["01_a.mp4.edl", "02_b_late.mov.edl"]
 
 
 def test_a_timeline_with_an_unknown_extension_is_refused(clips, tmp_path, capsys) -> None:
@@ -163,10 +200,12 @@ def test_a_timeline_with_an_unknown_extension_is_refused(clips, tmp_path, capsys
             "--method",
             "audio",
             "--timeline",
-            str(tmp_path / "t.edl"),
+            str(tmp_path / "t.prproj"),
             "--quiet",
         ]
     )
     assert code == EXIT_BAD_INPUT
-    assert "--timeline must end in .xml or .fcpxml" in capsys.readouterr().err
-    assert not (tmp_path / "t.edl").exists()
+    assert "a timeline file must end in one of .otio, .xml, .fcpxml, .edl, .aaf, .zip" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "t.prproj").exists()

@@ -320,41 +320,6 @@ class LargeZipTests(RenderCase):
         assert int.from_bytes(eocd[10:12], "little") == 2
 
 
-class EditorTimelineTests(RenderCase):
-    def test_the_timelines_place_the_clips_at_their_effective_offsets(self) -> None:
-        from xml.etree import ElementTree as ET
-
-        run = self.synced_run()
-        b = run.offsets.get(video__original_name="b_late.mov")
-        services.offset_adjust(offset=b, manual_offset_s=b.offset_s + 1 / 30)  # one frame later
-        self.client.force_login(self.owner)
-        self.assertContains(self.client.get(reverse("run-detail", args=[run.pk])), "FCPXML")
-        response = self.client.get(reverse("run-timeline", args=[run.pk, "xml"]))
-        assert response.status_code == 200
-        assert f'filename="Wedding_run{run.pk}_synced.xml"' in response["Content-Disposition"]
-        root = ET.fromstring(response.content.split(b"\n", 2)[2])
-        starts = {
-            c.findtext("name"): int(c.findtext("start"))
-            for c in root.iterfind("sequence/media/video/track/clipitem")
-        }
-        # 30 fps sequence (the reference's), starting with c_early at about -2.4 s.
-        effective = {o.video.original_name: o.effective_offset_s for o in run.offsets.all()}
-        first_s = effective["c_early.mkv"]
-        assert starts == {name: round((value - first_s) * 30) for name, value in effective.items()}
-        assert starts["a.mp4"] == 72 and starts["b_late.mov"] in (110, 111)
-        fcp = self.client.get(reverse("run-timeline", args=[run.pk, "fcpxml"]))
-        assert fcp.status_code == 200 and b'<fcpxml version="1.9">' in fcp.content
-
-    def test_unknown_formats_other_users_and_lone_clips_get_404(self) -> None:
-        run = self.synced_run("a", "unrelated")
-        self.client.force_login(self.owner)
-        assert self.client.get(reverse("run-timeline", args=[run.pk, "xml"])).status_code == 404
-        assert self.client.get(reverse("run-timeline", args=[run.pk, "edl"])).status_code == 404
-        other = self.synced_run("a", "b_late")
-        self.client.force_login(self.outsider)
-        assert self.client.get(reverse("run-timeline", args=[other.pk, "xml"])).status_code == 404
-
-
 class RenderCancelTests(RenderCase):
     def test_a_queued_render_is_cancelled_and_its_task_then_does_nothing(self) -> None:
         run = self.synced_run("a", "b_late")
