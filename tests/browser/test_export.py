@@ -58,7 +58,8 @@ def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, t
             page.select_option("#id_mode", "union")
             page.get_by_role("button", name="Make synced files").click()
             page.wait_for_url(f"{base}/runs/{run_id}/#export")
-            expect(page.locator(".messages")).to_contain_text("Making the synced files")
+            # Said where the user acted (the export panel), not at the top of the page.
+            expect(page.locator("#export-messages")).to_contain_text("Making the synced files")
             render = page.locator("#export .render").first
             # The render ran inside the request (Q sync mode); on a queue, export.js polls it.
             expect(render.locator(".render-badge")).to_have_text("Done", timeout=TIMEOUT_MS)
