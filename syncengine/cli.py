@@ -206,7 +206,7 @@ def _write_timeline(result: SyncResult, path: str) -> None:
     """
     from pathlib import Path
 
-    from syncengine.editors import build_timeline, clip_from_media, format_for_path, write
+    from syncengine.editors import build_timeline, clip_from_placement, format_for_path, write
     from syncengine.editors.writers import camera_edls
     from syncengine.media import probe
 
@@ -214,17 +214,14 @@ def _write_timeline(result: SyncResult, path: str) -> None:
     fmt = format_for_path(target)  # before any probing: a bad extension costs nothing
     folder = target.resolve().parent
     clips = []
-    for k, v in enumerate(result.videos):
-        media = Path(os.path.relpath(Path(v.path).resolve(), folder)).as_posix()
+    for placement, v in zip(result.placements(), result.videos, strict=True):
+        media = Path(os.path.relpath(placement.path.resolve(), folder)).as_posix()
         low = v.synced and not v.is_reference and v.confidence < 0.5
         clips.append(
-            clip_from_media(
-                probe(v.path),
-                key=str(k),
-                offset_s=v.offset_s if v.synced else None,
-                name=v.filename,
+            clip_from_placement(
+                placement,
+                probe(placement.path),
                 media=media,
-                is_reference=v.is_reference,
                 marker=f"Check the sync by eye: {v.band} confidence" if low else None,
             )
         )

@@ -15,6 +15,7 @@ from syncengine.editors.model import (
     TimelineClip,
     build_timeline,
     clip_from_media,
+    clip_from_placement,
     rate_fraction,
     sequence_rate,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "TimelineFormat",
     "build_timeline",
     "clip_from_media",
+    "clip_from_placement",
     "format_for_path",
     "rate_fraction",
     "sequence_rate",

@@ -36,13 +36,14 @@ from urllib.parse import quote
 import opentimelineio as otio
 
 from syncengine.errors import ParameterError
-from syncengine.types import MediaInfo
+from syncengine.types import MediaInfo, Placement
 
 __all__ = [
     "UNPLACED_TRACK",
     "TimelineClip",
     "build_timeline",
     "clip_from_media",
+    "clip_from_placement",
     "clip_rate",
     "drop_frame",
     "placed_start_s",
@@ -127,6 +128,31 @@ def clip_from_media(
         channels=audio.channels if audio is not None else 2,
         timecode=info.timecode,
         is_reference=is_reference,
+        marker=marker,
+    )
+
+
+def clip_from_placement(
+    placement: Placement,
+    info: MediaInfo,
+    *,
+    media: str | None = None,
+    camera: str = "",
+    marker: str | None = None,
+) -> TimelineClip:
+    """A clip from the engine's :class:`~syncengine.types.Placement` and the file's probe.
+
+    Key, effective offset (None: not placed), name and reference flag come from the placement,
+    the rest from the probe; ``media`` defaults to the placement's name.
+    """
+    return clip_from_media(
+        info,
+        key=placement.key,
+        offset_s=placement.offset_s,
+        name=placement.name,
+        media=media,
+        camera=camera,
+        is_reference=placement.is_reference,
         marker=marker,
     )
 

@@ -21,6 +21,7 @@ from syncengine.editors import (
     TimelineClip,
     build_timeline,
     clip_from_media,
+    clip_from_placement,
     format_for_path,
     rate_fraction,
     sequence_rate,
@@ -31,6 +32,7 @@ from syncengine.editors import fcpxml as fcpxml_module
 from syncengine.editors.readback import compare, read
 from syncengine.errors import ParameterError
 from syncengine.media import probe
+from syncengine.types import Placement
 
 # (file name, rate as ffmpeg spells it, offset on the reference's timeline or None, timecode)
 SOURCES = (
@@ -382,3 +384,21 @@ def test_the_fcpxml_check_names_the_rule_a_broken_file_breaks(edit, message) -> 
 )
 def test_rates_are_read_as_the_exact_rates_editors_use(fps, expected) -> None:
     assert sequence_rate(fps) == expected
+
+
+def test_a_placement_from_the_engine_becomes_a_clip_with_its_key_and_offset(tmp_path) -> None:
+    path = tmp_path / "film.mp4"
+    _make(path, "24000/1001", None)
+    info = probe(path)
+    placed = clip_from_placement(Placement("k7", path, 1.0131, "film.mp4"), info)
+    assert (placed.key, placed.offset_s, placed.name, placed.media) == (
+        "k7",
+        1.0131,
+        "film.mp4",
+        "film.mp4",
+    )
+    assert rate_fraction(placed.fps) == Fraction(24000, 1001) and placed.has_audio
+    unplaced = Placement("k8", path, None, "film.mp4")
+    lost = clip_from_placement(unplaced, info, media="x/film.mp4")
+    assert lost.offset_s is None and lost.media == "x/film.mp4"
+    assert compare([placed], "otio", timeline_file([placed], "otio")) == []
