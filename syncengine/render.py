@@ -17,6 +17,12 @@ Conventions
 - Clips are :class:`~syncengine.types.Placement` values keyed by the caller's ``key`` (a
   ``SyncResult`` is turned into placements keyed by its keys); messages say each clip's
   ``name``, never the path it was read from.
+- Drift: a clip whose ``drift_ppm`` says its own time ``u`` happens at
+  ``offset_s + u * (1 + drift_ppm * 1e-6)`` is retimed by ``speed = 1 + drift_ppm * 1e-6``
+  about its t=0 (:func:`syncengine.timeline.drift_retime` decides what): its sound is
+  resampled to ``rate / speed`` and written at ``rate`` (so it plays ``speed`` times longer,
+  pitch and all), its picture's timestamps are multiplied by ``speed`` before the constant
+  frame rate picks the nearest frames.
 """
 
 from __future__ import annotations
@@ -34,7 +40,12 @@ from syncengine.progress import StagedProgress
 from syncengine.sync import renamed
 from syncengine.timeline import MODES, Job, plan_jobs, plan_timeline, tolerances_s
 from syncengine.types import Placement, ProgressCallback, RenderedFile, RenderResult, SyncResult
-from syncengine.verify import VERIFY_MAX_LAG_S, measure_outputs, verification_error
+from syncengine.verify import (
+    VERIFY_MAX_LAG_S,
+    measure_outputs,
+    measure_windows,
+    verification_error,
+)
 
 __all__ = [
     "MODES",
@@ -55,6 +66,9 @@ AAC_RATES_HZ = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 1
 AAC_MAX_CHANNELS = 8
 _DEFAULT_TIMEOUT_S = 3600.0  # per output file
 _FASTSTART = ("mp4", "mov")
+#: The sound is stretched by resampling from this (relabelled) rate to ``round(it * speed)``:
+#: the speed is then exact to ``0.5 / _STRETCH_RATE_HZ`` (0.5 ppm, 0.9 ms over 30 minutes).
+_STRETCH_RATE_HZ = 1_000_000
 
 
 def _rate(fps: float) -> str:
@@ -62,10 +76,14 @@ def _rate(fps: float) -> str:
     return str(Fraction(fps).limit_denominator(1001))
 
 
-def _video_chain(*, lead_s: float, fps: float, total_s: float) -> str:
-    """Shift by whole frames with one ``tpad`` (start and end padding), cut with ``trim``."""
+def _video_chain(*, lead_s: float, fps: float, total_s: float, speed: float = 1.0) -> str:
+    """Shift by whole frames with one ``tpad`` (start and end padding), cut with ``trim``.
+
+    A ``speed`` other than 1 stretches the frames' times by it first (drift correction).
+    """
     shift = round(lead_s * fps)
-    parts = ["setpts=PTS-STARTPTS", f"fps={_rate(fps)}"]  # frame k at k / fps from here on
+    pts = "PTS-STARTPTS" if speed == 1.0 else f"(PTS-STARTPTS)*{speed!r}"
+    parts = [f"setpts={pts}", f"fps={_rate(fps)}"]  # frame k at k / fps from here on
     if shift < 0:
         parts += [f"trim=start_frame={-shift}", "setpts=PTS-STARTPTS"]
     # One tpad for both ends: with a start tpad followed by a stop tpad, ffmpeg 9 emits only
@@ -86,17 +104,32 @@ def aac_audio(sample_rate_hz: int, channels: int) -> tuple[int, int, str]:
 
 
 def _audio_chain(
-    *, lead_s: float, sample_rate_hz: int, total_s: float, source_rate_hz: int | None = None
+    *,
+    lead_s: float,
+    sample_rate_hz: int,
+    total_s: float,
+    source_rate_hz: int | None = None,
+    speed: float = 1.0,
 ) -> str:
     """Shift to the sample at the output rate, then pad or cut to exactly the timeline length.
 
-    A ``source_rate_hz`` other than ``sample_rate_hz`` is resampled on the way in.
+    A ``source_rate_hz`` other than ``sample_rate_hz`` is resampled on the way in. A ``speed``
+    other than 1 stretches the sound by it (drift correction): relabelled as
+    ``_STRETCH_RATE_HZ`` it is resampled to ``round(_STRETCH_RATE_HZ * speed)``, then labelled
+    ``sample_rate_hz`` again, so every second of the source lasts ``speed`` seconds.
     """
     shift = round(lead_s * sample_rate_hz)
     n_total = max(1, round(total_s * sample_rate_hz))
     # Sample 0 = file t=0, as in media.decode_audio.
     resample = "" if source_rate_hz in (None, sample_rate_hz) else f"{sample_rate_hz}:"
     parts = [f"aresample={resample}async=1:first_pts=0"]
+    if speed != 1.0:
+        stretched = round(_STRETCH_RATE_HZ * speed)
+        parts += [
+            f"asetrate={_STRETCH_RATE_HZ}",
+            f"aresample={stretched}",
+            f"asetrate={sample_rate_hz}",
+        ]
     if shift > 0:
         parts.append(f"adelay={shift}S:all=1")
     elif shift < 0:
@@ -114,8 +147,12 @@ def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
             filename=info.filename,
         )
     if info.video is not None:
+        speed = job.speed if "picture" in job.retimed else 1.0
         chain = _video_chain(
-            lead_s=job.lead_s + info.video.start_s, fps=info.video.fps, total_s=total_s
+            lead_s=job.lead_s + info.video.start_s * speed,
+            fps=info.video.fps,
+            total_s=total_s,
+            speed=speed,
         )
         graph.append(f"[0:v:0]{chain}[v]")
         maps += [
@@ -137,6 +174,7 @@ def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
             sample_rate_hz=rate,
             total_s=total_s,
             source_rate_hz=info.audio.sample_rate_hz,
+            speed=job.speed if "sound" in job.retimed else 1.0,
         )
         if channels < info.audio.channels:
             chain += ",aformat=channel_layouts=7.1"
@@ -202,6 +240,7 @@ def render_synced(
     tolerance_s: float | None = None,
     timeout_s: float = _DEFAULT_TIMEOUT_S,
     placed_offsets_s: Mapping[str, float] | None = None,
+    correct_drift: bool = True,
 ) -> RenderResult:
     """Write ``{stem}_synced.{ext}`` for every placed video, all on one timeline, and verify them.
 
@@ -244,14 +283,19 @@ def render_synced(
         - Nothing is padded at either end: output durations differ.
 
         Each copy output is verified against its own tolerance, one frame plus its keyframe
-        snap; ``tolerance_s`` reports the largest.
+        snap; ``tolerance_s`` reports the largest. A copy cannot retime, so drift is not
+        corrected (said in ``notes`` for each clip that would have been).
     method, max_lag_s : str and float, optional
         The sync's method and search limit, which verification uses (default: a
         ``SyncResult``'s own, else "auto" and no limit).
     verify : bool
         Sync the outputs again with ``method``, against the reference's output, and store
         each measured offset in ``residual_s`` (should be ~0). Re-encoded outputs are searched
-        within ``VERIFY_MAX_LAG_S``, copy outputs within ``max_lag_s``.
+        within ``VERIFY_MAX_LAG_S``, copy outputs within ``max_lag_s``. Re-encoded outputs
+        with sound on both sides (unless ``method`` is "visual") are also measured at the
+        start, the middle and the end of their overlap with the reference's output
+        (:func:`syncengine.verify.measure_windows`, ``window_residuals_s``); every window
+        must be within the tolerance too.
     tolerance_s : float, optional
         Largest accepted ``|residual_s|`` for every output. Default: one frame of the slowest
         camera (copy mode: plus that output's keyframe snap).
@@ -266,6 +310,13 @@ def render_synced(
         output, and ``residual_s`` is the difference from that expectation; a video placed
         without an estimate cannot be checked (``residual_s`` None, not a failure, said in
         ``notes``).
+    correct_drift : bool
+        Re-encoded outputs of placements with a ``drift_ppm`` (a ``SyncResult``'s measured
+        drift) are retimed to the reference clock (default): the sound is resampled once the
+        drift adds up to 0.5 ms over the clip, the picture retimed only where it adds up to
+        more than half a frame (:func:`syncengine.timeline.drift_retime`); each said in
+        ``notes`` and in the file's ``drift_ppm`` and ``retimed``. ``False`` renders at the
+        clips' own clocks.
     progress : callable, optional
         ``progress(stage, fraction)`` with stage "rendering" then "verifying"; ``fraction`` is
         overall progress in [0, 1].
@@ -297,7 +348,7 @@ def render_synced(
     placements, method, max_lag_s = _placements(clips, method, max_lag_s, placed_offsets_s)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plan = plan_jobs(placements, out, mode=mode, reencode=reencode)
+    plan = plan_jobs(placements, out, mode=mode, reencode=reencode, correct_drift=correct_drift)
     jobs, total_s = plan.jobs, plan.total_s
     tolerances = tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s)
     stages = [("rendering", 4.0), ("verifying", 1.0)] if verify else [("rendering", 1.0)]
@@ -347,6 +398,17 @@ def render_synced(
     residuals = [
         None if m is None or e is None else m - e for m, e in zip(measured, expected, strict=True)
     ]
+    windows: list[tuple[float | None, ...]] = (
+        measure_windows(
+            [j.output for j in jobs],
+            spans_s=[_span_s(j, total_s) for j in jobs],
+            expected_s=expected,
+            reference=plan.reference,
+            ffmpeg_bin=ffmpeg_bin,
+        )
+        if verify and reencode and method != "visual"
+        else [()] * len(jobs)
+    )
     files = tuple(
         RenderedFile(
             source=j.info.path,
@@ -356,14 +418,18 @@ def render_synced(
             duration_s=media.probe(j.output).duration_s,
             residual_s=r,
             key=j.key,
+            window_residuals_s=w,
+            drift_ppm=j.drift_ppm,
+            retimed=j.retimed,
         )
-        for j, r in zip(jobs, residuals, strict=True)
+        for j, r, w in zip(jobs, residuals, windows, strict=True)
     )
-    checked = [abs(r) for r in residuals if r is not None]
+    checked = [abs(r) for r in [*residuals, *(r for w in windows for r in w)] if r is not None]
     bad = [
         k
         for k, r in enumerate(residuals)
-        if expected[k] is not None and (r is None or abs(r) > tolerances[k])
+        if expected[k] is not None
+        and any(x is None or abs(x) > tolerances[k] for x in (r, *windows[k]))
     ]
     result = RenderResult(
         files=files,
@@ -379,6 +445,12 @@ def render_synced(
     if verify and bad:
         raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)
     return result
+
+
+def _span_s(job: Job, total_s: float) -> tuple[float, float]:
+    """Where the job's own footage is on the output timeline, seconds (the rest is padding)."""
+    start_s = max(0.0, job.lead_s)
+    return start_s, max(start_s, min(total_s, job.lead_s + job.info.duration_s * job.speed))
 
 
 def _placements(

@@ -13,6 +13,10 @@ Conventions
 - Clips come as :class:`~syncengine.types.Placement` (caller's key, path, offset, name): jobs,
   ``skipped`` and the reference are keyed by ``key``; notes and errors say ``name``, and an
   output is named ``{stem of name}_synced.{ext}`` with the container taken from the path.
+- Drift: a placement's ``drift_ppm`` says its own time ``u`` happens at
+  ``offset_s + u * (1 + drift_ppm * 1e-6)`` on the reference's timeline. A re-encoded job is
+  retimed to the reference clock by ``speed = 1 + drift_ppm * 1e-6`` (its output lasts
+  ``duration * speed``) under the rule of :func:`drift_retime`; copy jobs cannot be retimed.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from syncengine.errors import ParameterError, SyncEngineError
 from syncengine.sync import renamed
 from syncengine.types import MediaInfo, Placement
 
-__all__ = ["MODES", "Job", "Plan", "plan_jobs", "plan_timeline", "tolerances_s"]
+__all__ = ["MODES", "Job", "Plan", "drift_retime", "plan_jobs", "plan_timeline", "tolerances_s"]
 
 MODES = RENDER_MODES  # one owner: syncengine.constants
 _NOMINAL_FPS = FALLBACK_FPS  # tolerance basis when no output has a picture
@@ -39,6 +43,10 @@ _CONTAINERS = {
     ".mov": ("mov", "mov"),
     ".mkv": ("mkv", "matroska"),
 }
+#: Sound is resampled to the reference clock once its drift adds up to this over the clip, a
+#: quarter of the 2 ms the sound may be off (issue 11); below it the correction is lost in the
+#: measurement.
+DRIFT_SOUND_MIN_ERROR_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,13 @@ class Job:
     muxer: str
     expected_residual_s: float | None = 0.0  # None: placed by hand, cannot be checked
     key: str = ""  # the placement's key (default: the source's file name)
+    drift_ppm: float = 0.0  # the drift corrected; 0.0: not retimed
+    retimed: tuple[str, ...] = ()  # what is retimed: "sound" and/or "picture", or nothing
+
+    @property
+    def speed(self) -> float:
+        """Reference seconds per second of the source (1.0 when nothing is retimed)."""
+        return 1.0 + self.drift_ppm * 1e-6 if self.retimed else 1.0
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -114,6 +129,37 @@ def plan_timeline(
     return float(start_s), float(end_s - start_s)
 
 
+def drift_retime(drift_ppm: float | None, info: MediaInfo) -> tuple[str, ...]:
+    """What of a clip to retime to the reference clock for its drift: "sound", "picture".
+
+    The rule: over the clip's duration its clock drifts ``|drift_ppm| * 1e-6 * duration_s``.
+    Its sound is resampled (by ``1 + drift_ppm * 1e-6``, pitch and all) once that error
+    reaches ``DRIFT_SOUND_MIN_ERROR_S``; its picture is retimed only where the error exceeds
+    half a frame (``0.5 / fps``), since below that every frame is already at the nearest
+    frame of the reference clock. A clip with neither is not retimed (``()``).
+    """
+    if not drift_ppm or not math.isfinite(drift_ppm):
+        return ()
+    error_s = abs(drift_ppm) * 1e-6 * info.duration_s
+    out = []
+    if info.audio is not None and error_s >= DRIFT_SOUND_MIN_ERROR_S:
+        out.append("sound")
+    if info.video is not None and info.video.fps > 0 and error_s > 0.5 / info.video.fps:
+        out.append("picture")
+    return tuple(out)
+
+
+def _drift_note(p: Placement, info: MediaInfo, retimed: tuple[str, ...], *, reencode: bool) -> str:
+    error_ms = abs(p.drift_ppm or 0.0) * 1e-3 * info.duration_s
+    drifts = f"'{p.name}' drifts {p.drift_ppm:+.1f} ppm ({error_ms:.1f} ms over the clip)"
+    if not reencode:
+        return f"{drifts}, which a copy cannot correct (it only cuts); re-encode to correct it"
+    what = " and ".join(
+        {"sound": "its sound is resampled", "picture": "its picture is retimed"}[r] for r in retimed
+    )
+    return f"{drifts}: {what} to the reference clock"
+
+
 #: Longest output file name, UTF-8 bytes (the limit of common file systems).
 MAX_NAME_BYTES = 255
 
@@ -162,8 +208,13 @@ def plan_jobs(
     *,
     mode: str,
     reencode: bool,
+    correct_drift: bool = True,
 ) -> Plan:
     """Probe the placed videos and put each on the timeline; unplaced ones are skipped.
+
+    With ``reencode`` and ``correct_drift`` each placement's ``drift_ppm`` is corrected under
+    :func:`drift_retime`'s rule (said in ``notes``); copies cannot be retimed, and a drift
+    that rule would correct is said in ``notes`` instead.
 
     Raises
     ------
@@ -173,7 +224,7 @@ def plan_jobs(
         an offset that is not finite.
     """
     _check(placements)
-    chosen: list[tuple[Placement, MediaInfo, float]] = []
+    chosen: list[tuple[Placement, MediaInfo, float, tuple[str, ...]]] = []
     skipped, notes = [], []
     for p in placements:
         if p.offset_s is None:
@@ -182,14 +233,21 @@ def plan_jobs(
             continue
         if p.estimate_s is None:
             notes.append(f"'{p.name}' was placed by hand; its placement cannot be verified")
-        chosen.append((p, _probe(p), float(p.offset_s)))
+        info = _probe(p)
+        retimed = drift_retime(p.drift_ppm, info) if correct_drift or not reencode else ()
+        if retimed:
+            notes.append(_drift_note(p, info, retimed, reencode=reencode))
+        chosen.append((p, info, float(p.offset_s), retimed if reencode else ()))
     if len(chosen) < 2:
         raise ParameterError(f"at least two synced videos are needed to render, got {len(chosen)}")
+    speeds = [1.0 + (p.drift_ppm or 0.0) * 1e-6 if r else 1.0 for p, _, _, r in chosen]
     start_s, total_s = plan_timeline(
-        [o for _, _, o in chosen], [i.duration_s for _, i, _ in chosen], mode=mode
+        [o for _, _, o, _ in chosen],
+        [i.duration_s * v for (_, i, _, _), v in zip(chosen, speeds, strict=True)],
+        mode=mode,
     )
     if not reencode:
-        latest_s = max(o for _, _, o in chosen)
+        latest_s = max(o for _, _, o, _ in chosen)
         total_s -= latest_s - start_s
         start_s = latest_s
         notes.append(
@@ -198,19 +256,25 @@ def plan_jobs(
         )
     ref_key = next((p.key for p in placements if p.is_reference), placements[0].key)
     ref_shift_s = next(
-        (p.estimate_s - o for p, _, o in chosen if p.key == ref_key and p.estimate_s is not None),
+        (
+            p.estimate_s - o
+            for p, _, o, _ in chosen
+            if p.key == ref_key and p.estimate_s is not None
+        ),
         0.0,
     )
     jobs = []
-    for p, info, offset_s in chosen:
-        if offset_s + info.duration_s <= start_s:
+    for (p, info, offset_s, retimed), speed in zip(chosen, speeds, strict=True):
+        if offset_s + info.duration_s * speed <= start_s:
             skipped.append(p.key)
             notes.append(f"'{p.name}' ends before the reference starts, so it was left out")
             continue
         output, muxer, note = _output_for(p, out_dir)
         notes += [note] if note else []
         expected = None if p.estimate_s is None else (p.estimate_s - offset_s) - ref_shift_s
-        jobs.append(Job(info, offset_s, offset_s - start_s, output, muxer, expected, key=p.key))
+        drift_ppm = float(p.drift_ppm or 0.0) if retimed else 0.0
+        lead_s = offset_s - start_s
+        jobs.append(Job(info, offset_s, lead_s, output, muxer, expected, p.key, drift_ppm, retimed))
     if len(jobs) < 2:
         raise ParameterError(f"at least two videos must overlap the timeline, got {len(jobs)}")
     sources = {Path(j.info.path).resolve() for j in jobs}

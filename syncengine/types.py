@@ -125,6 +125,9 @@ class Placement:
     an estimate): rendered but not checked. ``name`` is the file name shown in messages and
     the output's base name (``{stem of name}_synced.{ext}``): a bare file name, no folders.
     ``fps`` and ``duration_s`` are informative (rendering probes ``path`` itself).
+    ``drift_ppm`` is the clip's clock against the reference's (``VideoOffset.drift_ppm``): the
+    clip's own time ``u`` happens at ``offset_s + u * (1 + drift_ppm * 1e-6)`` on the
+    reference's timeline; ``None``: not measured (rendered as if 0).
     """
 
     key: str
@@ -135,6 +138,7 @@ class Placement:
     is_reference: bool = False
     fps: float | None = None
     duration_s: float | None = None
+    drift_ppm: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -304,6 +308,7 @@ class SyncResult:
                     estimate_s=estimate_s,
                     is_reference=v.is_reference,
                     duration_s=v.duration_s or None,
+                    drift_ppm=v.drift_ppm,
                 )
             )
         return tuple(out)
@@ -344,6 +349,14 @@ class RenderedFile:
     duration_s: float  # measured duration of the output
     residual_s: float | None = None  # offset measured again on the output, should be ~0
     key: str = ""  # the placement's key (the source's file name when rendered from paths)
+    #: The residual measured again at the start, the middle and the end of the output's overlap
+    #: with the reference's output (``verify.WINDOWS``), seconds; ``None`` where a window could
+    #: not be measured, empty when not measured (no sound on either side, overlap too short).
+    window_residuals_s: tuple[float | None, ...] = ()
+    #: The clock drift corrected (ppm, the placement's), 0.0 when none; ``retimed`` says what
+    #: was retimed to the reference clock: ``()``, ``("sound",)`` or ``("sound", "picture")``.
+    drift_ppm: float = 0.0
+    retimed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
