@@ -101,6 +101,7 @@ def _placements(render: Render, offsets: list[VideoOffset]) -> list[syncengine.P
                 is_reference=o.is_reference,
                 fps=o.video.fps,
                 duration_s=o.video.duration_s,
+                drift_ppm=o.drift_ppm,  # the render retimes the clip to the reference clock
             )
         )
     return placements
