@@ -126,7 +126,7 @@ def run_timeline(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message, extra_tags=AT_EXPORT)
         return redirect(_export_url(run.pk))
-    if content_type in ("application/xml", "application/json"):
+    if content_type == "application/xml":
         content_type += "; charset=utf-8"
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)

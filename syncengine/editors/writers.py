@@ -242,7 +242,7 @@ FORMATS: dict[str, TimelineFormat] = {
         TimelineFormat(
             "otio",
             ".otio",
-            "application/json",
+            "application/octet-stream",  # JSON inside, but a file to import, not an API body
             "OpenTimelineIO",
             "DaVinci Resolve 18+ (File > Import > Timeline)",
             _otio_json,
