@@ -19,7 +19,9 @@ import logging
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -53,8 +55,25 @@ def stale_sweep(*, now: datetime | None = None) -> StaleSweep:
     renders = job_fail_stale(Render, now=now)
     for render in Render.objects.filter(pk__in=renders).select_related("run"):
         shutil.rmtree(render_folder(render), ignore_errors=True)
+    _unkept_render_folders_remove()
     previews = preview_fail_stale(now=now)
     return StaleSweep(runs=len(runs), renders=len(renders), previews=previews)
+
+
+def _unkept_render_folders_remove() -> None:
+    """Remove render folders no DONE or active render owns (failed, cancelled, deleted).
+
+    A killed worker's ffmpeg may outlive it and still write for a while after the first
+    removal; the next sweep removes what it left.
+    """
+    for folder in Path(settings.MEDIA_ROOT).glob("projects/*/renders/*"):
+        if not folder.is_dir() or not folder.name.isdigit():
+            continue
+        keep = Render.objects.filter(
+            pk=int(folder.name), status__in=(*Render.ACTIVE, Render.Status.DONE)
+        )
+        if not keep.exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def sweep_after_worker_start() -> None:

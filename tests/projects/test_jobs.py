@@ -85,6 +85,21 @@ class SweeperTests(BaseTestCase):
         )
         assert not folder.exists()
 
+    def test_the_sweep_removes_files_a_dead_workers_ffmpeg_left_after_the_render_failed(
+        self,
+    ) -> None:
+        project = services.project_create(owner=self.owner, name="Leftovers")
+        run = SyncRun.objects.create(project=project, status=SyncRun.Status.DONE)
+        failed = Render.objects.create(run=run, status=Render.Status.FAILED)
+        done = Render.objects.create(run=run, status=Render.Status.DONE)
+        for render in (failed, done):
+            folder = render_folder(render) / ".rendering-x"
+            folder.mkdir(parents=True)
+            (folder / "a_synced.mp4").write_bytes(b"\0" * 1024)
+        services.stale_sweep()
+        assert not render_folder(failed).exists()
+        assert (render_folder(done) / ".rendering-x" / "a_synced.mp4").is_file()
+
     def test_a_new_run_is_accepted_at_once_in_a_project_whose_run_lost_its_worker(self) -> None:
         project = self.project_with("a", "b_late")
         lost = SyncRun.objects.create(

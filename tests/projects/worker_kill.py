@@ -11,6 +11,7 @@ It prints what it saw as one JSON line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -108,6 +109,10 @@ def drive(clip_paths: list[str]) -> dict[str, Any]:
             killed[key]["failed_after_s"] = None
         job = model.objects.get(pk=pk)
         killed[key].update(status=job.status, code=job.error_code, message=job.error_message)
+    # The killed worker's ffmpeg may outlive it for a while: its files go at the next sweep.
+    with contextlib.suppress(TimeoutError):
+        _wait("partial files removed", lambda: not folder.exists(), timeout_s=WAIT_S)
+        killed["render"]["removed_after_s"] = round(time.monotonic() - killed["render"]["at"], 1)
     leftovers = sorted(str(p) for p in folder.rglob("*")) if folder.exists() else []
 
     again = services.sync_run_start(project=synced, method="audio")
