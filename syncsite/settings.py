@@ -161,6 +161,9 @@ TRUSTED_PROXIES = [a for a in env_str("TRUSTED_PROXIES", "").split(",") if a]
 # FFMPEG_BIN empty means "the static ffmpeg from the imageio-ffmpeg wheel".
 FFMPEG_BIN = env_str("FFMPEG_BIN", "")
 SYNC_TASK_TIMEOUT_S = env_int("SYNC_TASK_TIMEOUT_S", 3 * 3600)
+# A run, export or preview whose heartbeat (every 10 s while it works) is older than this is
+# failed by the sweep (projects/services/jobs.py), so a killed worker frees its project.
+JOB_HEARTBEAT_LOST_S = env_int("JOB_HEARTBEAT_LOST_S", 60)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024**3)
 PROXY_MAX_HEIGHT = env_int("PROXY_MAX_HEIGHT", 720)
 # Uploads stream to disk in chunks (never held in memory).
