@@ -7,8 +7,10 @@ stopped. The real kill (SIGKILL of a worker process mid-run and mid-render) is i
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -92,6 +94,8 @@ class SweeperTests(BaseTestCase):
         run = SyncRun.objects.create(project=project, status=SyncRun.Status.DONE)
         failed = Render.objects.create(run=run, status=Render.Status.FAILED)
         done = Render.objects.create(run=run, status=Render.Status.DONE)
+        # Ids repeat after each test's rollback: clear what earlier tests of the class left there.
+        shutil.rmtree(Path(self.media_root, "projects", str(project.pk)), ignore_errors=True)
         for render in (failed, done):
             folder = render_folder(render) / ".rendering-x"
             folder.mkdir(parents=True)
