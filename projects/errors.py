@@ -112,3 +112,12 @@ RENDER_DISK_FULL = (
     "The server ran out of disk space while writing the synced files. Nothing was kept; free "
     "space or try later."
 )
+# The portal's form posts share the API's per-user throttles (API_THROTTLE_RUNS / _RENDERS).
+RUNS_THROTTLED = (
+    "Too many syncs started in the last hour. Try again in about {minutes} min, or wait for a "
+    "running sync to finish."
+)
+RENDERS_THROTTLED = (
+    "Too many exports started in the last hour. Try again in about {minutes} min, or wait for "
+    "an export under way to finish."
+)

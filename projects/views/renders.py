@@ -5,6 +5,7 @@ The export panel's script follows a render's progress through ``GET /api/v1/rend
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from projects import downloads, errors, selectors, services, timelines
+from projects.api.throttling import form_door_wait_s
 from projects.forms import RenderForm
 from projects.services import ServiceError
 from projects.views.present_exports import AT_EXPORT  # shown beside the export form
@@ -38,6 +40,11 @@ def _export_url(run_id: int) -> str:
 @require_POST
 def render_start(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
+    wait_s = form_door_wait_s(request, "renders")  # the API's budget: one counter for both doors
+    if wait_s is not None:
+        message = errors.RENDERS_THROTTLED.format(minutes=math.ceil(wait_s / 60))
+        messages.error(request, message, extra_tags=AT_EXPORT)
+        return redirect(_export_url(run.pk))
     form = RenderForm(request.POST)
     if not form.is_valid():
         messages.error(

@@ -7,6 +7,7 @@ and a video have one JSON shape.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from projects import selectors, services
+from projects import errors, selectors, services
 from projects.api.runs import OffsetOutputSerializer, RunOutputSerializer
+from projects.api.throttling import form_door_wait_s
 from projects.api.videos import VideoOutputSerializer
 from projects.forms import RenderForm, SyncRunForm
 from projects.models import SyncRun, VideoOffset
@@ -34,6 +36,13 @@ __all__ = ["run_cancel", "run_detail", "run_page_data", "run_plot", "run_start"]
 def run_start(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project_get_for_user(user=request.user, project_id=project_id)
     form = SyncRunForm(request.POST, project=project)
+    wait_s = form_door_wait_s(request, "runs")  # the API's budget: one counter for both doors
+    if wait_s is not None:
+        form.add_error(None, errors.RUNS_THROTTLED.format(minutes=math.ceil(wait_s / 60)))
+        context = project_detail_context(project, run_form=form)
+        response = render(request, "projects/project_detail.html", context, status=429)
+        response["Retry-After"] = str(wait_s)
+        return response
     if form.is_valid():
         try:
             run = services.sync_run_start(
