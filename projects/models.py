@@ -32,9 +32,49 @@ class Project(models.Model):
     # The position the next upload gets, taken under a row lock (select_for_update) so concurrent
     # uploads never share one; deleting a video leaves a gap, never a duplicate.
     next_position = models.PositiveIntegerField(default=0)
+    # The external recorder whose sound exports can use instead of each camera's own.
+    master_audio = models.ForeignKey(
+        "Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    master_channel = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="channel of the master audio (0-based); empty: by energy"
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Camera(models.Model):
+    """One recording device of a project: its clips (``Video.camera``) in time order.
+
+    Grouped automatically from what the files say (device tags, chapter names, back-to-back
+    creation times, identical format: ``grouped_by``) or by the user (``grouped_by="user"``).
+    Clips of one camera never overlap each other; the solver uses that.
+    """
+
+    class GroupedBy(models.TextChoices):
+        DEVICE_TAGS = "device_tags", "Same make, model and serial in the files"
+        CHAPTERS = "chapters", "Chapters of one recording (file names)"
+        BACK_TO_BACK = "back_to_back", "Back-to-back creation times, same format"
+        SINGLE = "single", "One clip"
+        USER = "user", "Grouped by hand"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cameras")
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    device = models.CharField(
+        max_length=300, blank=True, help_text="make, model and serial the files give; '' unknown"
+    )
+    grouped_by = models.CharField(
+        max_length=20, choices=GroupedBy.choices, default=GroupedBy.SINGLE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -66,6 +106,14 @@ class Video(models.Model):
     channels = models.PositiveSmallIntegerField(null=True, blank=True)
     creation_time = models.CharField(max_length=64, blank=True)
     timecode = models.CharField(max_length=32, blank=True)
+    # False for an audio-only file (a sound recorder's WAV/BWF, MP3, M4A, FLAC).
+    has_video = models.BooleanField(default=True)
+    # What else the file says, as probed: device tags (make, model, serial), a BWF recorder's
+    # TimeReference and sample rate, iXML fields. Used to group cameras and as a first guess.
+    metadata = models.JSONField(default=dict, blank=True)
+    camera = models.ForeignKey(
+        "Camera", on_delete=models.SET_NULL, null=True, blank=True, related_name="clips"
+    )
     # Browser proxy (H.264/AAC MP4, <= 720p, faststart) and poster, made in the background.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
     proxy = models.FileField(upload_to=_derived_upload_to, max_length=500, blank=True)
@@ -178,6 +226,11 @@ class VideoOffset(models.Model):
         default=0, help_text="loops of three clips through this one that were checked"
     )
     notes = models.JSONField(default=list, blank=True)
+    # How the clip got its place: "content" (sound/picture), "camera" (its own camera's
+    # neighbouring clips), "metadata" (creation time, timecode, BWF TimeReference), "" (not placed).
+    placed_by = models.CharField(max_length=20, blank=True)
+    # The measured offset along the overlap for the drift plot: [[reference time s, offset s], ...].
+    drift_points = models.JSONField(default=list, blank=True)
     # The user's correction is kept apart from the estimate, which stays on record.
     manual_offset_s = models.FloatField(null=True, blank=True)
     manual_updated_at = models.DateTimeField(null=True, blank=True)
@@ -206,9 +259,23 @@ class Render(Job):
         UNION = "union", "Keep all footage (starts with the earliest camera)"
         REFERENCE = "reference", "Start with the reference video"
 
+    class Audio(models.TextChoices):
+        CAMERA = "camera", "Each camera's own sound"
+        MASTER = "master", "The master audio instead of the camera's sound"
+        MASTER_AND_CAMERA = "master_and_camera", "Master audio first, camera sound second"
+
+    class Layout(models.TextChoices):
+        CLIP = "clip", "One file per clip"
+        CAMERA = "camera", "One file per camera (its clips on one timeline)"
+
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="renders")
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.UNION)
     reencode = models.BooleanField(default=True)
+    audio = models.CharField(max_length=20, choices=Audio.choices, default=Audio.CAMERA)
+    layout = models.CharField(max_length=10, choices=Layout.choices, default=Layout.CLIP)
+    start_timecode = models.CharField(
+        max_length=16, blank=True, help_text="common start timecode stamped into every file"
+    )
     verified = models.BooleanField(default=False)
     max_residual_s = models.FloatField(null=True, blank=True)
     tolerance_s = models.FloatField(null=True, blank=True)
@@ -234,11 +301,18 @@ class Render(Job):
 
 class RenderOutput(models.Model):
     render = models.ForeignKey(Render, on_delete=models.CASCADE, related_name="outputs")
+    # One clip's file; a per-camera file names its camera and its first clip.
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    camera = models.ForeignKey(
+        Camera, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     file = models.FileField(max_length=500)
     duration_s = models.FloatField(default=0.0)
     lead_s = models.FloatField(default=0.0)
     residual_s = models.FloatField(null=True, blank=True)
+    # The verification's windows: [{"at": "start"|"middle"|"end", "time_s", "picture_s",
+    # "sound_s", "master_s"}, ...] (residuals in seconds; None where not measured).
+    windows = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["video__position", "video_id"]

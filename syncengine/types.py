@@ -81,6 +81,9 @@ class MediaInfo:
     audio: AudioStreamInfo | None
     creation_time: str | None = None
     timecode: str | None = None
+    #: What else the file says (strings): device tags ``make``, ``model``, ``serial``; a BWF
+    #: recorder's ``time_reference`` (samples since midnight) and iXML fields (``ixml_*``).
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_audio(self) -> bool:
@@ -107,6 +110,9 @@ class ClipInput:
     key: str
     path: Path
     display_name: str = ""
+    #: The caller's key for the device that recorded it: clips with the same ``camera`` never
+    #: overlap each other (the solver uses that); ``None``: a camera of its own.
+    camera: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -139,6 +145,8 @@ class Placement:
     fps: float | None = None
     duration_s: float | None = None
     drift_ppm: float | None = None
+    #: The caller's key for the clip's camera (``ClipInput.camera``); ``None``: its own.
+    camera: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -251,6 +259,13 @@ class VideoOffset:
     loop_residual_s: float | None = None
     loops_closed: int = 0
     key: str = ""  # empty: the file name
+    #: How the clip got its place: "content" (its sound or picture against others), "camera"
+    #: (its own camera's neighbouring clips), "metadata" (creation time, timecode, BWF
+    #: TimeReference), "" (not placed).
+    placed_by: str = ""
+    #: The measured offset along the overlap, ``((reference time s, offset s), ...)``, for the
+    #: drift plot; empty when drift was not measured.
+    drift_points: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.key:
