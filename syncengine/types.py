@@ -147,6 +147,10 @@ class Placement:
     drift_ppm: float | None = None
     #: The caller's key for the clip's camera (``ClipInput.camera``); ``None``: its own.
     camera: str | None = None
+    #: How late the clip's own sound runs against its own picture (seconds; the engine's
+    #: sound/picture skew for this clip alone); a render asked to correct skew moves the
+    #: sound back by it. ``None``: no skew measured.
+    sound_skew_s: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -205,6 +209,9 @@ class LagEstimate:
     overlap_s: float
     drift_ppm: float | None = None
     curve: Curve | None = field(default=None, repr=False, compare=False)
+    #: The drift fit's windows ``((time in reference s, measured lag s), ...)``: what the drift
+    #: plot shows beside the fitted line; empty when drift was not measured.
+    drift_points: tuple[tuple[float, float], ...] = field(default=(), compare=False)
     #: The calibrated map's inputs (:func:`syncengine.confidence.pair_features`).
     features: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -372,6 +379,15 @@ class RenderedFile:
     #: was retimed to the reference clock: ``()``, ``("sound",)`` or ``("sound", "picture")``.
     drift_ppm: float = 0.0
     retimed: tuple[str, ...] = ()
+    #: The placements' keys in this file: one for a per-clip file, every clip of the camera in
+    #: time order for a per-camera file (``key`` is then the first's).
+    keys: tuple[str, ...] = ()
+    camera: str | None = None
+    #: Where the file's first sound track comes from: "camera" (its own) or "master".
+    audio_source: str = "camera"
+    #: With the master's sound: the master track measured against the camera's own scratch
+    #: sound at the start, the middle and the end (seconds; ``None`` where not measured).
+    master_residuals_s: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
