@@ -24,7 +24,6 @@ from syncengine.errors import ParameterError
 __all__ = [
     "MEDIA_CHOICES",
     "TIMELINE_FORMATS",
-    "editor_timeline",
     "run_timeline_clips",
     "run_timeline_file",
 ]
@@ -144,10 +143,3 @@ def run_timeline_file(run: SyncRun, fmt: str, *, media: str = "original") -> tup
     if media == "synced":
         filename = filename.replace("_synced.", "_synced_files.", 1)
     return data, FORMATS[fmt].content_type, filename
-
-
-def editor_timeline(run: SyncRun, fmt: str) -> tuple[bytes, str, str] | None:
-    """:func:`run_timeline_file` of the originals, or None for an unknown format."""
-    if fmt not in FORMATS:
-        return None
-    return run_timeline_file(run, fmt)

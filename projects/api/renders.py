@@ -6,9 +6,8 @@ from pathlib import PurePath
 
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +21,7 @@ from projects.errors import RENDER_ALREADY_FINISHED
 from projects.models import Render, RenderOutput
 from projects.services import ServiceError
 from projects.views.present import stage_label
-from projects.views.present_exports import TIMELINE_FORMATS, editor_timeline, output_size_bytes
+from projects.views.present_exports import output_size_bytes
 from syncengine.constants import RENDER_MODES
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "RenderOutputSerializer",
     "RenderStartApi",
     "RenderZipApi",
-    "RunTimelineApi",
 ]
 
 # Synced files keep their source container.
@@ -269,34 +267,3 @@ class RenderZipApi(DownloadApi):
         """Every synced file of the render in one ZIP, streamed as it is built."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
         return downloads.render_zip_response(request, render)
-
-
-class RunTimelineApi(DownloadApi):
-    @extend_schema(
-        operation_id="runs_timeline",
-        tags=["renders"],
-        parameters=[
-            OpenApiParameter(
-                "fmt",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                enum=sorted(TIMELINE_FORMATS),
-                description="xml: FCP7 XML (Premiere Pro, DaVinci Resolve); fcpxml: FCPXML 1.9 "
-                "(Final Cut Pro, DaVinci Resolve)",
-            )
-        ],
-        responses={**binary_responses("application/xml", ranges=False), **error_responses()},
-    )
-    def get(self, request: Request, run_id: int, fmt: str) -> HttpResponse:
-        """An editor timeline of the run's clips at their effective offsets, a track each.
-
-        404 when fewer than two clips have an offset.
-        """
-        run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
-        timeline = editor_timeline(run, fmt)
-        if timeline is None:
-            raise Http404("no such timeline")
-        text, content_type, filename = timeline
-        response = HttpResponse(text, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response

@@ -10,10 +10,9 @@ from django.urls import reverse
 from projects import selectors
 from projects.errors import human_size
 from projects.models import Render, RenderOutput, SyncRun
-from projects.timelines import TIMELINE_FORMATS, editor_timeline  # noqa: F401 (API uses)
 from projects.views.present import stage_label
 
-__all__ = ["AT_EXPORT", "editor_timeline", "output_size_bytes", "render_json", "render_rows"]
+__all__ = ["AT_EXPORT", "output_size_bytes", "render_json", "render_rows"]
 
 #: Message tag of the export actions' feedback: the page shows those messages beside the export
 #: form, where the user acted, instead of at the top of the page, off screen.
