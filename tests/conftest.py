@@ -89,3 +89,45 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
     empty.write_bytes(b"")
     paths["empty"] = empty
     return Clips(folder=folder, paths=paths)
+
+
+# The test modules that run a second time on PostgreSQL (scripts/test's PostgreSQL phase,
+# ``-m database``): where the database itself decides the outcome (constraints and races,
+# row locks, compare-and-set claims, JSON fields, query counts, user scoping, migrations).
+# Media-heavy flows (renders, timelines, uploads of many files) behave the same on both and
+# run on SQLite only, which keeps the suite within its time.
+DATABASE_MODULES = (
+    "tests/api/test_races.py",
+    "tests/api/test_projects.py",
+    "tests/api/test_runs.py",
+    "tests/api/test_tokens.py",
+    "tests/api/test_videos.py",
+    "tests/api/test_errors.py",
+    "tests/api/test_cameras",
+    "tests/projects/test_jobs.py",
+    "tests/projects/test_services.py",
+    "tests/projects/test_accounts.py",
+    "tests/projects/test_admin.py",
+    "tests/projects/test_project_list_queries.py",
+    "tests/projects/test_views.py",
+    "tests/projects/test_commands.py",
+    "tests/projects/test_form_throttles.py",
+    "tests/projects/test_scaleout.py",
+    "tests/projects/test_cameras",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        if where.startswith(DATABASE_MODULES):
+            item.add_marker(pytest.mark.database)
+
+
+@pytest.fixture(scope="session")
+def cut_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Whole and cut-off copies of a 20 s clip, MP4 and MKV (tests.engine.decoder_faults)."""
+    from tests.engine.decoder_faults import write_cut_copies
+
+    return write_cut_copies(tmp_path_factory.mktemp("cut"))

@@ -18,24 +18,8 @@ from tests.engine.decoder_faults import (
     PCM8,
     crash_decoder_on_start,
     needs_pcm8,
-    write_clip,
-    write_cut_copy,
+    stored_files,
 )
-
-
-def _files(root: str) -> list[Path]:
-    return sorted(p for p in Path(root).rglob("*") if p.is_file())
-
-
-@pytest.fixture(scope="module")
-def cut_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("cut")
-    paths = {}
-    for suffix, faststart in ((".mp4", True), (".mkv", False)):
-        whole = write_clip(folder / f"whole{suffix}", faststart=faststart)
-        paths[f"whole{suffix}"] = whole
-        paths[f"cut{suffix}"] = write_cut_copy(whole, folder / f"cut{suffix}")
-    return paths
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +37,7 @@ class UploadProbeApiTests(ApiTestCase):
 
     def test_a_cut_off_copy_is_refused_as_truncated_and_nothing_is_stored(self) -> None:
         project = services.project_create(owner=self.owner, name="Gig")
-        before = _files(self.media_root)
+        before = stored_files(self.media_root)
         for suffix in (".mp4", ".mkv"):
             with self.subTest(suffix):
                 response = self.post(project, self.cut_copies[f"cut{suffix}"], f"cam2{suffix}")
@@ -61,18 +45,18 @@ class UploadProbeApiTests(ApiTestCase):
                 assert body["message"].startswith(f"'cam2{suffix}' is incomplete: it declares")
                 assert "Copy the complete file" in body["message"]
         assert not Video.objects.exists()
-        assert _files(self.media_root) == before
+        assert stored_files(self.media_root) == before
 
     def test_a_crashed_decoder_answers_400_and_the_server_carries_on(self) -> None:
         project = services.project_create(owner=self.owner, name="Gig")
-        before = _files(self.media_root)
+        before = stored_files(self.media_root)
         with crash_decoder_on_start("probe") as killed:
             response = self.post(project, self.cut_copies["whole.mkv"], "Stage left.mkv")
         assert len(killed) == 1
         body = self.assert_error(response, 400, "decoder_crashed")
         assert body["message"].startswith("'Stage left.mkv' crashed the video decoder (SIGSEGV)")
         assert "Re-export it as MP4" in body["message"]
-        assert not Video.objects.exists() and _files(self.media_root) == before
+        assert not Video.objects.exists() and stored_files(self.media_root) == before
         response = self.post(project, self.cut_copies["whole.mkv"], "Stage left.mkv")
         assert response.status_code == 201, response.content
         assert response.json()["name"] == "Stage left.mkv"

@@ -113,3 +113,19 @@ def write_cut_copy(src: Path, dst: Path) -> Path:
     data = Path(src).read_bytes()
     Path(dst).write_bytes(data[: len(data) // 2])
     return Path(dst)
+
+
+def write_cut_copies(folder: Path) -> dict[str, Path]:
+    """Whole and cut-off (first half of the bytes) copies of a 20 s clip, MP4 and MKV:
+    ``whole.mp4``, ``cut.mp4``, ``whole.mkv``, ``cut.mkv``."""
+    paths = {}
+    for suffix, faststart in ((".mp4", True), (".mkv", False)):
+        whole = write_clip(folder / f"whole{suffix}", faststart=faststart)
+        paths[f"whole{suffix}"] = whole
+        paths[f"cut{suffix}"] = write_cut_copy(whole, folder / f"cut{suffix}")
+    return paths
+
+
+def stored_files(root: str | Path) -> list[Path]:
+    """Every file under ``root`` (a media folder), sorted: what a refused upload must not change."""
+    return sorted(p for p in Path(root).rglob("*") if p.is_file())

@@ -17,26 +17,9 @@ from tests.engine.decoder_faults import (
     PCM8,
     crash_decoder_on_start,
     needs_pcm8,
-    write_clip,
-    write_cut_copy,
+    stored_files,
 )
 from tests.projects.base import BaseTestCase
-
-
-def _files(root: str) -> list[Path]:
-    return sorted(p for p in Path(root).rglob("*") if p.is_file())
-
-
-@pytest.fixture(scope="module")
-def cut_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Whole and cut-off (first half of the bytes) copies of a 20 s clip, MP4 and MKV."""
-    folder = tmp_path_factory.mktemp("cut")
-    paths = {}
-    for suffix, faststart in ((".mp4", True), (".mkv", False)):
-        whole = write_clip(folder / f"whole{suffix}", faststart=faststart)
-        paths[f"whole{suffix}"] = whole
-        paths[f"cut{suffix}"] = write_cut_copy(whole, folder / f"cut{suffix}")
-    return paths
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +32,7 @@ class UploadProbeTests(BaseTestCase):
 
     def test_a_cut_off_copy_is_refused_as_truncated_and_nothing_is_stored(self) -> None:
         project = services.project_create(owner=self.owner, name="Gig")
-        before = _files(self.media_root)
+        before = stored_files(self.media_root)
         for suffix in (".mp4", ".mkv"):
             with self.subTest(suffix), self.captureOnCommitCallbacks(execute=True):
                 upload = self.upload(self.cut_copies[f"cut{suffix}"], f"Concert cam 2{suffix}")
@@ -61,7 +44,7 @@ class UploadProbeTests(BaseTestCase):
             assert "Copy the complete file from the camera or card again" in err.message
             assert "syncsite-probe-" not in err.message and "/tmp" not in err.message
         assert not Video.objects.exists()
-        assert _files(self.media_root) == before
+        assert stored_files(self.media_root) == before
 
     def test_the_whole_copies_are_accepted(self) -> None:
         project = services.project_create(owner=self.owner, name="Gig")
@@ -72,7 +55,7 @@ class UploadProbeTests(BaseTestCase):
 
     def test_a_crashed_decoder_refuses_that_upload_only(self) -> None:
         project = services.project_create(owner=self.owner, name="Gig")
-        before = _files(self.media_root)
+        before = stored_files(self.media_root)
         upload = self.upload(self.cut_copies["whole.mp4"], "Stage left.mp4")
         with crash_decoder_on_start("probe") as killed, pytest.raises(ServiceError) as caught:
             services.video_add(project=project, upload=upload)
@@ -81,7 +64,7 @@ class UploadProbeTests(BaseTestCase):
         assert err.code == "decoder_crashed"
         assert err.message.startswith("'Stage left.mp4' crashed the video decoder (SIGSEGV)")
         assert "Re-export it as MP4" in err.message and "syncsite-probe-" not in err.message
-        assert not Video.objects.exists() and _files(self.media_root) == before
+        assert not Video.objects.exists() and stored_files(self.media_root) == before
         # This process carries on: the same file goes in once its decoder is left alone.
         with self.captureOnCommitCallbacks(execute=True):
             upload = self.upload(self.cut_copies["whole.mp4"], "Stage left.mp4")
