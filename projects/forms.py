@@ -15,7 +15,6 @@ __all__ = [
     "RenderForm",
     "SignupForm",
     "SyncRunForm",
-    "VideoUploadForm",
 ]
 
 
@@ -30,12 +29,6 @@ class ProjectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Anything worth remembering: the event, the cameras, who filmed.",
     )
-
-
-class VideoUploadForm(forms.Form):
-    # Django's TemporaryFileUploadHandler has already streamed the body to disk; the form
-    # only checks that a named file arrived. Size and content are checked by video_add.
-    file = forms.FileField(allow_empty_file=True)
 
 
 class SyncRunForm(forms.Form):
