@@ -33,6 +33,38 @@ _VFR_TOLERANCE = 0.01
 _TAIL_SEEK_S = 3.0
 _TAIL_PACKETS = 2000
 _FRAME_HEAD = struct.Struct("<d")
+#: Metadata keys passed to the parent: clocks, device names (QuickTime, Android, plain udta),
+#: and the BWF ``bext`` fields the wav demuxer exposes (``originator`` is ``encoded_by``, the
+#: origination date and time are ``date`` and ``creation_time``). ``encoder`` names the muxing
+#: software, not the device, and is not passed on.
+_TAG_KEYS = frozenset(
+    {
+        "creation_time",
+        "timecode",
+        "date",
+        "make",
+        "model",
+        "serial",
+        "serial_number",
+        "camera_serial_number",
+        "firmware",
+        "manufacturer",
+        "com.apple.quicktime.make",
+        "com.apple.quicktime.model",
+        "com.apple.quicktime.software",
+        "com.apple.quicktime.camera.identifier",
+        "com.apple.quicktime.creationdate",
+        "com.apple.proapps.serialno",
+        "com.android.manufacturer",
+        "com.android.model",
+        "com.android.version",
+        "time_reference",
+        "encoded_by",
+        "originator_reference",
+        "umid",
+    }
+)
+_TAG_MAX_CHARS = 256
 #: PyAV >= 17 frees a custom-order channel layout twice when ``codec_context.layout`` (or
 #: ``.channels``) is read: the AudioLayout it returns is a shallow copy that uninitialises the
 #: context's channel map when collected. Keeping every such object alive until this process
@@ -99,11 +131,17 @@ def _channels(stream: Any) -> int:
 
 
 def _tags(container: Any) -> dict[str, str]:
+    """The container's, then the streams', values of the keys in :data:`_TAG_KEYS` (first wins).
+
+    Only those keys are passed on, each value cut to :data:`_TAG_MAX_CHARS`: the parent
+    normalises them (:func:`syncengine.probe.device_tags`).
+    """
     tags: dict[str, str] = {}
     for meta in [container.metadata, *(s.metadata for s in container.streams)]:
-        for key in ("creation_time", "timecode"):
-            if key not in tags and meta.get(key):
-                tags[key] = str(meta[key])
+        for key, value in meta.items():
+            key = str(key).lower()
+            if key in _TAG_KEYS and key not in tags and value:
+                tags[key] = str(value)[:_TAG_MAX_CHARS]
     return tags
 
 

@@ -15,6 +15,10 @@ from the packets near its declared end.
 from __future__ import annotations
 
 import os
+import re
+import struct
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,8 @@ from syncengine.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 __all__ = [
     "ALLOWED_DEMUXERS",
+    "device_tags",
+    "read_ixml",
     "PROBE_TIMEOUT_S",
     "SUPPORTED_HINT",
     "keyframe_at_or_before",
@@ -46,6 +52,41 @@ _PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"#EXT")
 #: A stream is cut off when its packets stop more than max(2 s, 2 %) before its declared end.
 _TRUNCATED_MIN_S = 2.0
 _TRUNCATED_FRACTION = 0.02
+#: Normalised tag -> the raw keys that say it, first found wins (QuickTime, Android, plain
+#: udta, GoPro). ``encoder`` is the muxing software, never the device.
+_DEVICE_KEYS = {
+    "make": ("make", "com.apple.quicktime.make", "com.android.manufacturer", "manufacturer"),
+    "model": ("model", "com.apple.quicktime.model", "com.android.model"),
+    "serial": (
+        "serial",
+        "serial_number",
+        "camera_serial_number",
+        "com.apple.proapps.serialno",
+    ),
+    "firmware": ("firmware", "com.apple.quicktime.software", "com.android.version"),
+    "camera_identifier": ("com.apple.quicktime.camera.identifier",),
+    "time_reference": ("time_reference",),
+    "originator": ("encoded_by",),
+    "originator_reference": ("originator_reference",),
+}
+#: RIFF walk bounds: chunk headers visited, and the largest iXML chunk read.
+_RIFF_MAX_CHUNKS = 64
+_IXML_MAX_BYTES = 256 * 1024
+#: iXML elements kept (path below ``BWFXML`` -> tag name after ``ixml_``).
+_IXML_FIELDS = {
+    "PROJECT": "project",
+    "SCENE": "scene",
+    "TAKE": "take",
+    "TAPE": "tape",
+    "NOTE": "note",
+    "SPEED/TIMECODE_RATE": "timecode_rate",
+    "SPEED/TIMECODE_FLAG": "timecode_flag",
+    "SPEED/FILE_SAMPLE_RATE": "file_sample_rate",
+    "SPEED/TIMESTAMP_SAMPLE_RATE": "timestamp_sample_rate",
+    "SPEED/TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI": "_ts_hi",
+    "SPEED/TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO": "_ts_lo",
+}
+_PRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\uffff]")
 
 
 def _precheck(p: Path) -> None:
@@ -203,18 +244,128 @@ def probe(
         duration_s = max(
             (s.duration_s for s in (audio_info, video_info) if s is not None), default=0.0
         )
-    tags = facts["tags"]
+    raw = facts["tags"]
+    container = str(facts["container"])
+    tags = device_tags(raw)
+    if container == "wav":
+        for key, value in read_ixml(p).items():  # the bext time reference wins over iXML's
+            tags.setdefault(key, value)
+    creation = raw.get("creation_time")
+    # A BWF's origination time is a clock time; its date comes separately.
+    if creation and re.fullmatch(r"\d\d:\d\d:\d\d", creation):
+        date = raw.get("date", "")
+        creation = f"{date}T{creation}" if re.fullmatch(r"\d{4}-\d\d-\d\d", date) else None
     return MediaInfo(
         path=str(p),
         filename=p.name,
-        container=str(facts["container"]),
+        container=container,
         size_bytes=p.stat().st_size,
         duration_s=duration_s,
         video=video_info,
         audio=audio_info,
-        creation_time=tags.get("creation_time"),
-        timecode=tags.get("timecode"),
+        creation_time=creation,
+        timecode=raw.get("timecode"),
+        tags=tags,
     )
+
+
+def _clean(value: object) -> str:
+    return _PRINTABLE.sub("", str(value)).strip()[:256]
+
+
+def device_tags(raw: Mapping[str, str]) -> dict[str, str]:
+    """The normalised tags (:attr:`MediaInfo.tags`) from a file's raw metadata keys.
+
+    ``make``, ``model``, ``serial``, ``firmware``, ``camera_identifier`` from whichever spelling
+    the file uses (plain udta ``make``/``model``, QuickTime ``com.apple.quicktime.*``, Android
+    ``com.android.*``); a BWF's ``time_reference`` (samples since midnight, digits only),
+    ``originator`` and ``originator_reference``. Empty values are left out.
+    """
+    lowered = {str(k).lower(): v for k, v in raw.items()}
+    out: dict[str, str] = {}
+    for name, keys in _DEVICE_KEYS.items():
+        for key in keys:
+            value = _clean(lowered.get(key, ""))
+            if value:
+                out[name] = value
+                break
+    if "time_reference" in out and not out["time_reference"].isdigit():
+        del out["time_reference"]
+    return out
+
+
+def _riff_chunks(fh: Any, size_bytes: int) -> dict[bytes, tuple[int, int]]:
+    """Chunk id -> (data offset, data size) of a RIFF/RF64 WAV, first of each id, bounded.
+
+    At most :data:`_RIFF_MAX_CHUNKS` headers are read; a size that runs past the end of the
+    file ends the walk (the sizes of a damaged or hostile file are never trusted further).
+    """
+    head = fh.read(12)
+    if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+        return {}
+    found: dict[bytes, tuple[int, int]] = {}
+    pos = 12
+    for _ in range(_RIFF_MAX_CHUNKS):
+        fh.seek(pos)
+        header = fh.read(8)
+        if len(header) < 8:
+            break
+        cid, size = header[:4], struct.unpack("<I", header[4:])[0]
+        if cid == b"data" and size == 0xFFFFFFFF:  # RF64: the real size is in ds64
+            ds64 = found.get(b"ds64")
+            if ds64 is None or ds64[1] < 16:
+                break
+            fh.seek(ds64[0] + 8)
+            size = struct.unpack("<Q", fh.read(8))[0]
+        if pos + 8 + size > size_bytes:
+            if cid != b"data":
+                break
+            size = size_bytes - pos - 8  # a recorder cut short: nothing after its data
+        found.setdefault(cid, (pos + 8, size))
+        pos += 8 + size + (size & 1)
+    return found
+
+
+def read_ixml(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The iXML fields of a WAV (``ixml_project``, ``ixml_scene``, ``ixml_take``, ...), else ``{}``.
+
+    The RIFF chunk headers are walked in plain Python (no decoder) within fixed bounds; an iXML
+    chunk larger than :data:`_IXML_MAX_BYTES`, one with a DTD or entities, or one that is not
+    well-formed XML is ignored. The recorder's timestamp (``SPEED``'s samples since midnight,
+    high and low words) becomes ``ixml_timestamp_samples``; where the file has no ``bext``
+    ``time_reference`` it also becomes ``time_reference``.
+    """
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            chunks = _riff_chunks(fh, p.stat().st_size)
+            where = chunks.get(b"iXML")
+            if where is None or where[1] > _IXML_MAX_BYTES:
+                return {}
+            fh.seek(where[0])
+            data = fh.read(where[1])
+    except OSError:
+        return {}
+    text = data.rstrip(b"\x00").decode("utf-8", errors="replace")
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        return {}
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return {}
+    out: dict[str, str] = {}
+    for where_, name in _IXML_FIELDS.items():
+        node = root.find(where_)
+        value = _clean(node.text) if node is not None and node.text else ""
+        if value:
+            out[name] = value
+    hi, lo = out.pop("_ts_hi", None), out.pop("_ts_lo", None)
+    tags = {f"ixml_{k}": v for k, v in out.items()}
+    if hi is not None and lo is not None and hi.isdigit() and lo.isdigit():
+        samples = str((int(hi) << 32) + int(lo))
+        tags["ixml_timestamp_samples"] = samples
+        tags["time_reference"] = samples
+    return tags
 
 
 def keyframe_at_or_before(
