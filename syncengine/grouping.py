@@ -258,7 +258,8 @@ def _chapter_chains(chapters: list[tuple[int, ClipFacts]]) -> list[list[ClipFact
 
 def _by_back_to_back(pool: Sequence[ClipFacts]) -> list[tuple[list[ClipFacts], str, str]]:
     timed = sorted((c for c in pool if c.start_s is not None), key=_time_key)
-    out, used = [], set()
+    out: list[tuple[list[ClipFacts], str, str]] = []
+    used: set[str] = set()
     for i, first in enumerate(timed):
         if first.key in used:
             continue
