@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import re
@@ -11,6 +12,7 @@ import secrets
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -26,6 +28,7 @@ from projects.models import Project, Video
 from projects.queue import enqueue
 from projects.services.errors import ServiceError
 from syncengine.proxy import make_poster, make_proxy
+from syncengine.waveform import draw_poster, waveform_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ PART_SUFFIX = ".part"
 #: Scratch files and folders we make in the temporary folder (swept when left by a crash).
 PROBE_PREFIX = "syncsite-probe-"
 PREVIEW_PREFIX = "syncsite-preview-"
+#: An audio-only file's waveform peaks (``syncengine.waveform``), stored beside its poster.
+WAVEFORM_NAME = "waveform.json"
 #: Errors that mean "no room to store it": answered 507 ``disk_full``, nothing kept.
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -137,6 +142,7 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
         creation_time=info.creation_time or "",
         timecode=info.timecode or "",
     )
+    video.has_video = info.video is not None
     if info.video is not None:
         v = info.video
         video.fps, video.variable_fps, video.width, video.height = (
@@ -242,20 +248,33 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def video_prepare_preview(*, video_id: int) -> None:
-    """Make the browser proxy and poster; the row says READY or FAILED with a message."""
+    """Make the browser proxy and poster; the row says READY or FAILED with a message.
+
+    An audio-only file (a sound recorder's) gets an AAC audio proxy, its waveform's peaks
+    (:data:`WAVEFORM_NAME`, beside the poster) and a poster drawn from them.
+    """
     video = Video.objects.filter(pk=video_id).first()
     if video is None or video.status != Video.Status.PROCESSING:
         return  # deleted meanwhile, or a redelivered task
     ffmpeg_bin = settings.FFMPEG_BIN or None
+    waveform = None
     with tempfile.TemporaryDirectory(prefix=PREVIEW_PREFIX) as tmp:
         try:
-            proxy = make_proxy(
-                video.file.path,
-                Path(tmp) / "proxy.mp4",
-                max_height=settings.PROXY_MAX_HEIGHT,
-                ffmpeg_bin=ffmpeg_bin,
-            )
-            poster = make_poster(video.file.path, Path(tmp) / "poster.jpg", ffmpeg_bin=ffmpeg_bin)
+            if video.has_video:
+                proxy = make_proxy(
+                    video.file.path,
+                    Path(tmp) / "proxy.mp4",
+                    max_height=settings.PROXY_MAX_HEIGHT,
+                    ffmpeg_bin=ffmpeg_bin,
+                )
+                poster = make_poster(
+                    video.file.path, Path(tmp) / "poster.jpg", ffmpeg_bin=ffmpeg_bin
+                )
+            else:
+                proxy = make_proxy(video.file.path, Path(tmp) / "proxy.m4a", ffmpeg_bin=ffmpeg_bin)
+                peaks = waveform_of(video.file.path, ffmpeg_bin=ffmpeg_bin)
+                poster = draw_poster(peaks, Path(tmp) / "poster.jpg")
+                waveform = peaks.write_json(Path(tmp) / WAVEFORM_NAME)
         except syncengine.SyncEngineError as exc:
             Video.objects.filter(pk=video_id).update(
                 status=Video.Status.FAILED,
@@ -263,17 +282,37 @@ def video_prepare_preview(*, video_id: int) -> None:
             )
             return
         with proxy.open("rb") as fh:
-            video.proxy.save("proxy.mp4", File(fh), save=False)
+            video.proxy.save(proxy.name, File(fh), save=False)
         if poster is not None:
             with poster.open("rb") as fh:
                 video.poster.save("poster.jpg", File(fh), save=False)
+            if waveform is not None:
+                os.replace(waveform, _waveform_path(video))
     video.status = Video.Status.READY
     video.save(update_fields=["proxy", "poster", "status"])
 
 
+def _waveform_path(video: Video) -> Path:
+    return Path(video.poster.path).with_name(WAVEFORM_NAME)
+
+
+def video_waveform(*, video: Video) -> dict[str, Any] | None:
+    """An audio-only video's waveform peaks (``Waveform.to_json``); None if it has none."""
+    if video.has_video or not video.poster:
+        return None
+    try:
+        data: dict[str, Any] = json.loads(_waveform_path(video).read_text())
+    except (OSError, ValueError):
+        return None
+    return data
+
+
 def video_delete(*, video: Video) -> None:
     files = [f for f in (video.file, video.proxy, video.poster) if f]
+    waveform = _waveform_path(video) if video.poster else None
     with transaction.atomic():
         video.delete()
     for f in files:
         f.storage.delete(f.name)
+    if waveform is not None:
+        waveform.unlink(missing_ok=True)
