@@ -388,6 +388,12 @@ class RenderedFile:
     #: With the master's sound: the master track measured against the camera's own scratch
     #: sound at the start, the middle and the end (seconds; ``None`` where not measured).
     master_residuals_s: tuple[float | None, ...] = ()
+    #: Per clip in ``keys`` (a per-camera file): its residual against the reference's output,
+    #: the largest of its windows (seconds); ``None`` where the clip was not measured (see
+    #: ``RenderResult.notes``) or a window could not be measured.
+    segment_residuals_s: tuple[float | None, ...] = ()
+    #: The start timecode stamped into the file (``HH:MM:SS:FF``, ``;`` drop-frame), if any.
+    timecode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -402,3 +408,6 @@ class RenderResult:
     zip_path: str | None = None
     skipped: tuple[str, ...] = ()  # keys not rendered (not placed, or off the timeline)
     notes: tuple[str, ...] = ()  # one sentence per skipped file or container fallback
+    layout: str = "clip"  # "clip": one file per clip; "camera": one per camera
+    audio: str = "camera"  # "camera", "master" or "master_and_camera"
+    start_timecode: str | None = None  # stamped into every file, at the timeline's rate
