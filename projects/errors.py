@@ -121,3 +121,21 @@ RENDERS_THROTTLED = (
     "Too many exports started in the last hour. Try again in about {minutes} min, or wait for "
     "an export under way to finish."
 )
+
+# Cameras (a project's devices) and the master audio (an external recorder).
+CAMERA_NOT_IN_PROJECT = "That camera belongs to another project; choose one of this project's."
+CAMERA_VIDEO_NOT_IN_PROJECT = "Every clip of a camera must be one of this project's videos."
+CAMERA_NEEDS_CLIPS = "A camera needs at least one clip: name the videos it holds (video_ids)."
+CAMERA_NAME_EMPTY = "Give the camera a name (it cannot be empty)."
+CAMERA_MERGE_SELF = "A camera cannot be merged into itself; choose another camera."
+MASTER_AUDIO_NOT_IN_PROJECT = (
+    "The master audio must be one of this project's clips; upload the recorder's file here first."
+)
+MASTER_AUDIO_NO_SOUND = (
+    "'{name}' has no sound, so it cannot be the master audio. Choose a clip or recorder with sound."
+)
+MASTER_CHANNEL_OUT_OF_RANGE = (
+    "'{name}' has {channels} channel(s): choose a channel from 0 to {last}, or null to pick the "
+    "loudest by energy."
+)
+MASTER_CHANNEL_WITHOUT_MASTER = "Choose the master audio first; a channel needs a master audio."

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from projects.models import Project, Render, SyncRun, Video, VideoOffset
+from projects.models import Camera, Project, Render, SyncRun, Video, VideoOffset
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -47,7 +47,7 @@ def sync_run_get_for_user(*, user: User, run_id: int) -> SyncRun:
 
 
 def offsets_for_run(*, run: SyncRun) -> QuerySet[VideoOffset]:
-    return run.offsets.select_related("video")
+    return run.offsets.select_related("video", "video__camera")
 
 
 def offset_get_for_run(*, run: SyncRun, video_id: int) -> VideoOffset:
@@ -87,3 +87,13 @@ def offset_is_placed(offset: VideoOffset) -> bool:
     return offset.effective_offset_s is not None and (
         offset.synced or offset.manual_offset_s is not None
     )
+
+
+def camera_list_for_project(*, project: Project) -> QuerySet[Camera]:
+    """The project's cameras in their order, each with its clips fetched."""
+    return project.cameras.prefetch_related("clips")
+
+
+def camera_get_for_user(*, user: User, camera_id: int) -> Camera:
+    cameras = Camera.objects.filter(project__in=_projects_for(user)).select_related("project")
+    return get_object_or_404(cameras.prefetch_related("clips"), pk=camera_id)

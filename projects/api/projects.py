@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects import selectors, services
+from projects import errors, selectors, services
 from projects.api.errors import error_responses
 from projects.api.pagination import PageNumberPagination
-from projects.models import Project
+from projects.api.routing import ID_MAX
+from projects.models import Project, Video
+from projects.services import ServiceError
 
 __all__ = [
     "ProjectCreateApi",
@@ -24,12 +28,30 @@ __all__ = [
 
 _NAME_MAX = Project._meta.get_field("name").max_length
 _NOTES_MAX = 10_000
+_CHANNEL_MAX = 255
 
 
 class ProjectOutputSerializer(serializers.ModelSerializer):
+    master_audio = serializers.IntegerField(
+        source="master_audio_id",
+        allow_null=True,
+        help_text="the video whose sound exports can use instead of each camera's; null: none",
+    )
+    master_channel = serializers.IntegerField(
+        allow_null=True, help_text="the master audio's channel (0-based); null: by energy"
+    )
+
     class Meta:
         model = Project
-        fields = ["id", "name", "notes", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "notes",
+            "master_audio",
+            "master_channel",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -82,6 +104,21 @@ class ProjectUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=_NAME_MAX, required=False)
         notes = serializers.CharField(max_length=_NOTES_MAX, required=False, allow_blank=True)
+        master_audio = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=ID_MAX,
+            help_text="a video of this project with sound (an external recorder, say); null: "
+            "none. A new master audio resets the channel to 'by energy' unless one is sent",
+        )
+        master_channel = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=0,
+            max_value=_CHANNEL_MAX,
+            help_text="0 to the master audio's channels - 1; null: the loudest by energy",
+        )
 
     @extend_schema(
         operation_id="projects_update",
@@ -90,12 +127,32 @@ class ProjectUpdateApi(APIView):
         responses={200: ProjectOutputSerializer, **error_responses(400, 415)},
     )
     def patch(self, request: Request, project_id: int) -> Response:
-        """Change the name and/or the notes; fields left out stay as they are."""
+        """Change the name, the notes, the master audio and/or its channel; fields left out
+        stay as they are.
+
+        Refusals (400): `master_audio_not_in_project` (not a video of this project),
+        `master_audio_no_sound` (a clip without sound), `master_channel_invalid` (out of the
+        master's channels, or no master audio).
+        """
         project = selectors.project_get_for_user(user=request.user, project_id=project_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        project = services.project_update(project=project, **serializer.validated_data)
+        data: dict[str, Any] = dict(serializer.validated_data)
+        if data.get("master_audio") is not None:
+            data["master_audio"] = _project_video(project, data["master_audio"])
+        project = services.project_update(project=project, **data)
         return Response(ProjectOutputSerializer(project).data)
+
+
+def _project_video(project: Project, video_id: int) -> Video:
+    """A video of ``project``; another project's (or user's, or none) is the same 400."""
+    video = selectors.video_list_for_project(project=project).filter(pk=video_id).first()
+    if video is None:
+        message = errors.MASTER_AUDIO_NOT_IN_PROJECT
+        raise ServiceError(
+            message, code="master_audio_not_in_project", fields={"master_audio": [message]}
+        )
+    return video
 
 
 class ProjectDeleteApi(APIView):

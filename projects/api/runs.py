@@ -105,6 +105,16 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
     reason = serializers.SerializerMethodField(
         help_text="why the engine could not place this video (its first note); null when synced"
     )
+    drift_points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        help_text="the measured offset along the overlap: [[reference time s, offset s], ...]",
+    )
+    camera_id = serializers.IntegerField(
+        source="video.camera_id", allow_null=True, help_text="the video's camera (now)"
+    )
+    camera_name = serializers.CharField(
+        source="video.camera.name", allow_null=True, default=None, help_text="its name"
+    )
 
     class Meta:
         model = VideoOffset
@@ -122,6 +132,10 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
             "visual_confidence",
             "audio_video_diff_s",
             "drift_ppm",
+            "drift_points",
+            "placed_by",
+            "camera_id",
+            "camera_name",
             "residual_s",
             "loop_residual_s",
             "loops_closed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 
-from projects.api import projects, renders, runs, timelines, videos
+from projects.api import cameras, projects, renders, runs, timelines, videos
 from projects.api.errors import NOT_FOUND, error_body
 from projects.api.routing import IdConverter, route
 
@@ -45,8 +45,23 @@ urlpatterns = [
         "videos/<id:video_id>/",
         name="api-video-detail",
         get=videos.VideoDetailApi,
+        patch=cameras.VideoCameraSetApi,
         delete=videos.VideoDeleteApi,
     ),
+    *route(
+        "projects/<id:project_id>/cameras/",
+        name="api-camera-list",
+        get=cameras.CameraListApi,
+        post=cameras.CameraCreateApi,
+    ),
+    *route(
+        "cameras/<id:camera_id>/",
+        name="api-camera-detail",
+        get=cameras.CameraDetailApi,
+        patch=cameras.CameraUpdateApi,
+        delete=cameras.CameraDeleteApi,
+    ),
+    *route("cameras/<id:camera_id>/merge/", name="api-camera-merge", post=cameras.CameraMergeApi),
     *route("videos/<id:video_id>/proxy/", name="api-video-proxy", get=videos.VideoProxyApi),
     *route("videos/<id:video_id>/poster/", name="api-video-poster", get=videos.VideoPosterApi),
     *route(

@@ -19,6 +19,7 @@ from projects.services.videos import safe_file_name
 
 __all__ = [
     "Cancelled",
+    "camera_key",
     "clip_inputs",
     "clip_key",
     "output_names",
@@ -37,11 +38,21 @@ def clip_key(video: Video) -> str:
     return str(video.pk)
 
 
+def camera_key(video: Video) -> str | None:
+    """The engine's key for a video's camera (``ClipInput.camera``, ``Placement.camera``): the
+    camera's id as text; ``None`` (a camera of its own) for a video without one."""
+    return None if video.camera_id is None else str(video.camera_id)
+
+
 def clip_inputs(videos: Sequence[Video]) -> list[syncengine.ClipInput]:
-    """The videos as engine inputs: keyed by id, read where stored, named as the user named them."""
+    """The videos as engine inputs: keyed by id, read where stored, named as the user named
+    them, with their camera (clips of one camera never overlap: the solver uses it)."""
     return [
         syncengine.ClipInput(
-            key=clip_key(video), path=Path(video.file.path), display_name=video.original_name
+            key=clip_key(video),
+            path=Path(video.file.path),
+            display_name=video.original_name,
+            camera=camera_key(video),
         )
         for video in videos
     ]

@@ -16,6 +16,7 @@ from projects import errors, plots
 from projects.logging import request_id_var
 from projects.models import Project, SyncRun, Video, VideoOffset
 from projects.queue import enqueue
+from projects.services.cameras import cameras_ensure
 from projects.services.check_sheets import run_check_sheet_write
 from projects.services.engine_io import (
     Cancelled,
@@ -51,6 +52,7 @@ def sync_run_start(
     """
     if project.videos.count() < 2:
         raise ServiceError(errors.NEED_TWO_VIDEOS, code="need_two_videos")
+    cameras_ensure(project=project)  # rows from before cameras: one camera per video
     if reference is not None and reference.project_id != project.pk:
         raise ServiceError(errors.VIDEO_NOT_IN_PROJECT, code="bad_reference")
     if max_offset_s is not None and not max_offset_s > 0:
@@ -161,6 +163,8 @@ def _execute(run_id: int) -> None:
                     loop_residual_s=v.loop_residual_s,
                     loops_closed=v.loops_closed,
                     notes=list(v.notes),
+                    placed_by=v.placed_by,
+                    drift_points=[[float(t), float(o)] for t, o in v.drift_points],
                 )
                 for v in result.videos
             ]

@@ -26,6 +26,7 @@ import syncengine
 from projects import errors
 from projects.models import Project, Video
 from projects.queue import enqueue
+from projects.services.cameras import video_camera_assign
 from projects.services.errors import ServiceError
 from syncengine.proxy import make_poster, make_proxy
 from syncengine.waveform import draw_poster, waveform_of
@@ -166,6 +167,7 @@ def video_add(*, project: Project, upload: UploadedFile) -> Video:
             video.position = _position_take(project)
             video.full_clean(exclude=["file"])
             video.save()
+            video_camera_assign(video=video, tags=info.tags)  # joins its camera, else a new one
             transaction.on_commit(lambda: enqueue("video_prepare_preview_task", video.pk))
     except OSError as exc:
         if video.file:

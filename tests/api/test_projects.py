@@ -24,7 +24,15 @@ class ProjectApiTests(ApiTestCase):
         project = Project.objects.get(pk=body["id"])
         assert project.owner == self.owner and project.name == "Gig"
         assert body["name"] == "Gig" and body["notes"] == "3 cams"
-        assert set(body) == {"id", "name", "notes", "created_at", "updated_at"}
+        assert set(body) == {
+            "id",
+            "name",
+            "notes",
+            "master_audio",
+            "master_channel",
+            "created_at",
+            "updated_at",
+        }
 
         assert self.call("GET", detail(project)).json() == body
         response = self.call("PATCH", detail(project), {"name": "Gig 2024"})
