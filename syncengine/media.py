@@ -507,6 +507,16 @@ def decode_audio(
     return AudioTrack(samples=samples, sample_rate_hz=int(sample_rate_hz), start_s=0.0)
 
 
+def _quarter_turns(rotation_deg: int) -> int:
+    """Counter-clockwise quarter turns (0-3) that bring stored pixels to display orientation.
+
+    ``rotation_deg`` is the display matrix's counter-clockwise angle (PyAV's ``frame.rotation``,
+    as :func:`syncengine.probe.probe` reads it); an angle that is not a multiple of 90 is taken
+    to the nearest one (players do the same).
+    """
+    return int(round((rotation_deg % 360) / 90.0)) % 4
+
+
 def iter_gray_frames(
     path: str | os.PathLike[str],
     *,
@@ -519,7 +529,10 @@ def iter_gray_frames(
 
     ``time_s`` is the frame's real presentation time relative to the container start (variable
     frame rates keep their true timestamps); ``gray`` is the luma plane area-averaged to ``width``
-    pixels wide, shape ``(height, width)``. Only one frame is held at a time. The frames are
+    pixels wide (never enlarged), shape ``(height, width)``, turned to the orientation the file
+    is displayed in: a phone clip stored as landscape pixels with a rotation tag
+    (``info.video.rotation_deg``, counter-clockwise, a multiple of 90) comes out upright, as
+    players and the browser proxy show it. Only one frame is held at a time. The frames are
     decoded by PyAV in a child process (:mod:`syncengine.decoder_child`) under ``timeout_s`` and
     :func:`memory_limit_mb`, and streamed over a pipe; stopping the iteration stops the child.
 
@@ -537,7 +550,10 @@ def iter_gray_frames(
             f"'{info.filename}' has no picture, so visual sync is unavailable. Try audio sync.",
             filename=info.filename,
         )
-    scale = min(1.0, width / max(info.video.width, 1))
+    turns = _quarter_turns(info.video.rotation_deg)
+    shown_width = info.video.height if turns % 2 else info.video.width
+    scale = min(1.0, width / max(shown_width, 1))
+    # size: the stored picture's (width, height) after scaling; turned after the pipe
     size = (max(2, round(info.video.width * scale)), max(2, round(info.video.height * scale)))
     argv = _child_argv("frames", Path(path), str(size[0]), str(size[1]))
     record = _FRAME_HEAD.size + size[0] * size[1]
@@ -557,7 +573,8 @@ def iter_gray_frames(
                     break
                 (time_s,) = _FRAME_HEAD.unpack_from(buf)
                 gray = np.frombuffer(buf, np.uint8, offset=_FRAME_HEAD.size)
-                yield time_s, gray.reshape(size[1], size[0])
+                gray = gray.reshape(size[1], size[0])
+                yield time_s, np.ascontiguousarray(np.rot90(gray, turns)) if turns else gray
             proc.stdout.close()
             code = proc.wait()
         _check_child(
