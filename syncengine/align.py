@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from syncengine.confidence import SYNCED_THRESHOLD, combine_independent
 from syncengine.errors import ParameterError
 
-__all__ = ["Pair", "Solution", "loop_support", "solve"]
+__all__ = ["Pair", "Solution", "loop_support", "same_camera_overlaps", "solve"]
 
 Pair = tuple[int, int, float, float]  # (i, j, value_j_minus_i, confidence)
 
@@ -259,3 +259,37 @@ def solve(
         loops=loop_count,
         disputed=disputed,
     )
+
+
+def same_camera_overlaps(
+    values: Sequence[float],
+    spans: Sequence[tuple[float, float]],
+    cameras: Sequence[str | None],
+    *,
+    tolerance_s: float,
+) -> list[tuple[int, int, float]]:
+    """Placed clips of one camera that overlap each other: ``(i, j, overlap_s)``, worst first.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Each clip's offset (seconds; NaN: not placed).
+    spans : sequence of (start_s, end_s)
+        Each clip's own extent in its file time (seconds).
+    cameras : sequence of str or None
+        Each clip's camera key; ``None`` is a camera of its own (never overlaps a sibling).
+    tolerance_s : float
+        Overlaps up to this are allowed (chapters meet to within a frame and an audio packet).
+    """
+    out = []
+    for i in range(len(values)):
+        for j in range(i + 1, len(values)):
+            if cameras[i] is None or cameras[i] != cameras[j]:
+                continue
+            if not (np.isfinite(values[i]) and np.isfinite(values[j])):
+                continue
+            start = max(values[i] + spans[i][0], values[j] + spans[j][0])
+            end = min(values[i] + spans[i][1], values[j] + spans[j][1])
+            if end - start > tolerance_s:
+                out.append((i, j, float(end - start)))
+    return sorted(out, key=lambda t: -t[2])

@@ -19,7 +19,8 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
@@ -28,7 +29,11 @@ import numpy as np
 from syncengine import align, media
 from syncengine.audio import estimate_audio_lag, pool_curve
 from syncengine.confidence import SYNCED_THRESHOLD, band
-from syncengine.constants import AGREEMENT_S, DEFAULT_MAX_LAG_S  # re-exported: one owner
+from syncengine.constants import (  # AGREEMENT_S, DEFAULT_MAX_LAG_S re-exported: one owner
+    AGREEMENT_S,
+    DEFAULT_MAX_LAG_S,
+    FALLBACK_FPS,
+)
 from syncengine.errors import ClipTooShort, ParameterError, SyncEngineError
 from syncengine.features import extract_audio, extract_motion
 from syncengine.progress import StagedProgress
@@ -61,6 +66,16 @@ SILENT_MIN_OVERLAP_S = 5.0
 SILENT_PARTNER_MISS = 0.5
 # Relative inverse variances of a pair lag: audio ~0.5 ms, visual ~10 ms typical error.
 _PRECISION = {"audio": 1.0, "visual": (0.0005 / 0.010) ** 2}
+#: Clips of one camera may overlap by this much on the solved timeline (a chapter's last audio
+#: packet runs past its picture by up to an AAC frame, 21 ms, at either end) and no more.
+SAME_CAMERA_TOLERANCE_S = 0.06
+#: A clip placed by its camera's neighbours was not measured: its confidence is "fair" at best.
+CHAPTER_CONFIDENCE = 0.3
+CREATION_TIME_CONFIDENCE = SYNCED_THRESHOLD
+#: Consecutive clips of one camera whose creation times differ by the first one's length within
+#: this are chapters of one recording (creation times have a resolution of one second).
+CHAPTER_CREATION_TOLERANCE_S = 2.0
+_LINK_PRECISION = 1e-4  # a camera link never pulls a clip that content placed
 _STAGES = (
     ("probing", 2),
     ("extracting_audio", 20),
@@ -145,8 +160,9 @@ def _pair_lags(
     max_lag_s: float | None,
     progress: ProgressCallback,
     workers: int,
+    skip: frozenset[tuple[int, int]] = frozenset(),
 ) -> dict[tuple[int, int], LagEstimate]:
-    """Every pair's lag, ``workers`` pairs at a time (FFTs run outside the GIL)."""
+    """Every pair's lag but ``skip``'s, ``workers`` pairs at a time (FFTs run outside the GIL)."""
 
     def one(pair: tuple[int, int]) -> LagEstimate:
         try:
@@ -161,9 +177,11 @@ def _pair_lags(
     pairs = [
         (i, j)
         for i, j in combinations(range(len(features)), 2)
-        if features[i] is not None and features[j] is not None
+        if features[i] is not None and features[j] is not None and (i, j) not in skip
     ]
     out: dict[tuple[int, int], LagEstimate] = {}
+    if not pairs:
+        return out
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(one, pair): pair for pair in pairs}
         for done, future in enumerate(as_completed(futures), start=1):
@@ -235,6 +253,195 @@ def _solve(n: int, pairs: Sequence[PairEstimate], ref: int) -> align.Solution:
         loops=True,
         dispute_s=_DISPUTE_S,
     )
+
+
+def _creation_s(text: str | None) -> float | None:
+    """A creation time as seconds since the epoch (naive times read as UTC); ``None``: none."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+def _stream_span(info: MediaInfo) -> tuple[float, float]:
+    """Where the clip's continuous stream (its picture, else its sound) starts and ends, file s."""
+    stream = info.video or info.audio
+    if stream is None:
+        return 0.0, info.duration_s
+    return stream.start_s, stream.start_s + stream.duration_s
+
+
+def _frame_s(info: MediaInfo) -> float:
+    fps = info.video.fps if info.video is not None and info.video.fps > 0 else FALLBACK_FPS
+    return 1.0 / fps
+
+
+@dataclass(frozen=True)
+class _Link:
+    """Consecutive clips ``i`` then ``j`` of one camera: ``offset_j - offset_i`` is ``gap_s``.
+
+    ``kind`` "chapter": back to back (``i``'s picture ends where ``j``'s begins); "creation":
+    their creation times say so. ``confirmed``: the creation times say back to back.
+    """
+
+    i: int
+    j: int
+    gap_s: float
+    kind: str
+    confirmed: bool
+
+
+class _Cameras:
+    """What the clips' cameras tell the solver (see :func:`estimate_offsets`, Cameras)."""
+
+    def __init__(
+        self, cameras: Sequence[str | None], infos: Sequence[MediaInfo], names: Sequence[str]
+    ) -> None:
+        self.cameras = list(cameras)
+        self.infos = list(infos)
+        self.names = list(names)
+        self.spans = [(0.0, info.duration_s) for info in infos]
+        self.links = self._links()
+
+    def _links(self) -> list[_Link]:
+        groups: dict[str, list[int]] = {}
+        for k, camera in enumerate(self.cameras):
+            if camera is not None:
+                groups.setdefault(camera, []).append(k)
+        links = []
+        for ks in groups.values():
+            created = [_creation_s(self.infos[k].creation_time) for k in ks]
+            known = [c for c in created if c is not None]
+            if len(known) == len(ks) and len(set(known)) == len(ks):
+                ks = [k for _, k in sorted(zip(known, ks, strict=True))]  # else: the given order
+            for a, b in zip(ks, ks[1:], strict=False):
+                back_s = _stream_span(self.infos[a])[1] - _stream_span(self.infos[b])[0]
+                ca = _creation_s(self.infos[a].creation_time)
+                cb = _creation_s(self.infos[b].creation_time)
+                if ca is None or cb is None or ca == cb:  # copied or missing: no word on gaps
+                    links.append(_Link(a, b, back_s, "chapter", confirmed=False))
+                elif abs((cb - ca) - back_s) <= CHAPTER_CREATION_TOLERANCE_S:
+                    links.append(_Link(a, b, back_s, "chapter", confirmed=True))
+                else:
+                    links.append(_Link(a, b, cb - ca, "creation", confirmed=True))
+        return links
+
+    def solve(
+        self, pairs: Sequence[PairEstimate], ref: int
+    ) -> tuple[align.Solution, dict[int, list[str]]]:
+        """The content solve, with no two clips of one camera overlapping.
+
+        While the solution makes two clips of one camera overlap by more than
+        :data:`SAME_CAMERA_TOLERANCE_S`, the least confident kept pair through the less
+        confidently placed of the two (never the reference) is dropped and the rest solved
+        again; that clip gets a note. Returns the solution and the notes per clip.
+        """
+        pairs = list(pairs)
+        notes: dict[int, list[str]] = {}
+        for _ in range(len(pairs) + 1):
+            sol = _solve(len(self.infos), pairs, ref)
+            clashes = align.same_camera_overlaps(
+                list(sol.values), self.spans, self.cameras, tolerance_s=SAME_CAMERA_TOLERANCE_S
+            )
+            if not clashes:
+                break
+            i, j, overlap_s = clashes[0]
+            ci, cj = float(sol.confidence[i]), float(sol.confidence[j])
+            loose = j if i == ref or (j != ref and cj <= ci) else i
+            sibling = i if loose == j else j
+            kept = {(a, b) for a, b, _, _ in sol.inliers}
+            through = [e for e, p in enumerate(pairs) if loose in (p.i, p.j) and (p.i, p.j) in kept]
+            if not through:
+                break
+            e = min(through, key=lambda e: pairs[e].confidence)
+            dropped = pairs.pop(e)
+            partner = dropped.j if dropped.i == loose else dropped.i
+            notes.setdefault(loose, []).append(
+                f"its match with '{self.names[partner]}' put it {overlap_s:.2f} s over "
+                f"'{self.names[sibling]}', another clip of its camera, which cannot be: that "
+                "match was not used"
+            )
+        return sol, notes
+
+    def place_unplaced(self, sol: align.Solution, ref: int) -> dict[int, tuple[float, float, str]]:
+        """Clips the content left unplaced, placed by their camera's neighbouring clips.
+
+        Each link between consecutive clips of a camera with at least one end unplaced becomes a
+        pseudo-pair (chapters back to back with :data:`CHAPTER_CONFIDENCE`, creation-time gaps
+        with :data:`CREATION_TIME_CONFIDENCE`, both with a tiny least-squares weight) beside the
+        content's kept pairs, and everything is solved again. Returns, per newly placed clip,
+        ``(offset_s, confidence, note)``.
+        """
+        n = len(self.infos)
+        unplaced = {k for k in range(n) if not sol.placed(k)}
+        extra = [link for link in self.links if {link.i, link.j} & unplaced]
+        if not extra:
+            return {}
+        conf = {"chapter": CHAPTER_CONFIDENCE, "creation": CREATION_TIME_CONFIDENCE}
+        pairs: list[align.Pair] = list(sol.inliers)
+        pairs += [(link.i, link.j, link.gap_s, conf[link.kind]) for link in extra]
+        precision = [1.0] * len(sol.inliers) + [_LINK_PRECISION] * len(extra)
+        again = align.solve(n, pairs, reference=ref, outlier_s=1e9, precision=precision)
+        placed = {k for k in range(n) if sol.placed(k) or again.placed(k)}
+        out = {}
+        for k in sorted(unplaced):
+            if not again.placed(k):
+                continue
+            how = self._how(k, extra, placed)
+            cap = conf["creation"] if "creation time" in how else conf["chapter"]
+            c = min(float(again.confidence[k]), cap)
+            out[k] = (float(again.values[k]), c, how)
+        return out
+
+    def _how(self, k: int, links: Sequence[_Link], placed: set[int]) -> str:
+        """The note of clip ``k`` placed by its camera: which neighbour placed it, and how."""
+        mine = [link for link in links if k in (link.i, link.j)]
+        mine.sort(key=lambda link: (link.j != k, link.kind != "chapter"))
+        for link in mine:
+            other = link.i if link.j == k else link.j
+            if other not in placed:
+                continue
+            name = self.names[other]
+            if link.kind == "chapter":
+                where = "after" if link.j == k else "before"
+                return (
+                    f"placed {where} chapter '{name}' of its camera, back to back: it overlaps "
+                    "no other camera, so this was not measured"
+                )
+            gap_s = link.gap_s if link.j == k else -link.gap_s
+            return (
+                f"placed by its creation time, {abs(gap_s):.1f} s "
+                f"{'after' if gap_s >= 0 else 'before'} '{name}' of its camera started: it "
+                "overlaps no other camera, so this was not measured; check it"
+            )
+        return "placed through clips that their camera's neighbours placed (not measured): check it"
+
+    def chapter_checks(self, sol: align.Solution) -> dict[int, str]:
+        """A note on a chapter that the content placed off its previous chapter's end.
+
+        For back-to-back links with both clips placed by the content: a disagreement of more
+        than a frame (when the creation times say back to back, or it is within
+        :data:`CHAPTER_CREATION_TOLERANCE_S`, so the clips look like chapters at all).
+        """
+        out = {}
+        for link in self.links:
+            if link.kind != "chapter" or not (sol.placed(link.i) and sol.placed(link.j)):
+                continue
+            diff_s = float(sol.values[link.j] - sol.values[link.i]) - link.gap_s
+            near = abs(diff_s) <= CHAPTER_CREATION_TOLERANCE_S
+            if abs(diff_s) > _frame_s(self.infos[link.j]) and (link.confirmed or near):
+                out[link.j] = (
+                    f"the sound and picture place it {abs(diff_s) * 1000:.0f} ms "
+                    f"{'after' if diff_s > 0 else 'before'} the end of '{self.names[link.i]}', "
+                    "its camera's previous chapter, but chapters of one recording are back to "
+                    "back: check them in the player"
+                )
+        return out
 
 
 def estimate_offsets(
@@ -330,6 +537,11 @@ def _estimate(
         tracker.update("probing", (k + 1) / len(inputs))
 
     n = len(inputs)
+    cameras = [c.camera for c in inputs]
+    # Clips of one camera never share a moment: their pairs are not measured.
+    siblings = frozenset(
+        (i, j) for i, j in combinations(range(n), 2) if cameras[i] and cameras[i] == cameras[j]
+    )
     a_lags: dict[tuple[int, int], LagEstimate] = {}
     v_lags: dict[tuple[int, int], LagEstimate] = {}
     audio_errors: tuple[Exception | None, ...] | None = None
@@ -352,6 +564,7 @@ def _estimate(
             max_lag_s=max_lag_s,
             progress=tracker.item_callback("correlating_audio", 0, 1),
             workers=workers,
+            skip=siblings,
         )
         audio_errors = audio.errors
         del audio
@@ -366,6 +579,7 @@ def _estimate(
             max_lag_s=max_lag_s,
             progress=tracker.item_callback("correlating_motion", 0, 1),
             workers=workers,
+            skip=siblings,
         )
         motion_errors = motion.errors
         # Kept for the debug plots, small: (file time, energy) at most CURVE_POINTS long each.
@@ -383,10 +597,14 @@ def _estimate(
         fused.append(PairEstimate(i=i, j=j, lag_s=lag_s, confidence=conf, method=source))
 
     tracker.update("solving", 0.0)
-    a_sol = _solve(n, a_pairs, ref) if audio_errors is not None else None
-    v_sol = _solve(n, v_pairs, ref) if motion_errors is not None else None
+    cams = _Cameras(cameras, infos, names)
+    a_sol = cams.solve(a_pairs, ref)[0] if audio_errors is not None else None
+    v_sol = cams.solve(v_pairs, ref)[0] if motion_errors is not None else None
     main_pairs = {"audio": a_pairs, "visual": v_pairs}.get(method, fused)
-    main = {"audio": a_sol, "visual": v_sol}.get(method) or _solve(n, fused, ref)
+    main, camera_notes = cams.solve(main_pairs, ref)
+    by_camera = cams.place_unplaced(main, ref)
+    for k, note in cams.chapter_checks(main).items():
+        camera_notes.setdefault(k, []).append(note)
     silent = _silent_partners(main, main_pairs, [i.duration_s for i in infos], ref=ref)
     drift_pairs = [
         (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
@@ -414,6 +632,8 @@ def _estimate(
             key=inputs[k].key,
             errors=errors[k],
             silent=[(names[m], ov, c) for m, ov, c in silent[k]],
+            camera_notes=camera_notes.get(k, ()),
+            by_camera=by_camera.get(k),
         )
         for k, info in enumerate(infos)
     )
@@ -484,11 +704,14 @@ def _video_offset(
     drift: align.Solution | None,
     errors: Sequence[Exception],
     silent: Sequence[tuple[str, float, float]] = (),
+    camera_notes: Sequence[str] = (),
+    by_camera: tuple[float, float, str] | None = None,
 ) -> VideoOffset:
     offset, conf = _value(main, k)
     a_off, a_conf = _value(a_sol, k)
     v_off, v_conf = _value(v_sol, k)
     notes = [getattr(e, "message", str(e)) for e in errors]
+    notes += camera_notes
     diff = abs(a_off - v_off) if a_off is not None and v_off is not None else None
     if diff is not None and diff > AGREEMENT_S:
         notes.append(f"sound and picture disagree by {diff:.3f} s; check this clip in the player")
@@ -510,6 +733,11 @@ def _video_offset(
             "check this clip in the player"
         )
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
+    placed_by = "content" if synced else ""
+    if not synced and by_camera is not None:
+        offset, conf, how = by_camera  # not measured: its camera's neighbours placed it
+        notes.append(how)
+        synced, placed_by = True, "camera"
     if not synced:
         notes.append("no reliable match with the other clips: not synced")
     drift_ppm, _ = _value(drift, k)
@@ -535,4 +763,5 @@ def _video_offset(
         loop_residual_s=float(loop) if np.isfinite(loop) and offset is not None else None,
         loops_closed=int(main.loops[k]) if main.loops is not None and offset is not None else 0,
         key=key,
+        placed_by=placed_by,
     )

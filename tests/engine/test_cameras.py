@@ -1,0 +1,189 @@
+"""Several clips per camera: chapters, a camera that stops and starts, and what cannot be.
+
+One synthetic world; ground truth is each clip's world start time (``CameraSpec.start_s``). The
+chapters are cut from one long recording by ffmpeg's segment muxer, so their truth is the cut
+time less the chapter's own picture start (the muxer keeps the audio's priming before it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediasynth.clips import CameraSpec, write_clips
+from syncengine import estimate_offsets
+from syncengine.align import same_camera_overlaps
+from syncengine.media import ffmpeg_executable, probe
+from syncengine.types import ClipInput
+
+FRAME_S = 1 / 30
+CHAPTER_S = 10.0
+SEED = 11
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [ffmpeg_executable(), "-nostdin", "-v", "error", "-y", *args], check=True, timeout=120
+    )
+
+
+def _stamped(src: Path, when: str) -> Path:
+    """A copy of ``src`` whose container says it was created at ``when`` (remux, no re-encode)."""
+    out = src.with_name(f"{src.stem}_t{src.suffix}")
+    _ffmpeg(
+        "-i", str(src), "-c", "copy", "-map", "0", "-metadata", f"creation_time={when}", str(out)
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def shoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    out = tmp_path_factory.mktemp("cameras")
+    specs = [
+        CameraSpec("long", start_s=0.0, duration_s=30.0, container="mp4"),
+        CameraSpec("camb", start_s=2.0, duration_s=8.0, container="mp4"),
+        CameraSpec("wide", start_s=0.0, duration_s=22.0, container="mp4"),
+        CameraSpec("s1", start_s=2.0, duration_s=7.0, container="mp4"),
+        CameraSpec("s2", start_s=12.0, duration_s=8.0, container="mp4"),
+        CameraSpec("s3", start_s=25.0, duration_s=6.0, container="mp4"),
+        CameraSpec("o2", start_s=6.0, duration_s=6.0, container="mp4"),
+    ]
+    paths = write_clips(specs, out, seed=SEED)
+    pattern = str(out / "GX%02d.mp4")
+    _ffmpeg(
+        "-i", str(paths["long"]), "-c", "copy", "-map", "0", "-f", "segment",
+        "-segment_time", str(CHAPTER_S), "-reset_timestamps", "1", pattern,
+    )  # fmt: skip
+    chapters = sorted(out.glob("GX*.mp4"))
+    truth = {spec.name: spec.start_s for spec in specs}
+    for k, chapter in enumerate(chapters):
+        video = probe(chapter).video
+        assert video is not None
+        truth[chapter.stem] = k * CHAPTER_S - video.start_s
+    stamped = {
+        name: _stamped(paths[name], when)
+        for name, when in [
+            ("s1", "2026-12-01T10:00:02Z"),
+            ("s2", "2026-12-01T10:00:12Z"),
+            ("s3", "2026-12-01T10:00:25Z"),
+        ]
+    }
+    return {"paths": paths, "chapters": chapters, "truth": truth, "stamped": stamped}
+
+
+def _errors_ms(result, truth: dict[str, float], reference: str) -> dict[str, float]:
+    return {
+        v.key: (v.offset_s - (truth[v.key] - truth[reference])) * 1000
+        for v in result.videos
+        if v.offset_s is not None
+    }
+
+
+def test_chapters_of_one_recording_follow_each_other(shoot) -> None:
+    chapters = shoot["chapters"]
+    assert len(chapters) == 3
+    clips = [ClipInput("camb", shoot["paths"]["camb"], camera="B")]
+    clips += [ClipInput(c.stem, c, camera="A") for c in chapters]
+    result = estimate_offsets(clips, method="audio")
+    errors = _errors_ms(result, shoot["truth"], "camb")
+    print("chapter placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
+    assert set(errors) == {"camb", "GX00", "GX01", "GX02"}
+    assert all(abs(e) <= FRAME_S * 1000 for e in errors.values()), errors
+    by_key = result.by_key()
+    assert by_key["GX00"].placed_by == "content" and by_key["camb"].placed_by == "content"
+    for later, earlier in [("GX01", "GX00"), ("GX02", "GX01")]:
+        video = by_key[later]
+        assert video.synced and video.placed_by == "camera"
+        assert video.band == "fair" and video.confidence <= 0.3  # not measured
+        assert f"placed after chapter '{earlier}.mp4' of its camera" in video.notes[-1]
+        assert "overlaps no other camera" in video.notes[-1]
+    # The clips of camera A were never measured against each other.
+    a = {result.video(c.stem).key for c in chapters}
+    assert not [p for p in result.pairs if {clips[p.i].key, clips[p.j].key} <= a]
+
+
+def test_the_isolated_chapters_are_unplaced_without_their_camera(shoot) -> None:
+    clips = [ClipInput("camb", shoot["paths"]["camb"])]
+    clips += [ClipInput(c.stem, c) for c in shoot["chapters"]]
+    by_key = estimate_offsets(clips, method="audio").by_key()
+    for key in ("GX01", "GX02"):
+        assert not by_key[key].synced and by_key[key].placed_by == ""
+    assert by_key["GX00"].placed_by == "content"
+
+
+def test_a_camera_that_stops_and_starts_is_placed_clip_by_clip(shoot) -> None:
+    paths = shoot["paths"]
+    clips = [
+        ClipInput("wide", paths["wide"], camera="W"),
+        ClipInput("s1", paths["s1"], camera="S"),
+        ClipInput("s2", paths["s2"], camera="S"),
+    ]
+    result = estimate_offsets(clips, method="audio")
+    errors = _errors_ms(result, shoot["truth"], "wide")
+    print("stop/start placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
+    assert set(errors) == {"wide", "s1", "s2"}
+    assert all(abs(e) <= 1.0 for e in errors.values()), errors
+    for key in ("s1", "s2"):
+        video = result.video(key)
+        assert video.placed_by == "content" and video.band == "excellent"
+        assert not any("chapter" in note for note in video.notes)  # a 3 s gap is no chapter
+
+
+def test_a_clip_that_overlaps_no_other_camera_is_placed_by_its_creation_time(shoot) -> None:
+    stamped = shoot["stamped"]
+    clips = [
+        ClipInput("wide", shoot["paths"]["wide"], camera="W"),
+        ClipInput("s1", stamped["s1"], camera="S"),
+        ClipInput("s3", stamped["s3"], camera="S"),  # after "wide" stopped
+        ClipInput("s2", stamped["s2"], camera="S"),  # given out of order: creation times sort
+    ]
+    result = estimate_offsets(clips, method="audio")
+    errors = _errors_ms(result, shoot["truth"], "wide")
+    print("creation-time placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
+    s3 = result.video("s3")
+    assert s3.synced and s3.placed_by == "camera" and s3.band == "fair"
+    assert "placed by its creation time, 13.0 s after 's2_t.mp4'" in s3.notes[-1]
+    assert "check it" in s3.notes[-1]
+    # Whole-second creation times of a synthetic camera: the placement is as good as s2's.
+    assert abs(errors["s3"]) <= FRAME_S * 1000, errors
+    assert result.video("s2").placed_by == "content" and abs(errors["s2"]) <= 1.0
+
+
+def test_two_clips_of_one_camera_never_overlap(shoot) -> None:
+    paths = shoot["paths"]
+    # s1 (2..9 s) and o2 (6..12 s) overlap in truth: called one camera, one match must go.
+    clips = [
+        ClipInput("wide", paths["wide"], camera="W"),
+        ClipInput("s1", paths["s1"], camera="S"),
+        ClipInput("o2", paths["o2"], camera="S"),
+    ]
+    result = estimate_offsets(clips, method="audio")
+    noted = [
+        v
+        for v in result.videos
+        if any("another clip of its camera, which cannot be" in note for note in v.notes)
+    ]
+    assert len(noted) == 1, [v.notes for v in result.videos]
+    s1, o2 = result.video("s1"), result.video("o2")
+    assert s1.offset_s is not None and o2.offset_s is not None
+    starts = sorted([(s1.offset_s, s1.duration_s), (o2.offset_s, o2.duration_s)])
+    assert starts[0][0] + starts[0][1] - starts[1][0] <= 0.06  # back to back at most
+    kept = s1 if noted[0] is o2 else o2
+    truth = shoot["truth"]
+    assert abs(kept.offset_s - (truth[kept.key] - truth["wide"])) <= 0.001
+    assert noted[0].placed_by == "camera"  # its camera's other clip placed it, and says so
+
+
+def test_same_camera_overlaps_finds_only_siblings() -> None:
+    values = [0.0, 5.0, 8.0, np.nan]
+    spans = [(0.0, 10.0), (0.0, 4.0), (0.0, 4.0), (0.0, 4.0)]
+    assert same_camera_overlaps(values, spans, ["A", "A", None, "A"], tolerance_s=0.05) == [
+        (0, 1, 4.0)
+    ]
+    assert same_camera_overlaps(values, spans, ["A", "B", "A", "A"], tolerance_s=0.05) == [
+        (0, 2, 2.0)
+    ]
+    assert same_camera_overlaps([0.0, 10.01], spans[:2], ["A", "A"], tolerance_s=0.05) == []
