@@ -11,11 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.browser.conftest import PASSWORD
 from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot, log_in
-
-PASSWORD = "a-long-pass-phrase"
 
 pytestmark = [
     pytest.mark.skipif(
@@ -26,21 +24,8 @@ pytestmark = [
 
 
 @pytest.fixture()
-def run_id(clips, settings, tmp_path, django_user_model) -> int:
-    from projects import services
-    from projects.models import SyncRun
-
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    owner = django_user_model.objects.create_user("alice", "alice@example.org", PASSWORD)
-    project = services.project_create(owner=owner, name="Concert")
-    for name in ("a", "b_late"):
-        path = clips[name]
-        services.video_add(project=project, upload=SimpleUploadedFile(path.name, path.read_bytes()))
-    run = services.sync_run_start(project=project, method="audio", max_offset_s=20)
-    run.refresh_from_db()
-    assert run.status == SyncRun.Status.DONE, run.error_message
-    return run.pk
+def run_id(synced_run) -> int:  # noqa: ANN001
+    return synced_run(("a", "b_late"))
 
 
 def test_the_owner_exports_and_downloads_the_synced_files(live_server, run_id, tmp_path) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.browser.conftest import PASSWORD
 from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot, log_in
 
-PASSWORD = "a-long-pass-phrase"
 LONG_NAME = "GX010045_wedding_ceremony_main_camera_on_the_balcony_left_side_4k.mp4"
 
 pytestmark = [
@@ -22,22 +21,8 @@ pytestmark = [
 
 
 @pytest.fixture()
-def run_id(clips, settings, tmp_path, django_user_model) -> int:
-    from projects import services
-    from projects.models import SyncRun
-
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    owner = django_user_model.objects.create_user("alice", "alice@example.org", PASSWORD)
-    project = services.project_create(owner=owner, name="Concert")
-    for name, shown in (("a", LONG_NAME), ("b_late", None)):
-        path = clips[name]
-        upload = SimpleUploadedFile(shown or path.name, path.read_bytes())
-        services.video_add(project=project, upload=upload)
-    run = services.sync_run_start(project=project, method="audio", max_offset_s=20)
-    run.refresh_from_db()
-    assert run.status == SyncRun.Status.DONE, run.error_message
-    return run.pk
+def run_id(synced_run) -> int:  # noqa: ANN001
+    return synced_run(("a", "b_late"), shown={"a": LONG_NAME})
 
 
 def _overlap(a: dict, b: dict) -> bool:
