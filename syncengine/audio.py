@@ -94,18 +94,30 @@ class PreparedAudio:
     scout: NDArray[np.float32] | None = None
 
 
+def decimator_taps(factor: int) -> NDArray[np.float32]:
+    """The decimator's taps: a Hann-windowed sinc at 0.9 of the new Nyquist, ``2 * half + 1``
+    long with ``half = _DECIMATOR_TAPS * factor``, normalised to unit gain."""
+    half = _DECIMATOR_TAPS * factor
+    n = np.arange(-half, half + 1)
+    cutoff = 0.9 / factor
+    taps = cutoff * np.sinc(cutoff * n) * (0.5 + 0.5 * np.cos(np.pi * n / (half + 1)))
+    return (taps / taps.sum()).astype(np.float32)
+
+
+#: Input samples per decimation block, per unit of the factor (the streaming decimator of
+#: :mod:`syncengine.audio_stream` cuts the same blocks, so both give the same samples).
+DECIMATE_BLOCK = 1 << 18
+
+
 def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
     """Zero-phase low-pass (Hann-windowed sinc at 0.9 of the new Nyquist), keep every factor-th."""
     if factor == 1:
         return x
     half = _DECIMATOR_TAPS * factor
-    n = np.arange(-half, half + 1)
-    cutoff = 0.9 / factor
-    taps = cutoff * np.sinc(cutoff * n) * (0.5 + 0.5 * np.cos(np.pi * n / (half + 1)))
-    taps = (taps / taps.sum()).astype(np.float32)
+    taps = decimator_taps(factor)
     # Block by block, so no full-length temporary at the input rate is ever allocated.
     out = np.empty((x.size + factor - 1) // factor, dtype=np.float32)
-    block = factor * (1 << 18)
+    block = factor * DECIMATE_BLOCK
     for start in range(0, x.size, block):
         lo, hi = max(0, start - half), min(x.size, start + block + half)
         y = scipy.ndimage.convolve1d(x[lo:hi], taps, mode="constant")
@@ -137,8 +149,22 @@ def _envelope(x: NDArray[np.float32]) -> NDArray[np.float32]:
     """
     step = COARSE_RATE_HZ // SCOUT_RATE_HZ
     n = (x.size - 1) // step
+    return envelope_from_energy(frame_energy(x[: n * step + 1]))
+
+
+def frame_energy(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Mean square of the pre-emphasised ``x`` per scout frame: ``(x.size - 1) // step`` frames
+    (``step = COARSE_RATE_HZ // SCOUT_RATE_HZ`` samples each); frame ``i`` needs
+    ``x[i * step : (i + 1) * step + 1]``, so consecutive pieces that share one sample give the
+    frames of the whole."""
+    step = COARSE_RATE_HZ // SCOUT_RATE_HZ
+    n = max(0, (x.size - 1) // step)
     d = np.diff(x)[: n * step].reshape(n, step)
-    energy = np.einsum("ij,ij->i", d, d) / step
+    return np.einsum("ij,ij->i", d, d) / step
+
+
+def envelope_from_energy(energy: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The scout envelope from the frames' energies (see :func:`_envelope`)."""
     env = np.log(energy + 1e-10 + 1e-4 * float(np.median(energy))).astype(np.float32)
     return env - np.float32(env.mean()) if env.size else env
 
@@ -161,13 +187,23 @@ def check_audio(track: AudioTrack, *, filename: str = "clip") -> None:
     x = track.samples
     if not isinstance(x, np.ndarray) or x.ndim != 1 or x.dtype != np.float32:
         raise ParameterError(f"audio samples must be a 1-D float32 array, got {type(x).__name__}")
-    if track.duration_s < MIN_DURATION_S:
+    rms = float(np.sqrt(np.dot(x, x) / max(1, x.size)))  # no float64 copy of the track
+    check_levels(duration_s=track.duration_s, rms=rms, filename=filename)
+
+
+def check_levels(*, duration_s: float, rms: float, filename: str = "clip") -> None:
+    """:func:`check_audio` on a track's duration (s) and RMS level (full scale 1).
+
+    Raises
+    ------
+    ClipTooShort, SilentAudio
+    """
+    if duration_s < MIN_DURATION_S:
         raise ClipTooShort(
-            f"'{filename}' has only {track.duration_s:.2f} s of audio; at least "
+            f"'{filename}' has only {duration_s:.2f} s of audio; at least "
             f"{MIN_DURATION_S:.0f} s is needed to sync it.",
             filename=filename,
         )
-    rms = float(np.sqrt(np.dot(x, x) / max(1, x.size)))  # no float64 copy of the track
     if rms < SILENCE_RMS:
         level = "digital silence" if rms < 1e-9 else f"{20 * np.log10(rms):.0f} dBFS"
         raise SilentAudio(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from syncengine import media
-from syncengine.audio import PreparedAudio, prepare_audio
+from syncengine.audio import PreparedAudio
+from syncengine.audio_stream import stream_prepared_audio
 from syncengine.errors import (
     DecoderCrashed,
     InsufficientSignal,
@@ -84,13 +85,17 @@ def extract_audio(
     progress: StagedProgress,
     workers: int = 2,
 ) -> Extracted[PreparedAudio]:
-    """Decode every clip's audio to mono float32, check it and decimate it (once per clip)."""
+    """Decode every clip's audio to mono float32, check it and decimate it (once per clip).
+
+    Streamed (:func:`syncengine.audio_stream.stream_prepared_audio`): the search features are
+    built while ffmpeg decodes, and the analysis-rate samples wait in an unlinked temporary
+    file, so a long take never sits in memory at the analysis rate.
+    """
 
     def work(k: int, info: MediaInfo) -> PreparedAudio:
-        track = media.decode_audio(
+        prepared = stream_prepared_audio(
             info.path, sample_rate_hz=sample_rate_hz, info=info, ffmpeg_bin=ffmpeg_bin
         )
-        prepared = prepare_audio(track, filename=info.filename)
         progress.update("extracting_audio", 1.0, item=k, n_items=len(infos))
         return prepared
 
