@@ -14,6 +14,8 @@ Conventions
   audio (a camera without picture) when there is one, else from the reference.
 - Unplaced clips are connected to the ``mc-clip`` on lane 1, end to end from its start, with
   ``enabled="0"``, and are also in the event's browser, so the editor sees each one.
+- A drift-corrected clip (a ``LinearTimeWarp`` in the model) gets a linear ``timeMap``: from
+  its local time (its ``start`` on, at the timeline's pace) to its media's time, pitch kept.
 - OTIO's own FCPXML adapter is no longer maintained and writes no multicam, hence this module.
 """
 
@@ -157,6 +159,32 @@ def _unplaced(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
     return list(seen.values())
 
 
+def _speed(clip: otio.schema.Clip) -> float:
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            return float(effect.time_scalar)
+    return 1.0
+
+
+def _fine(seconds: Fraction, rate: Fraction) -> Fraction:
+    """``seconds`` on the finest grid whose denominator still fits FCPXML's 32 bits and holds
+    every frame of ``rate`` (about a nanosecond)."""
+    step = rate.numerator * max(1, (2**31) // (rate.numerator * rate.numerator))
+    return Fraction(round(seconds * step), step)
+
+
+def _time_map(
+    item: ET.Element, start: Fraction, duration: Fraction, speed: float, rate: Fraction
+) -> None:
+    """A constant speed as FCPXML's retime: ``timeMap`` from the clip's local time (its
+    ``start`` onwards, at the timeline's pace) to its media's time, linear, pitch kept, so a
+    drift-corrected clip stays in sync along its whole length in Final Cut Pro."""
+    time_map = _sub(item, "timeMap", frameSampling="floor", preservesPitch="1")
+    _sub(time_map, "timept", time=_t(start), value=_t(start), interp="linear")
+    end_value = start + _fine(duration * Fraction(speed), rate)
+    _sub(time_map, "timept", time=_t(start + duration), value=_t(end_value), interp="linear")
+
+
 def _clip_start(clip: otio.schema.Clip) -> Fraction:
     """Where the clip begins in its asset's time (its file's start timecode plus the trim)."""
     return _seconds(clip.source_range.start_time)
@@ -224,6 +252,11 @@ def write(timeline: otio.schema.Timeline) -> bytes:
                 start=_t(_clip_start(clip)),
                 duration=_t(duration),
             )
+            speed = _speed(clip)
+            if speed != 1.0:
+                _time_map(
+                    item, _clip_start(clip), duration, speed, _rate(clip.source_range.start_time)
+                )
             if not meta.get("has_video", True):
                 item.set("audioRole", "dialogue")
             for marker in clip.markers:
@@ -303,6 +336,7 @@ class FcpxmlClip:
     duration_s: Fraction
     frame_s: Fraction
     enabled: bool
+    speed: float = 1.0  # media seconds per timeline second, from its timeMap (1: none)
 
 
 def _time(element: ET.Element, attr: str, *, default: str | None = None) -> Fraction:
@@ -320,6 +354,17 @@ def _time(element: ET.Element, attr: str, *, default: str | None = None) -> Frac
 def _whole(value: Fraction, frame: Fraction, what: str) -> None:
     if (value / frame).denominator != 1:
         raise ParameterError(f"{what} {value} s is not a whole number of {frame} s frames")
+
+
+def _parse_speed(item: ET.Element) -> float:
+    """The constant speed a clip's ``timeMap`` gives (media time over local time), 1 without."""
+    time_map = item.find("timeMap")
+    if time_map is None:
+        return 1.0
+    points = [(_time(p, "time"), _time(p, "value")) for p in time_map.iterfind("timept")]
+    if len(points) < 2 or points[-1][0] <= points[0][0]:
+        raise ParameterError(f"the timeMap of '{item.get('name')}' needs two increasing times")
+    return float((points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0]))
 
 
 def parse(data: bytes) -> list[FcpxmlClip]:
@@ -385,7 +430,8 @@ def parse(data: bytes) -> list[FcpxmlClip]:
         _whole(offset, seq_frame, f"offset of '{item.get('name')}'")
         _whole(duration, seq_frame, f"duration of '{item.get('name')}'")
         _whole(_time(item, "start", default="0s"), frame, f"start of '{item.get('name')}'")
-        return FcpxmlClip(item.get("name", ""), src, angle, offset, duration, frame, enabled)
+        speed = _parse_speed(item)
+        return FcpxmlClip(item.get("name", ""), src, angle, offset, duration, frame, enabled, speed)
 
     angle_ids = set()
     for angle in multicam.iterfind("mc-angle"):

@@ -13,6 +13,8 @@ Conventions
   track (the unplaced clips are listed in ``unplaced.txt`` beside the EDLs); AAF has one edit
   rate (the sequence's) and the adapter writes no disabled flag (its unplaced clips are on the
   track named :data:`UNPLACED_TRACK`).
+- A clip with a speed (drift corrected) must read back at that speed (within 1 ppm) in every
+  format that carries one (:data:`SPEED_FORMATS`; AAF does not).
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ from syncengine.editors import fcpxml
 from syncengine.editors.model import UNPLACED_TRACK, TimelineClip, rate_fraction
 from syncengine.errors import ParameterError
 
-__all__ = ["ReadClip", "compare", "read"]
+__all__ = ["SPEED_FORMATS", "ReadClip", "compare", "read"]
+
+#: The formats that carry a clip's speed (a drift-corrected clip's): OTIO's LinearTimeWarp,
+#: FCP7's Time Remap, FCPXML's timeMap, the EDL's M2. The AAF adapter writes no speed.
+SPEED_FORMATS = ("otio", "xml", "fcpxml", "edl")
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,27 @@ class ReadClip:
     grid_rate: float  # starts are whole frames of this rate
     enabled: bool
     kind: str = "video"  # or "audio"
+    speed: float = 1.0  # media seconds per timeline second, as the file states it (1: none)
 
 
 def _media_name(ref: otio.schema.MediaReference) -> str:
     url = getattr(ref, "target_url", "") or ""
     return unquote(url.rsplit("/", 1)[-1])
+
+
+def _speed(clip: otio.schema.Clip) -> float:
+    """A clip's speed as the reader gives it: OTIO's ``LinearTimeWarp`` (native, EDL's M2), or
+    FCP7's Time Remap filter, which the FCP7 adapter reads as a plain effect."""
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            return float(effect.time_scalar)
+        fcp = effect.metadata.get("fcp_xml", {})
+        if fcp.get("effectid") == "timeremap":
+            params = fcp.get("parameter", [])
+            for param in [params] if hasattr(params, "get") else list(params):
+                if param.get("parameterid") == "speed":
+                    return float(param["value"]) / 100
+    return 1.0
 
 
 def _from_otio(timeline: otio.schema.Timeline, *, shift_s: float = 0.0) -> list[ReadClip]:
@@ -71,6 +93,7 @@ def _from_otio(timeline: otio.schema.Timeline, *, shift_s: float = 0.0) -> list[
                     grid_rate=grid or placed.start_time.rate,
                     enabled=track_on and clip_on,
                     kind="audio" if track.kind == otio.schema.TrackKind.Audio else "video",
+                    speed=_speed(clip),
                 )
             )
     return out
@@ -96,10 +119,29 @@ def _edls(data: bytes, rates: dict[str, float]) -> list[ReadClip]:
             # The adapter starts the track at the first event: its record-in is the shift.
             first = next(ln.split() for ln in text.splitlines() if ln[:3].isdigit())
             shift_s = otio.opentime.from_timecode(first[-2], rate).to_seconds()
+            # The adapter reads an M2 speed only where it changes the event's length by a
+            # frame or more; the file states it either way.
+            m2 = {
+                parts[0]: float(parts[1]) / rate
+                for parts in (
+                    ln[2:].strip().rsplit(None, 2) for ln in text.splitlines() if ln[:3] == "M2 "
+                )
+                if len(parts) == 3
+            }
             for clip in _from_otio(timeline, shift_s=shift_s):
                 media = clip.media
+                speed = clip.speed if clip.speed != 1.0 else m2.get(clip.name, 1.0)
                 out.append(
-                    ReadClip(clip.name, media, title, clip.start_s, None, rate, clip.enabled)
+                    ReadClip(
+                        clip.name,
+                        media,
+                        title,
+                        clip.start_s,
+                        None,
+                        rate,
+                        clip.enabled,
+                        speed=speed,
+                    )
                 )
     out += [ReadClip(n, n, UNPLACED_TRACK, 0.0, None, 1.0, False) for n in unplaced if n]
     return out
@@ -139,6 +181,7 @@ def read(data: bytes, fmt: str, *, edl_rates: dict[str, float] | None = None) ->
                 grid_rate=grid,
                 kind="video" if c.frame_s else "audio",
                 enabled=c.enabled,
+                speed=c.speed,
             )
             for c in clips
         ]
@@ -212,6 +255,13 @@ def compare(clips: Sequence[TimelineClip], fmt: str, data: bytes) -> list[str]:
                 problems.append(f"placed '{clip.name}' is disabled")
             if _named(fmt, r) and r.track != clip.track:
                 problems.append(f"'{clip.name}' is on track '{r.track}', not '{clip.track}'")
+        if fmt in SPEED_FORMATS:
+            for r in rows:
+                if abs(r.speed - clip.speed) > 1e-6 * clip.speed:
+                    problems.append(
+                        f"'{clip.name}' plays at speed {r.speed:.7f} on track '{r.track}', not "
+                        f"{clip.speed:.7f}"
+                    )
         own = float(rate_fraction(clip.fps)) if clip.has_video and clip.fps else None
         for r in rows:
             own_rate_kept = fmt in ("otio", "xml", "fcpxml") and own and r.rate is not None

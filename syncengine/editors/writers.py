@@ -12,6 +12,11 @@ Conventions
   ``aaf``: AAF through ``otio-aaf-adapter`` over pyaaf2 (Avid Media Composer); AAF has one edit
   rate per composition, so its times are conformed to the sequence rate (nearest frame).
   ``fcpxml``: FCPXML 1.10 with a multicam clip, by :mod:`syncengine.editors.fcpxml`.
+- A drift-corrected clip's speed (the model's ``LinearTimeWarp``): ``otio`` keeps it as it is;
+  ``xml`` gets FCP7's Time Remap filter (speed in percent) and its ``out`` the source frames it
+  plays; ``fcpxml`` a linear ``timeMap``; ``edl`` an ``M2`` line (the adapter's) with the
+  event's source out the source it plays; ``aaf`` none (the adapter writes no speed, so an AAF
+  of a drifting clip is in sync at its start only).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from syncengine.editors import fcpxml
 from syncengine.editors.model import UNPLACED_TRACK, placed_start_s, sequence_rate
 from syncengine.errors import ParameterError
 
-__all__ = ["FORMATS", "TimelineFormat", "format_for_path", "write"]
+__all__ = ["FORMATS", "TimelineFormat", "clip_speed", "format_for_path", "write"]
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,68 @@ def _fcp7(timeline: otio.schema.Timeline) -> bytes:
     for item in root.iter("clipitem"):
         for extra in item.findall("rate")[1:]:
             item.remove(extra)
+    _fcp7_speeds(root, timeline)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n{body}\n'.encode()
+
+
+def clip_speed(clip: otio.schema.Clip) -> float:
+    """The clip's speed (source seconds per timeline second): its ``LinearTimeWarp``'s, else 1."""
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            return float(effect.time_scalar)
+    return 1.0
+
+
+def _time_remap(speed: float) -> ET.Element:
+    """FCP7's constant speed change (Premiere Pro's and Resolve's reading of it): the Time
+    Remap filter with ``speed`` in percent."""
+    flt = ET.Element("filter")
+    effect = ET.SubElement(flt, "effect")
+    for tag, text in (
+        ("name", "Time Remap"),
+        ("effectid", "timeremap"),
+        ("effectcategory", "motion"),
+        ("effecttype", "motion"),
+        ("mediatype", "video"),
+    ):
+        ET.SubElement(effect, tag).text = text
+    for pid, lo, hi, value in (
+        ("variablespeed", "0", "1", "0"),
+        ("speed", "-100000", "100000", f"{speed * 100:.6f}"),
+        ("reverse", None, None, "FALSE"),
+        ("frameblending", None, None, "FALSE"),
+    ):
+        param = ET.SubElement(effect, "parameter", authoringApp="PremierePro")
+        ET.SubElement(param, "parameterid").text = pid
+        ET.SubElement(param, "name").text = pid
+        if lo is not None:
+            ET.SubElement(param, "valuemin").text = lo
+            ET.SubElement(param, "valuemax").text = hi
+        ET.SubElement(param, "value").text = value
+    return flt
+
+
+def _fcp7_speeds(root: ET.Element, timeline: otio.schema.Timeline) -> None:
+    """A drift-corrected clip's speed in FCP7 terms: a Time Remap filter, and its ``out`` the
+    source frames it plays (``in`` + record frames x speed; the adapter writes the record
+    length there). Clip items pair with the model's clips track by track, in order."""
+    sequence = root.find("project/children/sequence/media")
+    if sequence is None:
+        return
+    for kind, tracks in (("video", timeline.video_tracks()), ("audio", timeline.audio_tracks())):
+        elements = sequence.findall(f"{kind}/track")
+        for track, element in zip(tracks, elements, strict=False):
+            for clip, item in zip(track.find_clips(), element.findall("clipitem"), strict=False):
+                speed = clip_speed(clip)
+                if speed == 1.0:
+                    continue
+                start, out = item.find("in"), item.find("out")
+                if start is not None and out is not None and start.text and out.text:
+                    record = clip.source_range.duration.value
+                    out.text = str(int(start.text) + round(record * speed))
+                item.append(_time_remap(speed))
 
 
 def _safe_name(name: str) -> str:
@@ -99,6 +163,30 @@ def _timecodes(text: str, rate: float, drop: bool) -> str:
         return otio.opentime.to_timecode(frames, rate, drop)
 
     return _TC.sub(fix, text)
+
+
+def _m2_source_out(lines: list[str], rate: float, drop: bool) -> list[str]:
+    """Each speed-changed event's source out made the source it plays: source in + record
+    length x speed (the adapter writes record length / speed). Its M2 line follows it."""
+    out = list(lines)
+    for k, line in enumerate(lines):
+        if not line.startswith("M2 ") or k == 0:
+            continue
+        fields = out[k - 1].split()
+        try:
+            speed = float(line.split()[-2]) / rate
+            src_in, _src_out, rec_in, rec_out = (
+                otio.opentime.from_timecode(tc, rate) for tc in fields[-4:]
+            )
+        except (ValueError, IndexError):
+            continue
+        played = otio.opentime.RationalTime(round((rec_out - rec_in).value * speed), rate)
+        src_out = otio.opentime.to_timecode(src_in + played, rate, drop)
+        old = fields[-3]
+        head, sep, tail = out[k - 1].rpartition(f" {old} {fields[-2]} ")
+        if sep:
+            out[k - 1] = f"{head} {src_out} {fields[-2]} {tail}"
+    return out
 
 
 def _on_grid(
@@ -150,7 +238,7 @@ def camera_edls(timeline: otio.schema.Timeline) -> dict[str, str]:
         text = otio.adapters.write_to_string(edl, "cmx_3600", rate=rate, reelname_len=8)
         drop = bool(clips[0].metadata.get("syncsite", {}).get("drop_frame", False))
         text = _timecodes(text, rate, drop)
-        lines = text.splitlines()
+        lines = _m2_source_out(text.splitlines(), rate, drop)
         fcm = "FCM: DROP FRAME" if drop else "FCM: NON-DROP FRAME"
         lines.insert(1, fcm)
         out[track.name] = "\n".join(lines) + "\n"
