@@ -12,10 +12,8 @@ depend on the database the rest of the suite runs on.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +23,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.projects.cluster import REPO, qcluster
+
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DB_NAME = "syncsite_scaleout"
 # A Redis database of its own, so the queue never meets a developer's running cluster.
@@ -147,46 +146,24 @@ def drive(clip_paths: list[str]) -> dict[str, Any]:
     }
 
 
-def _stop(worker: subprocess.Popen[bytes]) -> None:
-    # The cluster's main process stops its own workers; signalling them too stalls its shutdown.
-    # It runs in a session of its own, so anything left is killed with its group.
-    worker.send_signal(signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        worker.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
-
-
 def test_a_run_queued_through_redis_is_done_by_a_separate_worker(
     scaleout_env: dict[str, str], clips: Any, tmp_path: Path
 ) -> None:
     log = tmp_path / "qcluster.log"
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+    code = (
+        "import json, sys, django; django.setup(); "
+        "from tests.projects.test_scaleout import drive; "
+        "print(json.dumps(drive(sys.argv[1:])))"
+    )
+    with qcluster(scaleout_env, log):
+        web = subprocess.run(
+            [sys.executable, "-c", code, str(clips["a"]), str(clips["b_late"])],
             cwd=REPO,
             env=scaleout_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            capture_output=True,
+            text=True,
+            timeout=2 * WAIT_S + 30,
         )
-        try:
-            code = (
-                "import json, sys, django; django.setup(); "
-                "from tests.projects.test_scaleout import drive; "
-                "print(json.dumps(drive(sys.argv[1:])))"
-            )
-            web = subprocess.run(
-                [sys.executable, "-c", code, str(clips["a"]), str(clips["b_late"])],
-                cwd=REPO,
-                env=scaleout_env,
-                capture_output=True,
-                text=True,
-                timeout=2 * WAIT_S + 30,
-            )
-        finally:
-            _stop(worker)
     worker_log = log.read_text(errors="replace")[-3000:]
     assert web.returncode == 0, web.stderr[-3000:]
     result = json.loads(web.stdout.strip().splitlines()[-1])

@@ -11,10 +11,8 @@ new run and a new render in those projects are accepted and done by the restarte
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from mediasynth.clips import CameraSpec, write_clips
+from tests.projects.cluster import REPO, qcluster
 
-REPO = Path(__file__).resolve().parents[2]
 # Long enough that a sync and a render take seconds even on a fast machine: the kill lands
 # while they run. Distinct content (one world, two cameras), so the first run syncs.
 LONG = (
@@ -67,40 +65,20 @@ def cluster_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield env
 
 
-def _stop(worker: subprocess.Popen[bytes]) -> None:
-    worker.send_signal(signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        worker.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
-
-
 def test_a_killed_worker_fails_its_run_and_render_within_two_minutes(
     cluster_env: dict[str, str], tmp_path: Path
 ) -> None:
     clips = write_clips(LONG, tmp_path / "clips", seed=7)
     log = tmp_path / "qcluster.log"
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+    with qcluster(cluster_env, log):
+        web = subprocess.run(
+            [sys.executable, "-m", "tests.projects.worker_kill", *map(str, clips.values())],
             cwd=REPO,
             env=cluster_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            capture_output=True,
+            text=True,
+            timeout=1800,
         )
-        try:
-            web = subprocess.run(
-                [sys.executable, "-m", "tests.projects.worker_kill", *map(str, clips.values())],
-                cwd=REPO,
-                env=cluster_env,
-                capture_output=True,
-                text=True,
-                timeout=1800,
-            )
-        finally:
-            _stop(worker)
     worker_log = log.read_text(errors="replace")[-4000:]
     assert web.returncode == 0, (web.stderr[-4000:], worker_log)
     result = json.loads(web.stdout.strip().splitlines()[-1])
