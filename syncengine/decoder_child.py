@@ -8,10 +8,11 @@ not the web server or the worker, and :func:`syncengine.media.run_decoder` turns
 typed error. It imports only the standard library, PyAV, and for ``frames`` numpy and OpenCV,
 so it starts in well under a second (the engine package pulls in scipy).
 
-Results go to file descriptor 1 (JSON for ``probe`` and ``keyframe``; for ``frames`` a stream of
-records, each a little-endian float64 time followed by ``height * width`` luma bytes). Anything a
-library prints goes to stderr. A media failure is reported on stderr as one line starting with
-:data:`ERROR_PREFIX` followed by JSON ``{"kind", "detail"}``, and exit status 2.
+Results go to file descriptor 1 (JSON for ``probe``, ``keyframe`` and ``color``; for ``frames``
+a stream of records, each a little-endian float64 time followed by ``height * width`` luma
+bytes). Anything a library prints goes to stderr. A media failure is reported on stderr as one
+line starting with :data:`ERROR_PREFIX` followed by JSON ``{"kind", "detail"}``, and exit
+status 2.
 
 Times are seconds relative to the container start (the file's t=0).
 """
@@ -83,6 +84,12 @@ _YUV8_PLANAR = {
     "yuv411p",
     "yuv410p",
     "gray",
+}
+
+#: High-bit-depth planar YUV (HEVC/ProRes/AV1 10- and 12-bit): little-endian 16-bit luma words,
+#: shifted right by this many bits to 8 (the same limited-range scale as an 8-bit picture).
+_YUV_DEEP_SHIFT = {
+    f"yuv{chroma}p{bits}le": bits - 8 for chroma in ("420", "422", "444") for bits in (10, 12)
 }
 
 
@@ -322,6 +329,11 @@ def frames(path: str, width: int, height: int, out: BinaryIO) -> None:
                     plane = frame.planes[0]
                     luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
                     luma = luma[: frame.height, : frame.width]
+                elif frame.format.name in _YUV_DEEP_SHIFT:  # ~6x cheaper than to_ndarray
+                    plane = frame.planes[0]
+                    words = np.frombuffer(plane, "<u2").reshape(-1, plane.line_size // 2)
+                    words = words[: frame.height, : frame.width]
+                    luma = (words >> _YUV_DEEP_SHIFT[frame.format.name]).astype(np.uint8)
                 else:
                     luma = frame.to_ndarray(format="gray")
                 # Halving steps take OpenCV's fast 2x2 path: ~3x faster than one big INTER_AREA.
@@ -334,6 +346,23 @@ def frames(path: str, width: int, height: int, out: BinaryIO) -> None:
         except av.FFmpegError as exc:
             raise ChildError("decode", str(exc)) from exc
     out.flush()
+
+
+def color(path: str) -> dict[str, Any] | None:
+    """The first video stream's colour description (FFmpeg's enum numbers, as the codec
+    parameters give them; 2 is "unspecified") and pixel format; ``None`` without a picture."""
+    with _open(path) as container:
+        cover_art = 0x0400  # AV_DISPOSITION_ATTACHED_PIC
+        videos = [s for s in container.streams.video if not s.disposition & cover_art]
+        if not videos:
+            return None
+        ctx = videos[0].codec_context
+        return {
+            "transfer": int(ctx.color_trc),
+            "primaries": int(ctx.color_primaries),
+            "matrix": int(ctx.colorspace),
+            "pixel_format": ctx.format.name if ctx.format is not None else "",
+        }
 
 
 def main(argv: list[str]) -> int:
@@ -349,6 +378,8 @@ def main(argv: list[str]) -> int:
             out.write(json.dumps(keyframe(path, float(args[0]))).encode())
         elif command == "frames":
             frames(path, int(args[0]), int(args[1]), out)
+        elif command == "color":
+            out.write(json.dumps(color(path)).encode())
         else:
             raise ValueError(f"unknown command {command!r}")
         out.flush()
