@@ -170,7 +170,11 @@ class CameraDetailApi(APIView):
 
 class CameraUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=_NAME_MAX, required=False)
+        name = serializers.CharField(
+            max_length=_NAME_MAX,
+            required=False,
+            error_messages={"blank": errors.CAMERA_NAME_EMPTY},
+        )
         position = serializers.IntegerField(
             min_value=0, max_value=10_000, required=False, help_text="place in the project's order"
         )
