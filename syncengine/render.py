@@ -30,112 +30,48 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
+from dataclasses import replace
 from pathlib import Path
 
 from syncengine import media
 from syncengine.archive import zip_outputs
 from syncengine.errors import ParameterError, RenderError
+from syncengine.master_audio import MasterAudioError, MasterPlan, master_placement
 from syncengine.progress import StagedProgress
-from syncengine.sync import renamed
-from syncengine.timeline import MODES, Job, plan_jobs, plan_timeline, tolerances_s
-from syncengine.types import Placement, ProgressCallback, RenderedFile, RenderResult, SyncResult
-from syncengine.verify import (
-    VERIFY_MAX_LAG_S,
-    measure_outputs,
-    measure_windows,
-    verification_error,
+from syncengine.render_chains import AAC_RATES_HZ, X264_CRF, X264_PRESET, aac_audio
+from syncengine.render_chains import audio_chain as _audio_chain
+from syncengine.render_chains import video_chain as _video_chain
+from syncengine.render_shoot import (
+    AUDIO_SOURCES,
+    LAYOUTS,
+    Output,
+    ReencodeRequired,
+    group_outputs,
+    output_args,
 )
+from syncengine.sync import renamed
+from syncengine.timecode import BadTimecode, Timecode, parse_timecode, stamp_timecode
+from syncengine.timeline import MODES, Job, Plan, plan_jobs, plan_timeline, tolerances_s
+from syncengine.types import Placement, ProgressCallback, RenderedFile, RenderResult, SyncResult
+from syncengine.verify import VERIFY_MAX_LAG_S, Checks, check_outputs, verification_error
+
+_DEFAULT_TIMEOUT_S = 3600.0  # per output file
+_FASTSTART = ("mp4", "mov")
 
 __all__ = [
+    "AAC_RATES_HZ",
+    "AUDIO_SOURCES",
+    "LAYOUTS",
     "MODES",
+    "BadTimecode",
+    "MasterAudioError",
+    "ReencodeRequired",
     "VERIFY_MAX_LAG_S",
+    "aac_audio",
     "plan_timeline",
     "render_synced",
     "zip_outputs",
 ]
-
-X264_PRESET = "fast"
-X264_CRF = 18
-AAC_BITRATE = "192k"  # up to two channels; more get AAC_CHANNEL_KBPS each
-AAC_CHANNEL_KBPS = 96
-#: The sample rates FFmpeg's AAC encoder takes, highest first: other rates are resampled to the
-#: highest of these at or below the source's (192 kHz becomes 96 kHz).
-AAC_RATES_HZ = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
-#: AAC carries at most 7.1; more channels are mixed down to 7.1.
-AAC_MAX_CHANNELS = 8
-_DEFAULT_TIMEOUT_S = 3600.0  # per output file
-_FASTSTART = ("mp4", "mov")
-#: The sound is stretched by resampling from this (relabelled) rate to ``round(it * speed)``:
-#: the speed is then exact to ``0.5 / _STRETCH_RATE_HZ`` (0.5 ppm, 0.9 ms over 30 minutes).
-_STRETCH_RATE_HZ = 1_000_000
-
-
-def _rate(fps: float) -> str:
-    """Exact frame rate text for ffmpeg: 29.97... -> "30000/1001"."""
-    return str(Fraction(fps).limit_denominator(1001))
-
-
-def _video_chain(*, lead_s: float, fps: float, total_s: float, speed: float = 1.0) -> str:
-    """Shift by whole frames with one ``tpad`` (start and end padding), cut with ``trim``.
-
-    A ``speed`` other than 1 stretches the frames' times by it first (drift correction).
-    """
-    shift = round(lead_s * fps)
-    pts = "PTS-STARTPTS" if speed == 1.0 else f"(PTS-STARTPTS)*{speed!r}"
-    parts = [f"setpts={pts}", f"fps={_rate(fps)}"]  # frame k at k / fps from here on
-    if shift < 0:
-        parts += [f"trim=start_frame={-shift}", "setpts=PTS-STARTPTS"]
-    # One tpad for both ends: with a start tpad followed by a stop tpad, ffmpeg 9 emits only
-    # part of the stop padding (31 of 60 frames in our test), so the output ends early.
-    parts += [
-        f"tpad=start={max(shift, 0)}:stop=-1:stop_mode=add:color=black",
-        f"trim=end_frame={max(1, round(total_s * fps))}",
-    ]
-    return ",".join(parts)
-
-
-def aac_audio(sample_rate_hz: int, channels: int) -> tuple[int, int, str]:
-    """``(sample rate, channels, bitrate)`` of the AAC track written for such source audio."""
-    rate = next((r for r in AAC_RATES_HZ if r <= sample_rate_hz), AAC_RATES_HZ[-1])
-    out_channels = min(channels, AAC_MAX_CHANNELS)
-    bitrate = AAC_BITRATE if out_channels <= 2 else f"{AAC_CHANNEL_KBPS * out_channels}k"
-    return rate, out_channels, bitrate
-
-
-def _audio_chain(
-    *,
-    lead_s: float,
-    sample_rate_hz: int,
-    total_s: float,
-    source_rate_hz: int | None = None,
-    speed: float = 1.0,
-) -> str:
-    """Shift to the sample at the output rate, then pad or cut to exactly the timeline length.
-
-    A ``source_rate_hz`` other than ``sample_rate_hz`` is resampled on the way in. A ``speed``
-    other than 1 stretches the sound by it (drift correction): relabelled as
-    ``_STRETCH_RATE_HZ`` it is resampled to ``round(_STRETCH_RATE_HZ * speed)``, then labelled
-    ``sample_rate_hz`` again, so every second of the source lasts ``speed`` seconds.
-    """
-    shift = round(lead_s * sample_rate_hz)
-    n_total = max(1, round(total_s * sample_rate_hz))
-    # Sample 0 = file t=0, as in media.decode_audio.
-    resample = "" if source_rate_hz in (None, sample_rate_hz) else f"{sample_rate_hz}:"
-    parts = [f"aresample={resample}async=1:first_pts=0"]
-    if speed != 1.0:
-        stretched = round(_STRETCH_RATE_HZ * speed)
-        parts += [
-            f"asetrate={_STRETCH_RATE_HZ}",
-            f"aresample={stretched}",
-            f"asetrate={sample_rate_hz}",
-        ]
-    if shift > 0:
-        parts.append(f"adelay={shift}S:all=1")
-    elif shift < 0:
-        parts += [f"atrim=start_sample={-shift}", "asetpts=PTS-STARTPTS"]
-    parts += [f"apad=whole_len={n_total}", f"atrim=end_sample={n_total}"]
-    return ",".join(parts)
 
 
 def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
@@ -241,8 +177,18 @@ def render_synced(
     timeout_s: float = _DEFAULT_TIMEOUT_S,
     placed_offsets_s: Mapping[str, float] | None = None,
     correct_drift: bool = True,
+    layout: str = "clip",
+    audio: str = "camera",
+    master: Placement | None = None,
+    master_channel: int | None = None,
+    correct_skew: bool = False,
+    start_timecode: str | None = None,
 ) -> RenderResult:
-    """Write ``{stem}_synced.{ext}`` for every placed video, all on one timeline, and verify them.
+    """Write ``{stem}_synced.{ext}`` for every placed video (or camera), on one timeline, verified.
+
+    Signature (the portal calls it so): ``render_synced(placements, out_dir, *, mode,
+    reencode, ..., layout="clip"|"camera", audio="camera"|"master"|"master_and_camera",
+    master=None, master_channel=None, correct_skew=False, start_timecode=None)``.
 
     Parameters
     ----------
@@ -317,6 +263,45 @@ def render_synced(
         more than half a frame (:func:`syncengine.timeline.drift_retime`); each said in
         ``notes`` and in the file's ``drift_ppm`` and ``retimed``. ``False`` renders at the
         clips' own clocks.
+    layout : {"clip", "camera"}
+        ``clip`` (default): one file per placed clip. ``camera``: one file per camera
+        (``Placement.camera`` groups clips; ``None`` is a camera of its own), named after the
+        camera's first clip in time (``{stem}_synced.{ext}``, its container), its clips on the
+        one timeline at their offsets, black picture and silence before, between and after
+        them; each clip drift-corrected as above, at the first clip's frame rate and upright
+        size (another size fits inside with black borders). A clip running into the next one
+        is cut where the next starts (said in ``notes``). Verification measures each clip's
+        span against the reference's output (``segment_residuals_s``, one per ``keys``
+        entry; its windows in ``window_residuals_s``). Re-encoding only.
+    audio : {"camera", "master", "master_and_camera"}
+        ``camera`` (default): each file keeps its clips' own sound. ``master``: the sound is
+        the ``master`` placement's instead, one channel (mono), laid under each clip at the
+        master's own offset and retimed to the clip's clock (drift: the master's and the
+        clip's ``drift_ppm``, see :mod:`syncengine.master_audio`), only where the clip has
+        footage; silence where the master did not record. ``master_and_camera``: the master
+        as the first sound track, the clips' own sound as the second. Verification measures
+        the master track against the camera's own sound (the clip's sound at its placement)
+        at the start, the middle and the end of each clip's span
+        (``master_residuals_s``; each must be within the tolerance, and within 2 ms when
+        the sync is right); ``audio_source`` is "master". An audio-only master gets no file
+        of its own and does not widen the timeline (a master with a picture is rendered as a
+        camera too). Re-encoding only.
+    master : Placement, optional
+        The master recorder (needed unless ``audio`` is "camera"; ignored then). It may be
+        one of ``clips`` or not; it must be placed (``offset_s`` not None).
+    master_channel : int, optional
+        The master's channel to use, 0-based; ``None`` (default): the loudest (highest RMS
+        over the file), said in ``notes`` with every channel's level.
+    correct_skew : bool
+        Move each clip's sound back by its ``Placement.sound_skew_s`` (its own sound running
+        late against its own picture; the picture stays), said in ``notes``. Re-encoding
+        only.
+    start_timecode : str, optional
+        ``HH:MM:SS:FF`` stamped into every output with a picture after verification (a remux,
+        :func:`syncengine.timecode.stamp_timecode`; drop-frame ``HH:MM:SS;FF`` at 29.97 and
+        59.94 fps) as the timecode of the timeline's start. It is read at the reference
+        output's frame rate; outputs at other rates get the nearest frame of the same label
+        time. Each file's is in ``RenderedFile.timecode``.
     progress : callable, optional
         ``progress(stage, fraction)`` with stage "rendering" then "verifying"; ``fraction`` is
         overall progress in [0, 1].
@@ -331,126 +316,179 @@ def render_synced(
 
     Raises
     ------
+    ReencodeRequired
+        ``reencode=False`` with ``layout="camera"``, a master ``audio`` or ``correct_skew``
+        (code ``reencode_required``).
+    MasterAudioError
+        A master ``audio`` without a ``master``, a master not placed or without sound, a
+        ``master_channel`` it does not have (code ``master_audio``).
+    BadTimecode
+        ``start_timecode`` is not a timecode at the timeline's rate, or no output has a
+        picture (code ``bad_timecode``); raised before anything is encoded.
     ParameterError
-        Unknown mode, fewer than two placed videos, bad tolerance, two outputs colliding, an
-        output name too long, two placements sharing a key, a placement name that is not a
-        bare file name, or a placed offset that is not finite or names no video.
+        Unknown mode, layout or audio, fewer than two placed videos, bad tolerance, two
+        outputs colliding, an output name too long, two placements sharing a key, a
+        placement name that is not a bare file name, or a placed offset that is not finite
+        or names no video.
     RenderError
         ffmpeg failed; nothing was written to ``out_dir``.
     RenderVerificationFailed
         After all outputs were written, a residual exceeded the tolerance or an output could not
         be measured. The message names the files; ``exc.result`` holds the full result.
     """
-    if mode not in MODES:
-        raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
-    if tolerance_s is not None and not tolerance_s > 0:
-        raise ParameterError(f"tolerance_s must be positive, got {tolerance_s}")
+    _check_options(
+        mode=mode,
+        tolerance_s=tolerance_s,
+        layout=layout,
+        audio=audio,
+        reencode=reencode,
+        correct_skew=correct_skew,
+    )
     placements, method, max_lag_s = _placements(clips, method, max_lag_s, placed_offsets_s)
+    master_plan = master_placement(
+        master, audio=audio, channel=master_channel, ffmpeg_bin=ffmpeg_bin, timeout_s=timeout_s
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plan = plan_jobs(placements, out, mode=mode, reencode=reencode, correct_drift=correct_drift)
+    plan = _plan(
+        placements, master_plan, out, mode=mode, reencode=reencode, correct_drift=correct_drift
+    )
     jobs, total_s = plan.jobs, plan.total_s
-    tolerances = tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s)
+    outputs, notes = group_outputs(jobs, placements, layout=layout)
+    notes = plan.notes + notes
+    skews_s = {
+        p.key: float(p.sound_skew_s)
+        for p in placements
+        if correct_skew and p.sound_skew_s and any(p.key in o.keys for o in outputs)
+    }
+    shoot = layout == "camera" or master_plan is not None or bool(skews_s)
+    ref_key = jobs[plan.reference].key
+    reference = next(k for k, o in enumerate(outputs) if ref_key in o.keys)
+    timecode = (
+        None if start_timecode is None else _start_timecode(start_timecode, outputs, reference)
+    )
+    tolerance_of = dict(
+        zip(
+            [j.key for j in jobs],
+            tolerances_s(jobs, reencode=reencode, tolerance_s=tolerance_s),
+            strict=True,
+        )
+    )
+    tolerances = [min(tolerance_of[key] for key in o.keys) for o in outputs]
     stages = [("rendering", 4.0), ("verifying", 1.0)] if verify else [("rendering", 1.0)]
     tracker = StagedProgress(progress, stages)
     # Encode everything into a hidden folder on the same file system, then rename: a failure
-    # leaves no partial output, and a success replaces the old outputs at once.
-    with tempfile.TemporaryDirectory(dir=out, prefix=".rendering-") as tmp:
-        for k, job in enumerate(jobs):
-            staged = Path(tmp) / job.output.name
-            args = (
-                _reencode_args(job, staged, total_s=total_s)
-                if reencode
-                else _copy_args(job, staged)
-            )
+    # leaves no partial output, and a success replaces the old outputs at once. The cameras'
+    # own sound kept to verify the master goes to a folder of its own, gone after verifying.
+    with (
+        tempfile.TemporaryDirectory(dir=out, prefix=".rendering-") as tmp,
+        tempfile.TemporaryDirectory(prefix="syncengine-scratch-") as scratch_dir,
+    ):
+        scratches = [
+            Path(scratch_dir) / f"{k}.wav" if master_plan is not None else None
+            for k in range(len(outputs))
+        ]
+        for k, o in enumerate(outputs):
+            staged = Path(tmp) / o.output.name
+            first = o.jobs[0]
+            if shoot:
+                args = output_args(
+                    o,
+                    staged,
+                    total_s=total_s,
+                    audio=audio,
+                    master=master_plan,
+                    skews_s=skews_s,
+                    scratch=scratches[k],
+                )
+            elif reencode:
+                args = _reencode_args(first, staged, total_s=total_s)
+            else:
+                args = _copy_args(first, staged)
             try:
                 media.run_ffmpeg(
                     args,
                     ffmpeg_bin=ffmpeg_bin,
                     timeout_s=timeout_s,
-                    duration_s=total_s if reencode else job.info.duration_s + min(job.lead_s, 0),
-                    progress=tracker.item_callback("rendering", k, len(jobs)),
+                    duration_s=total_s
+                    if reencode
+                    else first.info.duration_s + min(first.lead_s, 0),
+                    progress=tracker.item_callback("rendering", k, len(outputs)),
                 )
             except RenderError as exc:
-                renamed(exc, Path(job.info.path), job.info.filename)
+                for job in o.jobs:
+                    renamed(exc, Path(job.info.path), job.info.filename)
                 raise RenderError(
-                    f"rendering '{job.info.filename}' failed: {exc.message}",
-                    filename=job.info.filename,
+                    f"rendering '{first.info.filename}' failed: {exc.message}",
+                    filename=first.info.filename,
                 ) from exc
-            tracker.update("rendering", 1.0, item=k, n_items=len(jobs))
-        for job in jobs:
-            os.replace(Path(tmp) / job.output.name, job.output)
-    expected = [j.expected_residual_s for j in jobs]
-    measured, failure = (
-        measure_outputs(
-            [j.output for j in jobs],
-            method=method,
-            max_lag_s=max_lag_s,
-            reference=plan.reference,
-            narrow=reencode,
-            ffmpeg_bin=ffmpeg_bin,
-            margin_s=max((abs(e) for e in expected if e is not None), default=0.0),
-            progress=lambda _stage, fraction: tracker.update("verifying", fraction),
+            tracker.update("rendering", 1.0, item=k, n_items=len(outputs))
+        for o in outputs:
+            os.replace(Path(tmp) / o.output.name, o.output)
+        checks = (
+            check_outputs(
+                outputs,
+                scratches,
+                total_s=total_s,
+                reference=reference,
+                method=method,
+                max_lag_s=max_lag_s,
+                reencode=reencode,
+                layout=layout,
+                master=master_plan,
+                ffmpeg_bin=ffmpeg_bin,
+                progress=lambda _stage, fraction: tracker.update("verifying", fraction),
+            )
+            if verify
+            else Checks.none(len(outputs))
         )
-        if verify
-        else ([None] * len(jobs), None)
-    )
-    residuals = [
-        None if m is None or e is None else m - e for m, e in zip(measured, expected, strict=True)
+    stamped = [
+        None if timecode is None else _stamp(o, timecode, ffmpeg_bin=ffmpeg_bin) for o in outputs
     ]
-    windows: list[tuple[float | None, ...]] = (
-        measure_windows(
-            [j.output for j in jobs],
-            spans_s=[_span_s(j, total_s) for j in jobs],
-            expected_s=expected,
-            reference=plan.reference,
-            ffmpeg_bin=ffmpeg_bin,
-        )
-        if verify and reencode and method != "visual"
-        else [()] * len(jobs)
-    )
     files = tuple(
         RenderedFile(
-            source=j.info.path,
-            output=str(j.output),
-            offset_s=j.offset_s,
-            lead_s=j.lead_s,
-            duration_s=media.probe(j.output).duration_s,
-            residual_s=r,
-            key=j.key,
-            window_residuals_s=w,
-            drift_ppm=j.drift_ppm,
-            retimed=j.retimed,
+            source=o.jobs[0].info.path,
+            output=str(o.output),
+            offset_s=o.jobs[0].offset_s,
+            lead_s=o.jobs[0].lead_s,
+            duration_s=media.probe(o.output).duration_s,
+            residual_s=checks.residuals[k],
+            key=o.jobs[0].key,
+            window_residuals_s=checks.windows[k],
+            drift_ppm=o.jobs[0].drift_ppm,
+            retimed=tuple(dict.fromkeys(r for j in o.jobs for r in j.retimed)),
+            keys=o.keys,
+            camera=o.camera,
+            audio_source="camera" if master_plan is None else "master",
+            master_residuals_s=checks.master[k],
+            segment_residuals_s=checks.segments[k],
+            timecode=stamped[k],
         )
-        for j, r, w in zip(jobs, residuals, windows, strict=True)
+        for k, o in enumerate(outputs)
     )
-    checked = [abs(r) for r in [*residuals, *(r for w in windows for r in w)] if r is not None]
-    bad = [
-        k
-        for k, r in enumerate(residuals)
-        if expected[k] is not None
-        and any(x is None or abs(x) > tolerances[k] for x in (r, *windows[k]))
-    ]
+    every = [*checks.residuals, *(r for k in range(len(outputs)) for r in checks.measured(k))]
+    bad = [k for k in range(len(outputs)) if checks.failed(k, tolerances[k])]
+    notes += _audio_notes(jobs) if reencode else []
+    notes += _shoot_notes(outputs, master_plan, audio, skews_s, placements, checks)
+    if timecode is not None:
+        notes.append(_timecode_note(files, outputs))
     result = RenderResult(
         files=files,
         timeline_start_s=plan.start_s,
         timeline_duration_s=total_s,
         verified=verify and not bad,
-        max_residual_s=max(checked, default=None),
+        max_residual_s=max((abs(r) for r in every if r is not None), default=None),
         tolerance_s=max(tolerances),
         mode=mode,
         skipped=tuple(plan.skipped),
-        notes=tuple(plan.notes + (_audio_notes(jobs) if reencode else [])),
+        notes=tuple(notes),
+        layout=layout,
+        audio=audio,
+        start_timecode=None if timecode is None else str(timecode),
     )
     if verify and bad:
-        raise verification_error(result, [(k, tolerances[k]) for k in bad], failure)
+        raise verification_error(result, [(k, tolerances[k]) for k in bad], checks.failure)
     return result
-
-
-def _span_s(job: Job, total_s: float) -> tuple[float, float]:
-    """Where the job's own footage is on the output timeline, seconds (the rest is padding)."""
-    start_s = max(0.0, job.lead_s)
-    return start_s, max(start_s, min(total_s, job.lead_s + job.info.duration_s * job.speed))
 
 
 def _placements(
@@ -498,4 +536,149 @@ def _audio_notes(jobs: Sequence[Job]) -> list[str]:
                 f"'{job.info.filename}': its {audio.channels} audio channels are mixed down "
                 "to 7.1, the most AAC takes"
             )
+    return notes
+
+
+def _check_options(
+    *,
+    mode: str,
+    tolerance_s: float | None,
+    layout: str,
+    audio: str,
+    reencode: bool,
+    correct_skew: bool,
+) -> None:
+    if mode not in MODES:
+        raise ParameterError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
+    if tolerance_s is not None and not tolerance_s > 0:
+        raise ParameterError(f"tolerance_s must be positive, got {tolerance_s}")
+    if layout not in LAYOUTS:
+        raise ParameterError(f"layout must be one of {', '.join(LAYOUTS)}, got '{layout}'")
+    if audio not in AUDIO_SOURCES:
+        raise ParameterError(f"audio must be one of {', '.join(AUDIO_SOURCES)}, got '{audio}'")
+    if not reencode:
+        wanted = [
+            what
+            for what, asked in (
+                ("one file per camera", layout == "camera"),
+                ("the master audio", audio != "camera"),
+                ("a corrected sound/picture skew", correct_skew),
+            )
+            if asked
+        ]
+        if wanted:
+            raise ReencodeRequired(
+                f"A copy without re-encoding cannot make {' or '.join(wanted)}: it can only "
+                "cut the files. Choose re-encoding and render again.",
+                wanted=wanted,
+            )
+
+
+def _plan(
+    placements: Sequence[Placement],
+    master: MasterPlan | None,
+    out: Path,
+    *,
+    mode: str,
+    reencode: bool,
+    correct_drift: bool,
+) -> Plan:
+    """Plan the jobs; an audio-only master gets no output and does not stretch the timeline.
+
+    With a single camera besides the master, the master is planned with it (so the plan has
+    two videos, and the master's reference shift applies) and then left out again.
+    """
+    if master is None or master.info.video is not None:
+        return plan_jobs(placements, out, mode=mode, reencode=reencode, correct_drift=correct_drift)
+    key = master.placement.key
+    cameras = [p for p in placements if p.key != key]
+    if sum(p.offset_s is not None for p in cameras) >= 2:
+        return plan_jobs(cameras, out, mode=mode, reencode=reencode, correct_drift=correct_drift)
+    together = [*cameras, master.placement] if len(cameras) == len(placements) else placements
+    plan = plan_jobs(together, out, mode=mode, reencode=reencode, correct_drift=correct_drift)
+    ref_key = plan.jobs[plan.reference].key
+    kept = [j for j in plan.jobs if j.key != key]
+    start_s, total_s = plan_timeline(
+        [j.offset_s for j in kept], [j.info.duration_s * j.speed for j in kept], mode=mode
+    )
+    jobs = [replace(j, lead_s=j.offset_s - start_s) for j in kept]
+    keys = [j.key for j in jobs]
+    reference = keys.index(ref_key) if ref_key in keys else 0
+    return Plan(jobs, start_s, total_s, reference, plan.skipped, plan.notes)
+
+
+def _fps(o: Output) -> float | None:
+    return next((j.info.video.fps for j in o.jobs if j.info.video is not None), None)
+
+
+def _start_timecode(text: str, outputs: Sequence[Output], reference: int) -> Timecode:
+    """The start timecode at the timeline's rate: the reference's output's, else the first's."""
+    rates = [_fps(outputs[reference]), *(_fps(o) for o in outputs)]
+    fps = next((r for r in rates if r), None)
+    if fps is None:
+        raise BadTimecode(
+            "none of the synced files has a picture, so none can carry a start timecode; "
+            "render without a timecode"
+        )
+    return parse_timecode(text, fps)
+
+
+def _stamp(o: Output, timecode: Timecode, *, ffmpeg_bin: str | None) -> str | None:
+    fps = _fps(o)
+    return None if fps is None else stamp_timecode(o.output, timecode, fps, ffmpeg_bin=ffmpeg_bin)
+
+
+def _timecode_note(files: Sequence[RenderedFile], outputs: Sequence[Output]) -> str:
+    stamped = {f.timecode for f in files if f.timecode}
+    text = ", ".join(sorted(stamped))
+    note = f"every synced file starts at timecode {text} (the timeline's start)"
+    bare = [Path(f.output).name for f in files if f.timecode is None]
+    if bare:
+        note += f"; {', '.join(bare)} has no picture, so no timecode"
+    return note
+
+
+def _shoot_notes(
+    outputs: Sequence[Output],
+    master: MasterPlan | None,
+    audio: str,
+    skews_s: Mapping[str, float],
+    placements: Sequence[Placement],
+    checks: Checks,
+) -> list[str]:
+    """Sentences on the master's channel and use, corrected skews and unchecked clips."""
+    notes = []
+    if master is not None:
+        name, n = master.placement.name, master.info.audio.channels if master.info.audio else 1
+        if master.levels_db:
+            others = [f"{x:.1f}" for k, x in enumerate(master.levels_db) if k != master.channel]
+            notes.append(
+                f"master audio '{name}': channel {master.channel} of {n} chosen by energy "
+                f"({master.levels_db[master.channel]:.1f} dBFS RMS; the others "
+                f"{', '.join(others)} dBFS)"
+            )
+        elif n > 1:
+            notes.append(f"master audio '{name}': channel {master.channel} of {n} (as chosen)")
+        what = (
+            "replaces each camera's own sound"
+            if audio == "master"
+            else "is each file's first sound track, the camera's own sound its second"
+        )
+        notes.append(
+            f"the sound of master audio '{name}' {what} where the camera has footage "
+            "(silence where the master did not record)"
+        )
+    names = {p.key: p.name for p in placements}
+    for key, skew_s in skews_s.items():
+        direction = "earlier" if skew_s > 0 else "later"
+        notes.append(
+            f"'{names[key]}': its sound is moved {abs(skew_s) * 1e3:.0f} ms {direction} to match "
+            "its picture (sound/picture skew corrected)"
+        )
+    for keys in checks.unmeasured:
+        notes += [
+            f"'{names.get(key, key)}' overlaps too little of the reference's footage (or has no "
+            "sound) to be checked on its own"
+            for key in keys
+        ]
     return notes
