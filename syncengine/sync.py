@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from syncengine import align, media
-from syncengine.audio import estimate_audio_lag, pool_curve
+from syncengine.audio import PreparedAudio, estimate_audio_lag, pool_curve, prepare_audio
 from syncengine.confidence import SYNCED_THRESHOLD, band
 from syncengine.constants import (  # AGREEMENT_S, DEFAULT_MAX_LAG_S re-exported: one owner
     AGREEMENT_S,
@@ -38,10 +38,12 @@ from syncengine.errors import ClipTooShort, ParameterError, SyncEngineError
 from syncengine.features import extract_audio, extract_motion
 from syncengine.progress import StagedProgress
 from syncengine.types import (
+    AudioTrack,
     ClipInput,
     Curve,
     LagEstimate,
     MediaInfo,
+    MotionSeries,
     PairEstimate,
     ProgressCallback,
     SyncResult,
@@ -76,6 +78,13 @@ CREATION_TIME_CONFIDENCE = SYNCED_THRESHOLD
 #: this are chapters of one recording (creation times have a resolution of one second).
 CHAPTER_CREATION_TOLERANCE_S = 2.0
 _LINK_PRECISION = 1e-4  # a camera link never pulls a clip that content placed
+#: A metadata first guess narrows a pair's search to its offset +- this (seconds): timecode and
+#: BWF time references of jammed devices agree to a frame, creation times only to the clocks.
+METADATA_WINDOW_S = {"time of day": 5.0, "creation": 10.0}
+#: The content disagrees with the metadata beyond a frame (or a second, the resolution of a
+#: creation time).
+_METADATA_SLACK_S = {"time of day": 0.0, "creation": 1.0}
+_DAY_S = 86400.0
 _STAGES = (
     ("probing", 2),
     ("extracting_audio", 20),
@@ -161,10 +170,27 @@ def _pair_lags(
     progress: ProgressCallback,
     workers: int,
     skip: frozenset[tuple[int, int]] = frozenset(),
+    guesses: Mapping[tuple[int, int], tuple[float, float]] | None = None,
+    narrow: Callable[..., LagEstimate] | None = None,
 ) -> dict[tuple[int, int], LagEstimate]:
-    """Every pair's lag but ``skip``'s, ``workers`` pairs at a time (FFTs run outside the GIL)."""
+    """Every pair's lag but ``skip``'s, ``workers`` pairs at a time (FFTs run outside the GIL).
+
+    A pair with a metadata first guess ``guesses[pair] = (offset_s, window_s)`` is searched by
+    ``narrow`` within the window around it first; when that finds nothing confident (or cannot
+    search there) the pair gets the whole search.
+    """
 
     def one(pair: tuple[int, int]) -> LagEstimate:
+        guess = (guesses or {}).get(pair)
+        if guess is not None and narrow is not None:
+            try:
+                e = narrow(
+                    features[pair[0]], features[pair[1]], guess_s=guess[0], window_s=guess[1]
+                )
+            except SyncEngineError:  # no overlap there, silence there: search everywhere
+                e = None
+            if e is not None and e.margin_z >= PLACE_MARGIN_Z and e.confidence >= SYNCED_THRESHOLD:
+                return e
         try:
             e = estimate(features[pair[0]], features[pair[1]], max_lag_s=max_lag_s)  # type: ignore[operator]
         except ClipTooShort:  # the clips cannot overlap enough within the search range
@@ -188,6 +214,166 @@ def _pair_lags(
             out[futures[future]] = future.result()
             progress("correlating", done / len(pairs))  # in the caller's thread
     return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """What a file says about when its t=0 happened: ``family`` "time of day" (timecode, BWF
+    time reference: seconds since midnight) or "creation" (seconds since the epoch)."""
+
+    family: str
+    t0_s: float
+    label: str  # how notes name it: "timecode", "BWF time reference", "creation time"
+
+
+def _timecode_s(text: str, fps: float) -> float | None:
+    """``HH:MM:SS:FF`` (``;`` or ``.`` before the frames: drop frame) as seconds since midnight."""
+    parts = text.replace(";", ":").replace(".", ":").split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts) or fps <= 0:
+        return None
+    h, m, sec, ff = (int(p) for p in parts)
+    nominal = round(fps)
+    if m > 59 or sec > 59 or ff >= nominal:
+        return None
+    frames = ((h * 60 + m) * 60 + sec) * nominal + ff
+    drop = (";" in text or "." in text) and nominal in (30, 60)
+    if drop:  # two (four at 60) frame numbers skipped each minute but every tenth
+        per = nominal // 15
+        minutes = h * 60 + m
+        frames -= per * (minutes - minutes // 10)
+    return frames / fps
+
+
+def _clock(info: MediaInfo) -> _Clock | None:
+    """The clip's own clock at its t=0, from its timecode, BWF time reference or creation time."""
+    if info.timecode and info.video is not None:
+        tc_s = _timecode_s(info.timecode, info.video.fps)
+        if tc_s is not None:  # the timecode is the first frame's
+            return _Clock("time of day", tc_s - info.video.start_s, "timecode")
+    ref = info.tags.get("time_reference", "")
+    if ref.isdigit() and info.audio is not None and info.audio.sample_rate_hz > 0:
+        t_s = int(ref) / info.audio.sample_rate_hz - info.audio.start_s
+        return _Clock("time of day", t_s, "BWF time reference")
+    created = _creation_s(info.creation_time)
+    if created is not None:
+        return _Clock("creation", created, "creation time")
+    return None
+
+
+def _metadata_offset(a: _Clock | None, b: _Clock | None) -> float | None:
+    """``offset_b - offset_a`` by the clocks (same family only; a day wraps), else ``None``."""
+    if a is None or b is None or a.family != b.family:
+        return None
+    diff = b.t0_s - a.t0_s
+    if a.family == "time of day":
+        diff = (diff + _DAY_S / 2) % _DAY_S - _DAY_S / 2
+    return diff
+
+
+def _unshift(e: LagEstimate, *, t_ref_s: float, t_oth_s: float) -> LagEstimate:
+    """An estimate made on tracks cut ``t_ref_s`` / ``t_oth_s`` short at the start, in the
+    uncut files' times (``other``'s clock runs at ``1 + drift`` against the reference's)."""
+    d = (e.drift_ppm or 0.0) * 1e-6
+    lag_s = e.lag_s + t_ref_s - t_oth_s * (1 + d)
+    points = tuple((t + t_ref_s, v + t_ref_s - t_oth_s) for t, v in e.drift_points)
+    curve = None if e.curve is None else (e.curve[0] + (t_ref_s - t_oth_s), e.curve[1])
+    return replace(e, lag_s=lag_s, drift_points=points, curve=curve)
+
+
+def _narrow_audio(
+    ref: PreparedAudio, oth: PreparedAudio, *, guess_s: float, window_s: float
+) -> LagEstimate:
+    """The audio lag searched within ``guess_s +- window_s`` only.
+
+    The track that starts earlier by the guess is cut by it (to the sample), so the symmetric
+    ``max_lag_s`` window of :func:`estimate_audio_lag` is centred on the guess.
+    """
+    rate = ref.track.sample_rate_hz
+    cut = round(abs(guess_s) * rate)
+    if guess_s >= 0:
+        cut_ref = prepare_audio(AudioTrack(ref.track.samples[cut:], rate), filename="reference")
+        e = estimate_audio_lag(cut_ref, oth, max_lag_s=window_s)
+        return _unshift(e, t_ref_s=cut / rate, t_oth_s=0.0)
+    cut_oth = prepare_audio(AudioTrack(oth.track.samples[cut:], rate), filename="other")
+    e = estimate_audio_lag(ref, cut_oth, max_lag_s=window_s)
+    return _unshift(e, t_ref_s=0.0, t_oth_s=cut / rate)
+
+
+def _narrow_visual(
+    ref: MotionSeries, oth: MotionSeries, *, guess_s: float, window_s: float
+) -> LagEstimate:
+    """The visual lag searched within ``guess_s +- window_s`` only (``other`` moved by it)."""
+    from syncengine.motion import estimate_visual_lag
+
+    moved = replace(oth, start_s=oth.start_s + guess_s)
+    e = estimate_visual_lag(ref, moved, max_lag_s=window_s)
+    return _unshift(e, t_ref_s=guess_s, t_oth_s=0.0)
+
+
+def _guesses(
+    clocks: Sequence[_Clock | None],
+    siblings: frozenset[tuple[int, int]],
+    *,
+    max_lag_s: float | None,
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """Per pair with comparable clocks: (metadata offset, search window), both seconds."""
+    out = {}
+    for i, j in combinations(range(len(clocks)), 2):
+        guess_s = _metadata_offset(clocks[i], clocks[j])
+        if guess_s is None or (i, j) in siblings:
+            continue
+        if max_lag_s is not None and abs(guess_s) > max_lag_s:
+            continue  # outside what the caller allows: the guess is no help
+        family = clocks[i].family  # type: ignore[union-attr]
+        out[(i, j)] = (guess_s, METADATA_WINDOW_S[family])
+    return out
+
+
+def _metadata_notes(
+    sol: align.Solution,
+    pairs: Sequence[PairEstimate],
+    clocks: Sequence[_Clock | None],
+    infos: Sequence[MediaInfo],
+    *,
+    ref: int,
+) -> dict[int, str]:
+    """A note on each placed clip whose content placement disagrees with its clock.
+
+    Per clock family, each placed clip's clock bias is ``offset - clock``; the bias most clips
+    share (the median; with two clips, the reference's when it has a clock) is the shoot's, and
+    a clip whose own differs from it by more than a frame (a second for creation times) says by
+    how much: "the sound places it 3.20 s later than its timecode says".
+    """
+    out: dict[int, str] = {}
+    for family in METADATA_WINDOW_S:
+        ks = [
+            k
+            for k, c in enumerate(clocks)
+            if c is not None and c.family == family and sol.placed(k)
+        ]
+        if len(ks) < 2:
+            continue
+        bias = {k: float(sol.values[k]) - clocks[k].t0_s for k in ks}  # type: ignore[union-attr]
+        if family == "time of day":  # one clip past midnight: compare within half a day
+            base = bias[ref] if ref in bias else bias[ks[0]]
+            bias = {
+                k: base + ((b - base + _DAY_S / 2) % _DAY_S - _DAY_S / 2) for k, b in bias.items()
+            }
+        shared = (
+            bias[ref] if len(ks) == 2 and ref in bias else float(np.median(list(bias.values())))
+        )
+        for k in ks:
+            diff_s = bias[k] - shared
+            if abs(diff_s) <= _frame_s(infos[k]) + _METADATA_SLACK_S[family] or k == ref:
+                continue
+            kinds = {p.method for p in pairs if k in (p.i, p.j) and p.confidence > 0}
+            what = "the picture" if kinds == {"visual"} else "the sound"
+            label = clocks[k].label  # type: ignore[union-attr]
+            out[k] = (
+                f"{what} places it {abs(diff_s):.2f} s {'later' if diff_s > 0 else 'earlier'} "
+                f"than its {label} says"
+            )
+    return out
 
 
 def _raise_unless_two_usable(strict: bool, errors: Sequence[Exception | None]) -> None:
@@ -286,7 +472,9 @@ class _Link:
     """Consecutive clips ``i`` then ``j`` of one camera: ``offset_j - offset_i`` is ``gap_s``.
 
     ``kind`` "chapter": back to back (``i``'s picture ends where ``j``'s begins); "creation":
-    their creation times say so. ``confirmed``: the creation times say back to back.
+    their creation times say so; "metadata": two devices' clocks of the time of day (timecode,
+    BWF time reference) say so, ``label`` naming them. ``confirmed``: the creation times say
+    back to back.
     """
 
     i: int
@@ -294,6 +482,7 @@ class _Link:
     gap_s: float
     kind: str
     confirmed: bool
+    label: str = ""
 
 
 class _Cameras:
@@ -307,6 +496,7 @@ class _Cameras:
         self.names = list(names)
         self.spans = [(0.0, info.duration_s) for info in infos]
         self.links = self._links()
+        self.clock_labels = [""] * len(infos)  # how notes name each clip's clock
 
     def _links(self) -> list[_Link]:
         groups: dict[str, list[int]] = {}
@@ -368,21 +558,29 @@ class _Cameras:
             )
         return sol, notes
 
-    def place_unplaced(self, sol: align.Solution, ref: int) -> dict[int, tuple[float, float, str]]:
-        """Clips the content left unplaced, placed by their camera's neighbouring clips.
+    def place_unplaced(
+        self, sol: align.Solution, ref: int, clock_links: Sequence[_Link] = ()
+    ) -> dict[int, tuple[float, float, str, str]]:
+        """Clips the content left unplaced, placed by their camera's neighbours or their clocks.
 
-        Each link between consecutive clips of a camera with at least one end unplaced becomes a
-        pseudo-pair (chapters back to back with :data:`CHAPTER_CONFIDENCE`, creation-time gaps
-        with :data:`CREATION_TIME_CONFIDENCE`, both with a tiny least-squares weight) beside the
+        Each link between consecutive clips of a camera, and each ``clock_links`` link (two
+        devices' time-of-day clocks), with at least one end unplaced becomes a pseudo-pair
+        (chapters back to back with :data:`CHAPTER_CONFIDENCE`, creation-time gaps and clocks
+        with :data:`CREATION_TIME_CONFIDENCE`, all with a tiny least-squares weight) beside the
         content's kept pairs, and everything is solved again. Returns, per newly placed clip,
-        ``(offset_s, confidence, note)``.
+        ``(offset_s, confidence, note, placed_by)``, ``placed_by`` "camera" or "metadata".
         """
         n = len(self.infos)
         unplaced = {k for k in range(n) if not sol.placed(k)}
-        extra = [link for link in self.links if {link.i, link.j} & unplaced]
+        links = [*self.links, *clock_links]
+        extra = [link for link in links if {link.i, link.j} & unplaced]
         if not extra:
             return {}
-        conf = {"chapter": CHAPTER_CONFIDENCE, "creation": CREATION_TIME_CONFIDENCE}
+        conf = {
+            "chapter": CHAPTER_CONFIDENCE,
+            "creation": CREATION_TIME_CONFIDENCE,
+            "metadata": CREATION_TIME_CONFIDENCE,
+        }
         pairs: list[align.Pair] = list(sol.inliers)
         pairs += [(link.i, link.j, link.gap_s, conf[link.kind]) for link in extra]
         precision = [1.0] * len(sol.inliers) + [_LINK_PRECISION] * len(extra)
@@ -392,34 +590,48 @@ class _Cameras:
         for k in sorted(unplaced):
             if not again.placed(k):
                 continue
-            how = self._how(k, extra, placed)
-            cap = conf["creation"] if "creation time" in how else conf["chapter"]
-            c = min(float(again.confidence[k]), cap)
-            out[k] = (float(again.values[k]), c, how)
+            how, kind = self._how(k, extra, placed)
+            c = min(float(again.confidence[k]), conf.get(kind, CREATION_TIME_CONFIDENCE))
+            out[k] = (
+                float(again.values[k]),
+                c,
+                how,
+                "metadata" if kind == "metadata" else "camera",
+            )
         return out
 
-    def _how(self, k: int, links: Sequence[_Link], placed: set[int]) -> str:
-        """The note of clip ``k`` placed by its camera: which neighbour placed it, and how."""
+    def _how(self, k: int, links: Sequence[_Link], placed: set[int]) -> tuple[str, str]:
+        """The note of clip ``k`` placed by a link: which neighbour placed it, how; the kind."""
+        order = {"chapter": 0, "creation": 1, "metadata": 2}
         mine = [link for link in links if k in (link.i, link.j)]
-        mine.sort(key=lambda link: (link.j != k, link.kind != "chapter"))
+        mine.sort(key=lambda link: (order[link.kind], link.j != k))
         for link in mine:
             other = link.i if link.j == k else link.j
             if other not in placed:
                 continue
             name = self.names[other]
+            gap_s = link.gap_s if link.j == k else -link.gap_s
+            if link.kind == "metadata":
+                return (
+                    f"placed by its {self.clock_labels[k] or link.label}, {abs(gap_s):.2f} s "
+                    f"{'after' if gap_s >= 0 else 'before'} '{name}': it matched no other "
+                    "clip's sound or picture, so this was not measured; check it"
+                ), "metadata"
             if link.kind == "chapter":
                 where = "after" if link.j == k else "before"
                 return (
                     f"placed {where} chapter '{name}' of its camera, back to back: it overlaps "
                     "no other camera, so this was not measured"
-                )
-            gap_s = link.gap_s if link.j == k else -link.gap_s
+                ), "chapter"
             return (
                 f"placed by its creation time, {abs(gap_s):.1f} s "
                 f"{'after' if gap_s >= 0 else 'before'} '{name}' of its camera started: it "
                 "overlaps no other camera, so this was not measured; check it"
-            )
-        return "placed through clips that their camera's neighbours placed (not measured): check it"
+            ), "creation"
+        return (
+            "placed through clips that their camera's neighbours or clocks placed (not "
+            "measured): check it"
+        ), "camera"
 
     def chapter_checks(self, sol: align.Solution) -> dict[int, str]:
         """A note on a chapter that the content placed off its previous chapter's end.
@@ -542,6 +754,8 @@ def _estimate(
     siblings = frozenset(
         (i, j) for i, j in combinations(range(n), 2) if cameras[i] and cameras[i] == cameras[j]
     )
+    clocks = [_clock(info) for info in infos]
+    guesses = _guesses(clocks, siblings, max_lag_s=max_lag_s)
     a_lags: dict[tuple[int, int], LagEstimate] = {}
     v_lags: dict[tuple[int, int], LagEstimate] = {}
     audio_errors: tuple[Exception | None, ...] | None = None
@@ -565,6 +779,8 @@ def _estimate(
             progress=tracker.item_callback("correlating_audio", 0, 1),
             workers=workers,
             skip=siblings,
+            guesses=guesses,
+            narrow=_narrow_audio,
         )
         audio_errors = audio.errors
         del audio
@@ -580,6 +796,8 @@ def _estimate(
             progress=tracker.item_callback("correlating_motion", 0, 1),
             workers=workers,
             skip=siblings,
+            guesses=guesses,
+            narrow=_narrow_visual,
         )
         motion_errors = motion.errors
         # Kept for the debug plots, small: (file time, energy) at most CURVE_POINTS long each.
@@ -602,8 +820,16 @@ def _estimate(
     v_sol = cams.solve(v_pairs, ref)[0] if motion_errors is not None else None
     main_pairs = {"audio": a_pairs, "visual": v_pairs}.get(method, fused)
     main, camera_notes = cams.solve(main_pairs, ref)
-    by_camera = cams.place_unplaced(main, ref)
+    clock_links = [
+        _Link(i, j, guess_s, "metadata", False, label=clocks[j].label)  # type: ignore[union-attr]
+        for (i, j), (guess_s, _) in guesses.items()
+        if clocks[i].family == "time of day"  # type: ignore[union-attr]
+    ]
+    cams.clock_labels = [c.label if c is not None else "" for c in clocks]
+    by_camera = cams.place_unplaced(main, ref, clock_links)
     for k, note in cams.chapter_checks(main).items():
+        camera_notes.setdefault(k, []).append(note)
+    for k, note in _metadata_notes(main, main_pairs, clocks, infos, ref=ref).items():
         camera_notes.setdefault(k, []).append(note)
     silent = _silent_partners(main, main_pairs, [i.duration_s for i in infos], ref=ref)
     drift_pairs = [
@@ -705,7 +931,7 @@ def _video_offset(
     errors: Sequence[Exception],
     silent: Sequence[tuple[str, float, float]] = (),
     camera_notes: Sequence[str] = (),
-    by_camera: tuple[float, float, str] | None = None,
+    by_camera: tuple[float, float, str, str] | None = None,
 ) -> VideoOffset:
     offset, conf = _value(main, k)
     a_off, a_conf = _value(a_sol, k)
@@ -735,9 +961,9 @@ def _video_offset(
     synced = offset is not None and (is_ref or conf >= SYNCED_THRESHOLD)
     placed_by = "content" if synced else ""
     if not synced and by_camera is not None:
-        offset, conf, how = by_camera  # not measured: its camera's neighbours placed it
+        offset, conf, how, placed_by = by_camera  # not measured: its neighbours placed it
         notes.append(how)
-        synced, placed_by = True, "camera"
+        synced = True
     if not synced:
         notes.append("no reliable match with the other clips: not synced")
     drift_ppm, _ = _value(drift, k)
