@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ from syncengine.types import AudioTrack, MediaInfo, ProgressCallback
 __all__ = [
     "ALLOWED_DEMUXERS",
     "DEFAULT_MEMORY_MB",
+    "HDR_TRANSFERS",
     "MEMORY_ENV",
+    "VideoColor",
     "decode_audio",
     "ffmpeg_executable",
     "iter_gray_frames",
@@ -62,6 +65,7 @@ __all__ = [
     "run_decoder",
     "run_ffmpeg",
     "safe_input_args",
+    "video_color",
 ]
 
 ALLOWED_DEMUXERS = _probe.ALLOWED_DEMUXERS
@@ -515,6 +519,61 @@ def _quarter_turns(rotation_deg: int) -> int:
     to the nearest one (players do the same).
     """
     return int(round((rotation_deg % 360) / 90.0)) % 4
+
+
+#: FFmpeg's numbers (``AVColorTransferCharacteristic``) of the HDR transfers: PQ and HLG.
+HDR_TRANSFERS = {16: "smpte2084", 18: "arib-std-b67"}
+
+
+@dataclass(frozen=True)
+class VideoColor:
+    """How a file's first video stream describes its colours (FFmpeg's enum numbers).
+
+    ``transfer`` is ``AVColorTransferCharacteristic`` (1 bt709, 16 PQ / smpte2084, 18 HLG /
+    arib-std-b67), ``primaries`` ``AVColorPrimaries`` (1 bt709, 9 bt2020), ``matrix``
+    ``AVColorSpace`` (1 bt709, 9 bt2020nc); 2 means the file does not say.
+    """
+
+    transfer: int
+    primaries: int
+    matrix: int
+    pixel_format: str
+
+    @property
+    def hdr(self) -> bool:
+        """PQ or HLG: the picture needs tone-mapping to be shown on an SDR screen."""
+        return self.transfer in HDR_TRANSFERS
+
+    @property
+    def wide_gamut(self) -> bool:
+        """BT.2020 primaries: colours need converting to BT.709 for an SDR browser."""
+        return self.primaries == 9
+
+
+def video_color(
+    path: str | os.PathLike[str], *, timeout_s: float = _probe.PROBE_TIMEOUT_S
+) -> VideoColor | None:
+    """The colour description of ``path``'s first video stream; ``None`` without a picture.
+
+    Read from the codec parameters (nothing is decoded) in a decoder child, like
+    :func:`probe`.
+
+    Raises
+    ------
+    UnreadableMedia, DecoderCrashed, MemoryLimitExceeded
+    """
+    p = Path(path)
+    facts = run_decoder(
+        "color", p, filename=p.name, doing="read for its colours", timeout_s=timeout_s
+    )
+    if facts is None:
+        return None
+    return VideoColor(
+        transfer=int(facts["transfer"]),
+        primaries=int(facts["primaries"]),
+        matrix=int(facts["matrix"]),
+        pixel_format=str(facts["pixel_format"]),
+    )
 
 
 def iter_gray_frames(

@@ -3,19 +3,106 @@
 Conventions
 -----------
 Proxies keep the source's timeline (same t=0, same duration) so offsets measured on the source
-apply unchanged in the browser player. Rotation is applied, variable frame rates are kept.
+apply unchanged in the browser player. What a browser would get wrong is fixed on the way:
+
+- Rotation is applied: a phone clip stored sideways with a rotation tag becomes upright pixels
+  with no tag left (ffmpeg's autorotate), so no player can turn it twice.
+- A variable frame rate becomes constant (:func:`proxy_frame_rate`): each output frame shows the
+  source frame on screen at its time, and the sound is left as it is, so picture and sound stay
+  where they were (within one frame).
+- 10- and 12-bit pictures become 8-bit yuv420p H.264 (High profile: what every browser decodes).
+  HDR (PQ or HLG transfer) is tone-mapped to SDR BT.709 (zscale to linear light, BT.2020 to
+  BT.709 primaries, ``tonemap=hable``) and tagged BT.709; wide-gamut SDR (BT.2020 primaries) is
+  converted to BT.709 without tone-mapping. Other sources keep their colour tags.
+- A file without picture (a sound recorder's WAV) gets an AAC-only proxy (e.g. ``.m4a``).
 """
 
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from pathlib import Path
 
 from syncengine import media
 from syncengine.errors import ParameterError
-from syncengine.types import MediaInfo, ProgressCallback
+from syncengine.types import MediaInfo, ProgressCallback, VideoStreamInfo
 
-__all__ = ["make_poster", "make_proxy"]
+__all__ = ["STANDARD_RATES", "make_poster", "make_proxy", "picture_filters", "proxy_frame_rate"]
+
+#: Frame rates a variable-rate source's average is snapped to when within 2 % of one.
+STANDARD_RATES = tuple(
+    Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "50", "60000/1001", "60")
+)
+_SNAP_FRACTION = 0.02
+#: zscale's names of FFmpeg's colour enum numbers (transfer, primaries, matrix).
+_TRANSFERS = {1: "bt709", 6: "601", 14: "2020_10", 15: "2020_12", 16: "smpte2084"}
+_TRANSFERS[18] = "arib-std-b67"
+_PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}
+_MATRICES = {1: "bt709", 5: "470bg", 6: "170m", 9: "2020_ncl", 10: "2020_cl"}
+_UNSPECIFIED = 2
+
+
+def proxy_frame_rate(video: VideoStreamInfo) -> Fraction:
+    """The proxy's constant frame rate.
+
+    The source's own rate when it is constant; for a variable frame rate the average rate, taken
+    to the nearest of :data:`STANDARD_RATES` when within 2 % of it (a phone's "30 fps" that
+    drops a frame now and then stays 30), else the average itself (to 1/1001).
+
+    Raises
+    ------
+    ParameterError
+        The stream declares no frame rate.
+    """
+    if not video.fps > 0:
+        raise ParameterError(f"the video declares no frame rate ({video.fps!r} fps)")
+    fps = Fraction(video.fps).limit_denominator(1001)
+    if not video.variable_fps:
+        return fps
+    nearest = min(STANDARD_RATES, key=lambda r: abs(float(r) - video.fps))
+    return nearest if abs(float(nearest) / video.fps - 1) <= _SNAP_FRACTION else fps
+
+
+def _color_filters(color: media.VideoColor | None) -> tuple[list[str], list[str]]:
+    """Filters that bring an HDR or wide-gamut picture to SDR BT.709, and the output's tags."""
+    if color is None or not (color.hdr or color.wide_gamut):
+        return ["format=yuv420p"], []
+    tin = _TRANSFERS.get(color.transfer, "2020_10")  # wide gamut with an unknown transfer
+    matrix = _MATRICES.get(color.matrix, "2020_ncl")
+    primaries = _PRIMARIES.get(color.primaries, "bt2020")  # PQ/HLG without primaries: 2020
+    # zimg needs the output primaries spelt out whenever the transfer changes
+    source = f"tin={tin}:min={matrix}:pin={primaries}:rin=limited:p={primaries}"
+    if color.hdr:
+        # PQ/HLG to linear light (100 nits = 1.0), BT.709 primaries, then compress the highlights
+        chain = [
+            f"zscale={source}:t=linear:npl=100",
+            "format=gbrpf32le",
+            "zscale=p=bt709",
+            "tonemap=tonemap=hable:desat=0",
+            "zscale=t=bt709:m=bt709:r=limited",
+        ]
+    else:
+        chain = [f"zscale={source}:t=linear", "format=gbrpf32le", "zscale=p=bt709",
+                 "zscale=t=bt709:m=bt709:r=limited"]  # fmt: skip
+    tags = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
+    return [*chain, "format=yuv420p"], tags
+
+
+def picture_filters(
+    info: MediaInfo, color: media.VideoColor | None, *, max_height: int, constant_rate: bool
+) -> tuple[str, list[str]]:
+    """The ``-vf`` graph of a browser picture (rate, size, 8-bit SDR) and its output tags.
+
+    Scaling comes first, so colour conversion works on at most ``max_height`` lines.
+    """
+    assert info.video is not None
+    parts = []
+    if constant_rate and info.video.variable_fps:
+        parts.append(f"fps={proxy_frame_rate(info.video)}")
+    # Never upscale; keep the aspect ratio, even dimensions for yuv420p.
+    parts.append(f"scale=-2:'min({max_height},ih)':flags=bicubic")
+    colors, tags = _color_filters(color)
+    return ",".join(parts + colors), tags
 
 
 def make_proxy(
@@ -29,6 +116,15 @@ def make_proxy(
     timeout_s: float = 3600.0,
 ) -> Path:
     """Write a browser-playable copy of ``source`` (H.264 yuv420p + AAC, faststart MP4).
+
+    See the module's conventions: upright, constant frame rate, 8-bit SDR, the source's
+    timeline. A file without picture gives an AAC-only MP4 (name it ``.m4a``); its sound is
+    mixed to stereo, as every proxy's.
+
+    Returns
+    -------
+    Path
+        ``target``.
 
     Raises
     ------
@@ -44,10 +140,12 @@ def make_proxy(
     partial = target.with_name(f".{target.name}.part")
     args = [*media.safe_input_args(source), "-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn"]
     if info.video is not None:
-        # Never upscale; keep the aspect ratio, even dimensions for yuv420p.
+        graph, tags = picture_filters(
+            info, media.video_color(source), max_height=max_height, constant_rate=True
+        )
         args += [
             "-vf",
-            f"scale=-2:'min({max_height},ih)':flags=bicubic,format=yuv420p",
+            graph,
             "-c:v",
             "libx264",
             "-preset",
@@ -56,9 +154,13 @@ def make_proxy(
             "23",
             "-profile:v",
             "high",
+            *tags,
+            # the fps filter (variable-rate sources) already made the frames constant-rate
             "-fps_mode",
             "passthrough",
         ]
+    else:
+        args += ["-vn"]
     if info.audio is not None:
         args += ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
     args += ["-movflags", "+faststart", "-f", "mp4", "-y", str(partial)]
@@ -85,7 +187,10 @@ def make_poster(
     max_height: int = 360,
     ffmpeg_bin: str | None = None,
 ) -> Path | None:
-    """Write a JPEG poster from ~10 % into the clip; ``None`` for a file without picture."""
+    """Write a JPEG poster from ~10 % into the clip; ``None`` for a file without picture.
+
+    Upright, and tone-mapped like :func:`make_proxy` when the source is HDR.
+    """
     info = info or media.probe(source)
     if info.video is None:
         return None
@@ -99,7 +204,9 @@ def make_poster(
             "-frames:v",
             "1",
             "-vf",
-            f"scale=-2:'min({max_height},ih)'",
+            picture_filters(
+                info, media.video_color(source), max_height=max_height, constant_rate=False
+            )[0],
             "-q:v",
             "4",
             "-y",
