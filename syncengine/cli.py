@@ -11,6 +11,8 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
 from tqdm import tqdm
@@ -18,7 +20,7 @@ from tqdm import tqdm
 from syncengine.constants import DEFAULT_MAX_LAG_S, RENDER_MODES
 from syncengine.errors import RenderError, SyncEngineError
 from syncengine.sync import METHODS, estimate_offsets
-from syncengine.types import RenderResult, SyncResult
+from syncengine.types import ClipInput, RenderResult, SyncResult
 
 EXIT_OK, EXIT_UNSYNCED, EXIT_BAD_INPUT, EXIT_RENDER_FAILED = 0, 1, 2, 3
 FFMPEG_ENV = "SYNCSITE_FFMPEG"
@@ -72,6 +74,38 @@ def _max_offset(text: str) -> float | None:
     if value <= 0:
         raise argparse.ArgumentTypeError("the maximum offset must be positive")
     return value
+
+
+def _camera(text: str) -> tuple[str, tuple[str, ...]]:
+    name, sep, files = text.partition("=")
+    clips = tuple(f.strip() for f in files.split(",") if f.strip())
+    if not sep or not name.strip() or not clips:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=FILE1,FILE2 (a camera's name and its clips), got {text!r}"
+        )
+    return name.strip(), clips
+
+
+def _channel(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a channel number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"channels are numbered from 0, got {value}")
+    return value
+
+
+def _timecode(text: str) -> str:
+    from syncengine.timecode import BadTimecode, parse_timecode
+
+    # The frames are checked against the reference's frame rate once it is known (render);
+    # here only the form and the hours, minutes and seconds.
+    try:
+        parse_timecode(text.replace(";", ":"), 1000.0)
+    except BadTimecode as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return text
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -154,6 +188,54 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--copy", action="store_true", help="no re-encoding (see README)")
     render.add_argument("--json", action="store_true")
+    shoot = render.add_argument_group(
+        "cameras, master audio and timecode (re-encoding only)",
+        "A camera is one device; its clips never overlap. One file per camera puts its clips "
+        "on one timeline, black picture and silence between them, named after its first clip.",
+    )
+    shoot.add_argument(
+        "--per-camera",
+        action="store_true",
+        help="one synced file per camera instead of one per clip; cameras from --camera, "
+        "else grouped from what the files say (device tags, chapter names such as "
+        "GX01xxxx/GX02xxxx, back-to-back creation times)",
+    )
+    shoot.add_argument(
+        "--camera",
+        action="append",
+        default=[],
+        type=_camera,
+        metavar="NAME=FILE1,FILE2",
+        help="these files are the clips of camera NAME (repeatable; files by name or path, "
+        "each also given as FILES); other files are cameras of their own",
+    )
+    shoot.add_argument(
+        "--master-audio",
+        metavar="FILE",
+        help="an external recorder's file (WAV, FLAC, ...) whose sound goes into every synced "
+        "file, drift-corrected to each camera's clock, where the camera has footage; synced "
+        "with the others (added to FILES if missing), not written as a file of its own",
+    )
+    shoot.add_argument(
+        "--master-channel",
+        type=_channel,
+        metavar="N",
+        help="the master's channel to use, 0 = the first (default: the loudest)",
+    )
+    shoot.add_argument(
+        "--master-mode",
+        choices=("replace", "add"),
+        default="replace",
+        help="replace: the master's sound instead of the camera's; add: the master as the "
+        "first sound track, the camera's own as the second (default: replace)",
+    )
+    shoot.add_argument(
+        "--timecode",
+        type=_timecode,
+        metavar="HH:MM:SS:FF",
+        help="stamp this start timecode into every synced file (remux, no re-encoding), read "
+        "at the reference's frame rate; drop-frame HH:MM:SS;FF at 29.97 and 59.94 fps",
+    )
     probe = sub.add_parser("probe", help="print what a file contains")
     probe.add_argument("files", nargs="+")
     return parser
@@ -170,10 +252,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dump([probe(f).to_dict() for f in args.files], out, indent=2)
             out.write("\n")
             return EXIT_OK
+        clips: list[str] | list[ClipInput] = args.files
+        if args.command == "render":
+            _check_shoot_args(args)
+            clips = args.clip_inputs = _clip_inputs(args)
         bar = ProgressBar(err, enabled=not args.quiet)
         try:
             result = estimate_offsets(
-                args.files,
+                clips,
                 method=args.method,
                 reference=args.reference,
                 max_lag_s=args.max_offset,
@@ -204,8 +290,6 @@ def _write_timeline(result: SyncResult, path: str) -> None:
     could not place are on a disabled track. ``.edl`` writes one EDL per camera (``path`` when
     there is one camera, else ``{stem}_{NN}_{camera}.edl`` beside it); ``.zip`` a ZIP of them.
     """
-    from pathlib import Path
-
     from syncengine.editors import build_timeline, clip_from_placement, format_for_path, write
     from syncengine.editors.writers import camera_edls
     from syncengine.media import probe
@@ -238,6 +322,67 @@ def _write_timeline(result: SyncResult, path: str) -> None:
     target.write_bytes(write(timeline, fmt))
 
 
+def _check_shoot_args(args: argparse.Namespace) -> None:
+    """Options that need one another or re-encoding, refused before any work is done."""
+    from syncengine.errors import ParameterError
+
+    if args.master_channel is not None and not args.master_audio:
+        raise ParameterError("--master-channel chooses a channel of --master-audio; give both")
+    if args.copy and (args.per_camera or args.master_audio):
+        raise ParameterError(
+            "--copy cannot make one file per camera or put in the master audio: it only cuts "
+            "the files; leave out --copy"
+        )
+    names = {Path(f).name for f in args.files} | (
+        {Path(args.master_audio).name} if args.master_audio else set()
+    )
+    seen: dict[str, str] = {}
+    for camera, clips in args.camera:
+        for clip in clips:
+            name = Path(clip).name
+            if name not in names:
+                raise ParameterError(
+                    f"--camera {camera}: '{clip}' is not one of the files given; list it "
+                    "among the files too",
+                    filename=name,
+                )
+            if seen.setdefault(name, camera) != camera:
+                raise ParameterError(
+                    f"'{name}' is given to two cameras ({seen[name]} and {camera}); a clip "
+                    "belongs to one camera",
+                    filename=name,
+                )
+
+
+def _clip_inputs(args: argparse.Namespace) -> list[ClipInput]:
+    """The files to sync (the master added when missing), each with its camera if known.
+
+    Cameras come from ``--camera``; with ``--per-camera`` and no ``--camera``, from
+    :func:`syncengine.grouping.group_clips` over the probed files.
+    """
+    files = list(args.files)
+    if args.master_audio and Path(args.master_audio).name not in {Path(f).name for f in files}:
+        files.append(args.master_audio)
+    cameras = {Path(clip).name: camera for camera, clips in args.camera for clip in clips}
+    if args.per_camera and not args.camera:
+        cameras = _grouped(files)
+    return [ClipInput(Path(f).name, Path(f), camera=cameras.get(Path(f).name)) for f in files]
+
+
+def _grouped(files: Sequence[str]) -> dict[str, str]:
+    """Key (file name) -> camera, for clips the files themselves say belong together."""
+    from syncengine.grouping import clip_facts_from_media_info, group_clips
+    from syncengine.media import probe
+
+    facts = [clip_facts_from_media_info(Path(f).name, probe(f)) for f in files]
+    out = {}
+    for n, group in enumerate(group_clips(facts), start=1):
+        if len(group.keys) > 1:
+            name = f"camera {n}" + (f" ({group.label})" if group.label else "")
+            out.update({key: name for key in group.keys})
+    return out
+
+
 def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | None) -> int:
     from syncengine.archive import zip_outputs
     from syncengine.errors import RenderVerificationFailed
@@ -247,14 +392,27 @@ def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | N
     if not args.json:
         out.write(format_table(result) + "\n")
     bar = ProgressBar(sys.stderr, enabled=not args.quiet)
+    cameras = {c.key: c.camera for c in args.clip_inputs}
+    placements = [replace(p, camera=cameras.get(p.key)) for p in result.placements()]
+    master_key = Path(args.master_audio).name if args.master_audio else None
+    master = next((p for p in placements if p.key == master_key), None)
     try:
         rendered = render_synced(
-            result,
+            placements,
             args.out,
             mode=args.mode,
             reencode=not args.copy,
+            method=result.method,
+            max_lag_s=result.max_lag_s,
             ffmpeg_bin=ffmpeg_bin,
             progress=bar,
+            layout="camera" if args.per_camera else "clip",
+            audio={"replace": "master", "add": "master_and_camera"}[args.master_mode]
+            if master is not None
+            else "camera",
+            master=master,
+            master_channel=args.master_channel,
+            start_timecode=args.timecode,
         )
     except RenderVerificationFailed as exc:
         bar.close()
@@ -274,11 +432,25 @@ def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | N
     return EXIT_OK if result.all_synced else EXIT_UNSYNCED
 
 
+def _ms(value: float | None) -> str:
+    return "not measured" if value is None else f"{value * 1e3:+.2f} ms"
+
+
 def _render_report(rendered: RenderResult, *, zip_path: object) -> str:
     lines = []
     for f in rendered.files:
         resid = "not measured" if f.residual_s is None else f"{f.residual_s * 1e3:+.2f} ms"
         lines.append(f"wrote {f.output}  ({f.duration_s:.3f} s, residual {resid})")
+        if len(f.keys) > 1:
+            parts = [f"{k} {_ms(r)}" for k, r in zip(f.keys, f.segment_residuals_s, strict=False)]
+            lines.append(f"  camera {f.camera}: {', '.join(parts)}")
+        if f.master_residuals_s:
+            lines.append(
+                "  master audio vs the camera's own sound: "
+                + ", ".join(_ms(r) for r in f.master_residuals_s)
+            )
+        if f.timecode:
+            lines.append(f"  timecode {f.timecode}")
     lines.extend(f"  ! {note}" for note in rendered.notes)
     if zip_path:
         lines.append(f"wrote {zip_path}")

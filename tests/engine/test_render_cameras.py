@@ -159,3 +159,47 @@ def test_clips_without_a_camera_are_cameras_of_their_own(clips, tmp_path: Path) 
 )
 def test_segment_bounds(leads_s, total_s, rate, expected) -> None:
     assert segment_bounds(leads_s, total_s=total_s, rate=rate) == expected
+
+
+SKEW_S = 0.12  # the skewed camera's sound runs this late against its own picture
+
+
+@pytest.fixture(scope="module")
+def skewed(clips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Clip b1 with its own sound delayed by SKEW_S (a remux: the picture is untouched)."""
+    out = tmp_path_factory.mktemp("skewed") / "b1s.mp4"
+    media.run_ffmpeg(
+        ["-i", str(clips["b1"]), "-itsoffset", str(SKEW_S), "-i", str(clips["b1"])]
+        + ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-y", str(out)],
+        timeout_s=60.0,
+    )
+    return out
+
+
+def _skew_placements(clips: dict[str, Path], skewed: Path) -> list[Placement]:
+    ref = Placement("ref", clips["ref"], 0.0, "ref.mp4", estimate_s=0.0, is_reference=True)
+    # Placed by its picture (the true offset); its sound is SKEW_S late against it.
+    b = Placement("b1s", skewed, B1[0], "b1s.mp4", estimate_s=B1[0], sound_skew_s=SKEW_S)
+    return [ref, b]
+
+
+def test_correct_skew_moves_the_sound_back_to_the_picture(clips, skewed, tmp_path) -> None:
+    result = render_synced(_skew_placements(clips, skewed), tmp_path, correct_skew=True)
+    b = next(f for f in result.files if f.key == "b1s")
+    print("skew corrected, windows (ms):", [r * 1e3 for r in b.window_residuals_s])
+    assert result.verified
+    assert all(r is not None and abs(r) < 0.002 for r in b.window_residuals_s)
+    assert any("'b1s.mp4': its sound is moved 120 ms earlier" in n for n in result.notes)
+
+
+def test_without_correct_skew_the_sound_stays_late(clips, skewed, tmp_path) -> None:
+    with pytest.raises(RenderVerificationFailed) as caught:
+        render_synced(_skew_placements(clips, skewed), tmp_path)
+    b = next(f for f in caught.value.result.files if f.key == "b1s")
+    print("skew not corrected, windows (ms):", [r * 1e3 for r in b.window_residuals_s])
+    assert all(r == pytest.approx(-SKEW_S, abs=0.003) for r in b.window_residuals_s)
+
+
+def test_a_copy_cannot_correct_skew(clips, skewed, tmp_path) -> None:
+    with pytest.raises(ReencodeRequired, match="a corrected sound/picture skew"):
+        render_synced(_skew_placements(clips, skewed), tmp_path, correct_skew=True, reencode=False)

@@ -30,6 +30,8 @@ REC_S = 23.0
 DRIFT_PPM = 300.0
 SOUND_GOAL_S = 0.002  # issue 11: master within 2 ms at start, middle and end
 FRAME_S = 1 / 25
+FAST_START_S = 0.5
+FAST_PPM = 600.0
 
 
 def _write_recorder(spec: CameraSpec, path: Path) -> Path:
@@ -49,7 +51,21 @@ def _write_recorder(spec: CameraSpec, path: Path) -> Path:
 def media_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("master-src")
     paths = write_clips(
-        [CameraSpec("cam", 0.0, CAM_S, fps=25.0, noise_db=-30.0, lowpass_hz=5000.0)],
+        [
+            CameraSpec("cam", 0.0, CAM_S, fps=25.0, noise_db=-30.0, lowpass_hz=5000.0),
+            # Its clock runs FAST_PPM fast: 12 ms over 20 s, more than half of its 50 fps
+            # frame, so its picture is retimed as well as its sound.
+            CameraSpec(
+                "fast",
+                FAST_START_S,
+                CAM_S,
+                fps=50.0,
+                width=160,
+                height=120,
+                drift_ppm=FAST_PPM,
+                noise_db=-30.0,
+            ),
+        ],
         folder,
         seed=SEED,
     )
@@ -193,3 +209,45 @@ def test_master_errors_say_what_to_do(media_files, tmp_path) -> None:
     with pytest.raises(ParameterError, match="audio must be one of camera, master"):
         render_synced([cam, rec], tmp_path, audio="recorder", master=rec)
     assert not list(tmp_path.glob("*_synced.*"))
+
+
+def _fast(paths: dict[str, Path]) -> Placement:
+    return Placement(
+        "fast",
+        paths["fast"],
+        FAST_START_S,
+        "fast.mp4",
+        estimate_s=FAST_START_S,
+        drift_ppm=FAST_PPM,
+    )
+
+
+@pytest.mark.parametrize("correct_drift", [True, False])
+def test_master_follows_a_drifting_cameras_clock(media_files, tmp_path, correct_drift) -> None:
+    """Camera at +600 ppm, master at +300 ppm: the master lines up with the camera's output.
+
+    Retimed to the reference clock (default), the camera's output and the master are both on
+    it; rendered at the camera's own clock (``correct_drift=False``), the master is retimed to
+    that clock instead, so it still lines up with the camera's picture and sound.
+    """
+    rec = _rec(media_files, "rec300", drift_ppm=DRIFT_PPM)
+    result = render_synced(
+        [_cam(media_files), _fast(media_files), rec],
+        tmp_path,
+        audio="master",
+        master=rec,
+        correct_drift=correct_drift,
+    )
+    by_key = {f.key: f for f in result.files}
+    assert sorted(by_key) == ["cam", "fast"]
+    fast = by_key["fast"]
+    print(
+        f"correct_drift={correct_drift}: master vs fast camera (start, middle, end), ms:",
+        [r * 1e3 for r in fast.master_residuals_s],
+        "master vs reference camera, ms:",
+        [r * 1e3 for r in by_key["cam"].master_residuals_s],
+    )
+    assert all(r is not None and abs(r) < SOUND_GOAL_S for r in fast.master_residuals_s)
+    assert all(r is not None and abs(r) < SOUND_GOAL_S for r in by_key["cam"].master_residuals_s)
+    assert fast.retimed == (("sound", "picture") if correct_drift else ())
+    assert len(fast.master_residuals_s) == 3
