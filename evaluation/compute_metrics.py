@@ -5,7 +5,10 @@ Usage::
     python -m evaluation.compute_metrics [--preset small|full] [--out evaluation/output]
 
 Reads ``<out>/<preset>/results.json``, writes ``<out>/<preset>/metrics.json`` and prints one table
-over the methods and one per method over the tags. The shape follows mir_eval: :func:`validate`
+over the methods and one per method over the tags. For a real-shoot preset (``shoots-*``) it
+also writes the per-condition table of :mod:`evaluation.shoots_metrics` (with and without the
+camera grouping given) to ``<out>/<preset>/shoots.md`` and ``metrics.json`` (``conditions``,
+``misses``). The shape follows mir_eval: :func:`validate`
 checks the arrays, pure metric functions score them, :func:`evaluate` returns named scores and
 :func:`evaluate_results` applies it per method and per tag.
 
@@ -392,9 +395,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_dataset_arguments(parser)
     args = parser.parse_args(argv)
     root = args.out / args.preset
-    metrics = evaluate_results(load_json(root / "results.json"))
+    results = load_json(root / "results.json")
+    metrics = evaluate_results(results)
+    shoots = None
+    if str(results.get("preset", "")).startswith("shoots-"):
+        from evaluation.shoots_metrics import condition_rows, markdown, misses
+
+        rows = condition_rows(results)
+        metrics["conditions"], metrics["misses"] = rows, misses(results)
+        shoots = markdown(rows)
+        (root / "shoots.md").write_text(shoots + "\n", encoding="utf-8")
     (root / "metrics.json").write_text(json.dumps(json_ready(metrics), indent=1) + "\n")
     print(summary_text(metrics))
+    if shoots is not None:
+        print("\n" + shoots + f"\n\nwrote {root / 'shoots.md'}")
     print(f"\nwrote {root / 'metrics.json'}")
     return 0
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m evaluation.offset_generation [--preset small|full|tune|heldout]
+    python -m evaluation.offset_generation [--preset small|full|tune|heldout|shoots-tune|...]
         [--out evaluation/output] [--seed 0] [--originals evaluation/originals]
         [--cases ID_OR_TAG,...]
 
@@ -29,7 +29,9 @@ from typing import Any
 
 from evaluation.presets import PRESETS, preset_cases
 from evaluation.report import DEFAULT_OUT, add_dataset_arguments
+from evaluation.shoots import SHOOT_PRESETS, shoot_cases
 from mediasynth.dataset import find_originals, write_dataset
+from mediasynth.shoots import write_shoots
 
 __all__ = ["DEFAULT_ORIGINALS", "DEFAULT_OUT", "find_originals", "generate", "main"]
 
@@ -50,8 +52,10 @@ def generate(
 
     Parameters
     ----------
-    preset : {"tiny", "small", "full", "tune", "heldout"}
-        Which cases (see :mod:`evaluation.presets`).
+    preset : {"tiny", "small", "full", "tune", "heldout", "shoots-tune", "shoots-heldout", \
+"shoots-long"}
+        Which cases (see :mod:`evaluation.presets`; the ``shoots-*`` ones are
+        :mod:`evaluation.shoots`', written by :func:`mediasynth.shoots.write_shoots`).
     out_dir : Path
         Output root; the preset's folder is created inside it.
     seed : int
@@ -70,6 +74,15 @@ def generate(
     dict
         The manifest, as written (see :mod:`mediasynth.dataset`).
     """
+    if preset in SHOOT_PRESETS:  # real-shoot cases: always synthetic (evaluation.shoots)
+        shoots = [
+            c
+            for c in shoot_cases(preset, seed=seed)
+            if cases is None or c.case_id in cases or set(c.tags) & set(cases)
+        ]
+        return write_shoots(
+            shoots, Path(out_dir) / preset, name=preset, seed=seed, ffmpeg_bin=ffmpeg_bin, log=log
+        )
     plans = [
         c
         for c in preset_cases(preset, seed=seed)
@@ -91,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation.offset_generation", description=__doc__.split("\n")[0]
     )
-    add_dataset_arguments(parser, presets=PRESETS)
+    add_dataset_arguments(parser, presets=(*PRESETS, *SHOOT_PRESETS))
     parser.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     parser.add_argument(
         "--originals",

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m evaluation.run_batch [--preset small|full] [--out evaluation/output]
+    python -m evaluation.run_batch [--preset small|full|shoots-heldout|...] [--out DIR]
         [--methods audio,visual,auto] [--max-offset none] [--cases ID_OR_TAG,...]
 
 Reads ``<out>/<preset>/manifest.json`` (written by :mod:`evaluation.offset_generation`), calls
@@ -21,6 +21,14 @@ Conventions
   time * 100; it can exceed 100 on several cores.
 - A run that raises a ``SyncEngineError`` records its ``code`` in ``error_code`` on the run and on
   every clip; other exceptions are not caught.
+- Camera grouping: a method named ``<method>+cameras`` (e.g. ``auto+cameras``) runs ``<method>``
+  with each clip's manifest ``camera`` key passed as ``ClipInput(key, path, camera=...)``; plain
+  ``<method>`` passes bare paths (no grouping). The run records ``method`` as named,
+  ``engine_method`` and ``cameras``. The real-shoot presets (:mod:`evaluation.shoots`) run
+  ``auto`` and ``auto+cameras`` by default, so the benefit of grouping is measured, and the
+  batch ends with their per-condition table (:mod:`evaluation.shoots_metrics`).
+- Each clip also records the engine's ``placed_by`` and, from a real-shoot manifest, its
+  ``camera``, ``chapter``, ``true_skew_s``, ``sound_offset_s``, ``true_drift_ppm`` and format.
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ from typing import Any
 import syncengine
 from evaluation.presets import PRESETS
 from evaluation.report import DEFAULT_OUT, add_dataset_arguments
-from syncengine import SyncEngineError, SyncResult
+from evaluation.shoots import SHOOT_PRESETS
+from syncengine import ClipInput, SyncEngineError, SyncResult
 from syncengine.sync import DEFAULT_MAX_LAG_S
 
 __all__ = ["run_batch", "main"]
@@ -54,6 +63,28 @@ _MANIFEST_FIELDS = (
     "has_audio",
     "distinct_motion",
 )
+# Real-shoot manifests (mediasynth.shoots) also say these; other manifests do not.
+_SHOOT_FIELDS = (
+    "camera",
+    "chapter",
+    "true_skew_s",
+    "sound_offset_s",
+    "has_video",
+    "vfr",
+    "video_codec",
+    "recorder",
+    "rotation_deg",
+    "duration_s",
+)
+CAMERAS_SUFFIX = "+cameras"
+SHOOT_METHODS = ("auto", "auto" + CAMERAS_SUFFIX)
+
+
+def engine_method(method: str) -> tuple[str, bool]:
+    """``"auto+cameras"`` -> ``("auto", True)``; ``"audio"`` -> ``("audio", False)``."""
+    if method.endswith(CAMERAS_SUFFIX):
+        return method[: -len(CAMERAS_SUFFIX)], True
+    return method, False
 
 
 def _reset_peak_rss() -> bool:
@@ -110,6 +141,9 @@ def _clip_record(
 ) -> dict[str, Any]:
     """One clip's line in results.json (a JSON object, hence a dict)."""
     v = result.video(clip["name"]) if result is not None else None
+    shoot = {k: clip[k] for k in _SHOOT_FIELDS if k in clip}
+    if "camera" in clip:  # a real-shoot manifest: its drift_ppm is the truth
+        shoot["true_drift_ppm"] = clip.get("drift_ppm")
     return {
         "name": clip["name"],
         "is_reference": is_ref,
@@ -125,7 +159,9 @@ def _clip_record(
         "drift_ppm": v.drift_ppm if v is not None else None,
         "residual_s": v.residual_s if v is not None else None,
         "notes": list(v.notes) if v is not None else [],
+        "placed_by": getattr(v, "placed_by", "") if v is not None else "",
         "error_code": error,
+        **shoot,
     }
 
 
@@ -137,15 +173,20 @@ def _run_case(
     max_lag_s: float | None,
     ffmpeg_bin: str | None,
 ) -> dict[str, Any]:
-    """Synchronise one case with one method and measure it."""
-    paths = [root / c["file"] for c in case["clips"]]
+    """Synchronise one case with one method (``<method>+cameras``: grouped) and measure it."""
+    engine, grouped = engine_method(method)
+    paths: list[Path] | list[ClipInput] = [root / c["file"] for c in case["clips"]]
+    if grouped:
+        paths = [
+            ClipInput(c["name"], root / c["file"], camera=c.get("camera")) for c in case["clips"]
+        ]
     result, error, message = None, None, None
     _reset_peak_rss()
     cpu0, wall0 = _cpu_s(), time.perf_counter()
     try:
         result = syncengine.estimate_offsets(
             paths,
-            method=method,
+            method=engine,
             reference=case["reference"],
             max_lag_s=max_lag_s,
             ffmpeg_bin=ffmpeg_bin,
@@ -158,6 +199,7 @@ def _run_case(
     return {
         "case_id": case["id"],
         "method": method,
+        **({"engine_method": engine, "cameras": True} if grouped else {}),
         "tags": case["tags"],
         "runtime_s": round(runtime_s, 4),
         "peak_memory_mb": _peak_rss_mb(),
@@ -216,7 +258,8 @@ def run_batch(
     out_dir : Path
         Output root that holds the preset folder.
     methods : sequence of str
-        Engine methods, each of :data:`syncengine.METHODS`.
+        Engine methods, each of :data:`syncengine.METHODS`, optionally with ``+cameras``
+        (pass the manifest's camera keys; see the module Conventions).
     max_lag_s : float or None
         The engine's search range, seconds; None searches the whole overlap.
     cases : sequence of str, optional
@@ -238,7 +281,7 @@ def run_batch(
     ValueError
         On an unknown method.
     """
-    bad = [m for m in methods if m not in syncengine.METHODS]
+    bad = [m for m in methods if engine_method(m)[0] not in syncengine.METHODS]
     if bad:
         raise ValueError(f"unknown method(s) {bad}; expected some of {syncengine.METHODS}")
     root = Path(out_dir) / preset
@@ -283,6 +326,10 @@ def run_batch(
         f"{errors} raised an error; engine time {engine_s:.1f} s, total "
         f"{time.perf_counter() - started:.1f} s -> {root / 'results.json'}"
     )
+    if manifest.get("kind") == "shoots" and results["runs"]:
+        from evaluation.shoots_metrics import condition_rows, markdown
+
+        log(markdown(condition_rows(results)))
     return results
 
 
@@ -291,8 +338,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation.run_batch", description=__doc__.split("\n")[0]
     )
-    add_dataset_arguments(parser, presets=PRESETS)
-    parser.add_argument("--methods", default="audio,visual,auto", help="default: audio,visual,auto")
+    add_dataset_arguments(parser, presets=(*PRESETS, *SHOOT_PRESETS))
+    parser.add_argument(
+        "--methods",
+        default=None,
+        help="default: audio,visual,auto (shoots-*: auto,auto+cameras); '+cameras' passes "
+        "the manifest's camera keys",
+    )
     parser.add_argument(
         "--max-offset",
         default="none",
@@ -302,7 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ffmpeg", default=None, help="ffmpeg binary (default: imageio-ffmpeg)")
     args = parser.parse_args(argv)
     max_lag_s = DEFAULT_MAX_LAG_S if args.max_offset.lower() == "none" else float(args.max_offset)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    default = ",".join(SHOOT_METHODS) if args.preset in SHOOT_PRESETS else "audio,visual,auto"
+    methods = [m.strip() for m in (args.methods or default).split(",") if m.strip()]
     cases = [c.strip() for c in args.cases.split(",") if c.strip()] if args.cases else None
     try:
         run_batch(
