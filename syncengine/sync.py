@@ -85,6 +85,9 @@ METADATA_WINDOW_S = {"time of day": 5.0, "creation": 10.0}
 #: creation time).
 _METADATA_SLACK_S = {"time of day": 0.0, "creation": 1.0}
 _DAY_S = 86400.0
+#: One clip's picture and sound placements this far apart (seconds) while the others agree: its
+#: sound runs off its own picture (cheap cameras and screen recorders: 50-200 ms).
+SKEW_RANGE_S = (0.04, 0.4)
 _STAGES = (
     ("probing", 2),
     ("extracting_audio", 20),
@@ -374,6 +377,67 @@ def _metadata_notes(
                 f"than its {label} says"
             )
     return out
+
+
+def _sound_skews(
+    a_sol: align.Solution | None, v_sol: align.Solution | None, *, ref: int
+) -> dict[int, float]:
+    """Clips whose own sound runs off their own picture: index -> skew (s, positive: late).
+
+    A clip's skew is its picture's placement less its sound's. It is reported when it lies
+    within :data:`SKEW_RANGE_S` while every other clip placed by both (there must be one)
+    agrees within the range's lower edge: then the clip's own sound is off, not a method.
+    """
+    if a_sol is None or v_sol is None:
+        return {}
+    diffs = {
+        k: float(v_sol.values[k] - a_sol.values[k])
+        for k in range(len(a_sol.values))
+        if k != ref
+        and a_sol.placed(k)
+        and v_sol.placed(k)
+        and min(a_sol.confidence[k], v_sol.confidence[k]) >= SYNCED_THRESHOLD
+    }
+    low, high = SKEW_RANGE_S
+    out = {}
+    for k, d in diffs.items():
+        others = [abs(x) for m, x in diffs.items() if m != k]
+        if low <= abs(d) <= high and others and max(others) < low:
+            out[k] = d
+    return out
+
+
+def _by_picture(
+    pair: PairEstimate,
+    a_lags: Mapping[tuple[int, int], LagEstimate],
+    v_lags: Mapping[tuple[int, int], LagEstimate],
+) -> PairEstimate:
+    """A fused pair through a clip whose sound is off its picture, with the picture's lag.
+
+    Its sound still says the clip is there (off by the skew): the confidences combine.
+    """
+    visual = v_lags.get((pair.i, pair.j))
+    if visual is None or visual.confidence < SYNCED_THRESHOLD:
+        return replace(pair, confidence=0.0)  # the sound alone would place it off its picture
+    audio = a_lags.get((pair.i, pair.j))
+    conf = 1 - (1 - visual.confidence) * (1 - (audio.confidence if audio else 0.0))
+    return replace(pair, lag_s=visual.lag_s, confidence=conf, method="visual")
+
+
+def _drift_points(
+    a_lags: Mapping[tuple[int, int], LagEstimate], k: int, ref: int
+) -> tuple[tuple[float, float], ...]:
+    """Clip ``k``'s measured offset along its overlap with the reference (their direct pair):
+    ``((reference time s, offset s), ...)``; empty when not measured or not paired directly."""
+    if k == ref:
+        return ()
+    e = a_lags.get((ref, k)) if ref < k else a_lags.get((k, ref))
+    if e is None or e.confidence < SYNCED_THRESHOLD or not e.drift_points:
+        return ()
+    if ref < k:  # measured against the reference: its lag is k's offset
+        return tuple((float(t), float(lag)) for t, lag in e.drift_points)
+    # Measured with k as the pair's reference: k's time t is reference time t - lag.
+    return tuple((float(t - lag), float(-lag)) for t, lag in e.drift_points)
 
 
 def _raise_unless_two_usable(strict: bool, errors: Sequence[Exception | None]) -> None:
@@ -818,6 +882,9 @@ def _estimate(
     cams = _Cameras(cameras, infos, names)
     a_sol = cams.solve(a_pairs, ref)[0] if audio_errors is not None else None
     v_sol = cams.solve(v_pairs, ref)[0] if motion_errors is not None else None
+    skews = _sound_skews(a_sol, v_sol, ref=ref) if method == "auto" else {}
+    if skews:  # a clip whose sound is off its own picture is placed by its picture
+        fused = [_by_picture(p, a_lags, v_lags) if {p.i, p.j} & set(skews) else p for p in fused]
     main_pairs = {"audio": a_pairs, "visual": v_pairs}.get(method, fused)
     main, camera_notes = cams.solve(main_pairs, ref)
     clock_links = [
@@ -860,6 +927,8 @@ def _estimate(
             silent=[(names[m], ov, c) for m, ov, c in silent[k]],
             camera_notes=camera_notes.get(k, ()),
             by_camera=by_camera.get(k),
+            skew_s=skews.get(k),
+            drift_points=_drift_points(a_lags, k, ref),
         )
         for k, info in enumerate(infos)
     )
@@ -932,6 +1001,8 @@ def _video_offset(
     silent: Sequence[tuple[str, float, float]] = (),
     camera_notes: Sequence[str] = (),
     by_camera: tuple[float, float, str, str] | None = None,
+    skew_s: float | None = None,
+    drift_points: tuple[tuple[float, float], ...] = (),
 ) -> VideoOffset:
     offset, conf = _value(main, k)
     a_off, a_conf = _value(a_sol, k)
@@ -939,7 +1010,13 @@ def _video_offset(
     notes = [getattr(e, "message", str(e)) for e in errors]
     notes += camera_notes
     diff = abs(a_off - v_off) if a_off is not None and v_off is not None else None
-    if diff is not None and diff > AGREEMENT_S:
+    if skew_s is not None:
+        notes.append(
+            f"its sound runs {abs(skew_s) * 1000:.0f} ms {'late' if skew_s > 0 else 'early'} "
+            "against its own picture (cheap cameras and screen recorders do this); the picture "
+            "placed it"
+        )
+    elif diff is not None and diff > AGREEMENT_S:
         notes.append(f"sound and picture disagree by {diff:.3f} s; check this clip in the player")
     conf = conf or 0.0
     disputed = float(main.disputed[k]) if main.disputed is not None else 0.0
@@ -990,4 +1067,6 @@ def _video_offset(
         loops_closed=int(main.loops[k]) if main.loops is not None and offset is not None else 0,
         key=key,
         placed_by=placed_by,
+        drift_points=drift_points if synced else (),
+        sound_skew_s=skew_s,
     )

@@ -273,6 +273,9 @@ class VideoOffset:
     #: The measured offset along the overlap, ``((reference time s, offset s), ...)``, for the
     #: drift plot; empty when drift was not measured.
     drift_points: tuple[tuple[float, float], ...] = ()
+    #: How late the clip's own sound runs against its own picture (seconds, positive: late),
+    #: when its two placements disagree and the other clips' agree; ``None``: not seen.
+    sound_skew_s: float | None = None
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -331,6 +334,7 @@ class SyncResult:
                     is_reference=v.is_reference,
                     duration_s=v.duration_s or None,
                     drift_ppm=v.drift_ppm,
+                    sound_skew_s=v.sound_skew_s,
                 )
             )
         return tuple(out)
@@ -394,6 +398,14 @@ class RenderedFile:
     segment_residuals_s: tuple[float | None, ...] = ()
     #: The start timecode stamped into the file (``HH:MM:SS:FF``, ``;`` drop-frame), if any.
     timecode: str | None = None
+    #: Where each of ``window_residuals_s`` was measured: the window's centre on the output
+    #: (seconds) and its name ("start", "middle", "end"; a window over a short span is
+    #: "middle"); a per-camera file's clips in turn.
+    window_times_s: tuple[float, ...] = ()
+    window_at: tuple[str, ...] = ()
+    #: The same for ``master_residuals_s``.
+    master_window_times_s: tuple[float, ...] = ()
+    master_window_at: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -187,3 +187,34 @@ def test_same_camera_overlaps_finds_only_siblings() -> None:
         (0, 2, 2.0)
     ]
     assert same_camera_overlaps([0.0, 10.01], spans[:2], ["A", "A"], tolerance_s=0.05) == []
+
+
+@pytest.mark.parametrize("reference", ["wide", "long"])
+def test_drift_points_are_the_clips_offset_along_its_overlap(shoot, reference) -> None:
+    paths, truth = shoot["paths"], shoot["truth"]
+    # "long" (0..30 s) and "wide" (0..22 s) share 22 s: enough for the drift fit's windows.
+    clips = [ClipInput("long", paths["long"]), ClipInput("wide", paths["wide"])]
+    result = estimate_offsets(clips, method="audio", reference=reference)
+    other = result.video("wide" if reference == "long" else "long")
+    if not other.drift_points:
+        pytest.skip("the audio method measured no drift windows (LagEstimate.drift_points)")
+    expected = truth[other.key] - truth[reference]
+    ref_times = [t for t, _ in other.drift_points]
+    print(f"drift points against {reference}: {len(ref_times)}, offsets {other.drift_points}")
+    assert len(ref_times) >= 3 and ref_times == sorted(ref_times)
+    assert all(abs(off - expected) <= 0.001 for _, off in other.drift_points)
+    assert min(ref_times) >= 0 and max(ref_times) <= 22.0  # inside the overlap
+    assert result.video(reference).drift_points == ()
+
+
+def test_drift_points_convert_a_pair_measured_the_other_way() -> None:
+    from syncengine.sync import _drift_points
+    from syncengine.types import LagEstimate
+
+    # Pair (0, 1) measured with clip 0 as the pair's reference: clip 1 starts 5 s after it.
+    e = LagEstimate(5.0, 0.9, 20.0, 20.0, 20.0, drift_points=((7.0, 5.0), (17.0, 5.001)))
+    assert _drift_points({(0, 1): e}, 1, 0) == ((7.0, 5.0), (17.0, 5.001))
+    # The reference is clip 1: clip 0 is at -5 s; its time 7 s is the reference's 2 s.
+    assert _drift_points({(0, 1): e}, 0, 1) == ((2.0, -5.0), (17.0 - 5.001, -5.001))
+    weak = LagEstimate(5.0, 0.1, 20.0, 20.0, 20.0, drift_points=((7.0, 5.0),))
+    assert _drift_points({(0, 1): weak}, 1, 0) == ()
