@@ -24,6 +24,7 @@ from projects.api.videos import VideoOutputSerializer
 from projects.forms import RenderForm, SyncRunForm
 from projects.models import SyncRun, VideoOffset
 from projects.services import ServiceError
+from projects.services.videos import video_waveform
 from projects.views import present, present_exports
 from projects.views.files import path_inside, ranged_file_response
 from projects.views.projects import project_detail_context
@@ -91,11 +92,20 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_page_data(run: SyncRun, offsets: list[VideoOffset]) -> dict[str, Any]:
     """What the run page's scripts start from: the API's answers for the run, its offsets
     (``GET runs/{id}/results/``) and their videos (``GET videos/{id}/``); URLs stay relative.
+    Also the project's cameras (``{id, name}``: a camera tile's name) and each audio-only
+    video's waveform peaks by video id (the recorder's lane; ``syncengine.waveform``).
     """
+    waveforms = {}
+    for o in offsets:
+        peaks = video_waveform(video=o.video)
+        if peaks is not None:
+            waveforms[str(o.video_id)] = peaks
     return {
         "run": RunOutputSerializer(run).data,
         "offsets": OffsetOutputSerializer(offsets, many=True).data,
         "videos": VideoOutputSerializer([o.video for o in offsets], many=True).data,
+        "cameras": [{"id": c.pk, "name": c.name} for c in run.project.cameras.all()],
+        "waveforms": waveforms,
         "default_fps": present.PLAYER_DEFAULT_FPS,
     }
 

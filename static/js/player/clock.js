@@ -1,6 +1,7 @@
 // The synchronized player's arithmetic, without the DOM (unit-tested: node --test tests/js/):
 // the shared timeline, where each video is at a reference time, the master clock, how hard to
-// steer a video that drifted, and reading an offset the user typed.
+// steer a video that drifted, and reading an offset the user typed; which clip of a camera
+// plays at a reference time (a camera stops and starts: several clips, gaps between them).
 //
 // Sign convention (as in the engine and the API): a video's offset (offset_s, manual_offset_s,
 // effective_offset_s) is the time on the reference's timeline at which the video's own t=0
@@ -32,6 +33,55 @@ export function placeAt(T, offset_s, duration_s) {
   if (local_s < 0) { return { state: "pending", local_s: 0, starts_in_s: -local_s }; }
   if (local_s > duration_s) { return { state: "ended", local_s: duration_s, starts_in_s: 0 }; }
   return { state: "active", local_s, starts_in_s: 0 };
+}
+
+// Where a camera is at reference time T. Its clips ({offset_s, duration_s}) never overlap
+// and come in time order (cameraClips sorts them). Returns {state, index, local_s,
+// starts_in_s}: "active" in clip `index` at its local_s; "pending" before the first clip,
+// "off" in a gap (the camera was stopped) and "ended" after the last; pending and off name
+// the clip that comes next (index, at its local 0), ended the last one (at its end).
+export function cameraAt(T, clips) {
+  if (!clips.length) { return { state: "ended", index: -1, local_s: 0, starts_in_s: 0 }; }
+  let active = -1;
+  for (let i = 0; i < clips.length; i++) {
+    const c = clips[i];
+    if (T >= c.offset_s && T <= c.offset_s + c.duration_s) { active = i; }  // latest wins
+  }
+  if (active >= 0) {
+    return { state: "active", index: active, local_s: T - clips[active].offset_s, starts_in_s: 0 };
+  }
+  const next = clips.findIndex((c) => c.offset_s > T);
+  if (next < 0) {
+    const last = clips.length - 1;
+    return { state: "ended", index: last, local_s: clips[last].duration_s, starts_in_s: 0 };
+  }
+  return {
+    state: next === 0 ? "pending" : "off", index: next, local_s: 0,
+    starts_in_s: clips[next].offset_s - T
+  };
+}
+
+// Clips in the order a camera recorded them: by offset, then by the order given.
+export function cameraClips(clips) {
+  return clips.map((c, i) => [c, i]).sort((a, b) => a[0].offset_s - b[0].offset_s || a[1] - b[1])
+    .map(([c]) => c);
+}
+
+// Clips grouped by camera: [{key, name, clips}], in the order each camera first appears.
+// A clip's camera is {camera_id, camera_name}; a clip without one is a camera of its own
+// (key "clip-<id>", named after the clip).
+export function groupCameras(clips) {
+  const cameras = new Map();
+  for (const c of clips) {
+    const key = c.camera_id === null || c.camera_id === undefined
+      ? "clip-" + c.id : "camera-" + c.camera_id;
+    if (!cameras.has(key)) {
+      cameras.set(key, { key, name: c.camera_id === null || c.camera_id === undefined
+        ? c.name : (c.camera_name || "Camera " + c.camera_id), clips: [] });
+    }
+    cameras.get(key).clips.push(c);
+  }
+  return [...cameras.values()];
 }
 
 // playbackRate that removes drift_s (video time minus clock time) smoothly; null = seek.

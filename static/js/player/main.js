@@ -1,6 +1,9 @@
-// The synchronized multi-video player on the run page.
+// The synchronized multi-camera player on the run page.
 //
-// One master clock (performance.now, started from the seek position) says where the shared
+// One tile per camera: it plays the camera's clip that covers the timeline's position (its
+// proxy seeked to the position minus that clip's offset), shows "camera off" in the gaps
+// between its clips, and a sound recorder (audio-only clips) is a waveform lane with a
+// playhead. One master clock (performance.now, started from the seek position) says where the shared
 // (reference) timeline is. Every animation frame, and every 100 ms as a backstop, each video
 // in range is steered to clock - offset: a small drift by a proportional playbackRate change,
 // a large one (> 0.3 s) by a seek. Videos start and stop as they enter and leave their range;
@@ -9,14 +12,16 @@
 // stays on record. A clip the engine could not place is placed by hand the same way: it then
 // joins the timeline (and the exports).
 //
-// The page embeds the API's answers (json_script "player-data"): {run, offsets, videos}.
+// The page embeds the API's answers (json_script "player-data"): {run, offsets, videos},
+// plus the project's cameras and the audio-only clips' waveform peaks.
 
 import { patch } from "../api.js";
 import {
-  Clock, formatClock, formatOffset, frameStep, nudge, offsetAt, offsetKind, parseOffset,
-  placeAt, rateFor, referenceFps, span as spanOf
+  Clock, cameraAt, cameraClips, formatClock, formatOffset, frameStep, groupCameras, nudge,
+  offsetAt, offsetKind, parseOffset, rateFor, referenceFps, span as spanOf
 } from "./clock.js";
-import { apartTile, preparingItem, timelineTile } from "./tiles.js";
+import { apartTile, cameraTile, preparingItem } from "./tiles.js";
+import { laneColumns, playheadX } from "./waveform.js";
 
 const root = document.getElementById("sync-player");
 const dataNode = document.getElementById("player-data");
@@ -29,6 +34,8 @@ if (root && dataNode) { start(JSON.parse(dataNode.textContent)); }
 
 function start(data) {
   const videos = new Map(data.videos.map((v) => [v.id, v]));
+  const cameraNames = new Map((data.cameras || []).map((c) => [c.id, c.name]));
+  const waveforms = data.waveforms || {};
   const refFps = referenceFps(data.videos, data.run.reference_video_id, data.default_fps);
   const clock = new Clock();
   const tracks = [];
@@ -54,33 +61,94 @@ function start(data) {
     message.hidden = !text;
   }
 
-  function durationOf(track) {
-    const d = track.video.duration;
-    return Number.isFinite(d) && d > 0 ? d : track.duration_s;
+  // A clip's length: its proxy's once the browser has read it, else the probed one.
+  function durationOf(c) {
+    return c.proxy_s !== null && c.proxy_s > 0 ? c.proxy_s : c.duration_s;
   }
 
+  const allClips = () => tracks.flatMap((t) => t.clips);
+  const placedOf = (c) => ({ offset_s: c.live_s, duration_s: durationOf(c) });
+
   function updateSpan() {
-    span = spanOf(tracks.map((t) => ({ offset_s: t.live_s, duration_s: durationOf(t) })));
+    span = spanOf(allClips().map(placedOf));
     seekBar.min = String(span.start);
     seekBar.max = String(span.end);
+    tracks.forEach(drawLane);
+  }
+
+  // A recorder's lane: its clips' peaks along the whole timeline (scaled to its loudest).
+  function drawLane(track) {
+    if (!track.canvas) { return; }
+    const canvas = track.canvas;
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.round(canvas.clientWidth * ratio));
+    const height = Math.max(1, Math.round(canvas.clientHeight * ratio));
+    if (canvas.width !== width) { canvas.width = width; }
+    if (canvas.height !== height) { canvas.height = height; }
+    const context = canvas.getContext("2d");
+    context.clearRect(0, 0, width, height);
+    const clips = track.clips.map((c) => ({ ...placedOf(c), waveform: c.waveform }));
+    const columns = laneColumns(clips, span, width);
+    const middle = height / 2;
+    context.fillStyle = "#3c4860";
+    for (const c of clips) {  // where the recorder ran: a line even through silence
+      const x0 = playheadX(c.offset_s, span, width);
+      const x1 = playheadX(c.offset_s + c.duration_s, span, width);
+      context.fillRect(x0, middle - 0.5 * ratio, Math.max(1, x1 - x0), ratio);
+    }
+    context.fillStyle = "#5ea0ff";
+    let drawn = 0;
+    columns.forEach((level, x) => {
+      const half = level * middle * 0.92;
+      if (half >= 0.5) {
+        context.fillRect(x, middle - half, 1, 2 * half);
+        drawn += 1;
+      }
+    });
+    track.tile.dataset.drawnColumns = String(drawn);
   }
 
   function showTime(T) {
     if (!dragging) { seekBar.value = String(T); }
     timeText.textContent = formatClock(T) + " / " + formatClock(span.end);
+    for (const t of tracks) {
+      if (t.playhead) { t.playhead.style.left = playheadX(T, span, 100) + "%"; }
+    }
   }
 
   function setTrackState(track, where) {
     if (track.state !== where.state) {
       track.state = where.state;
       track.tile.dataset.state = where.state;
-      track.overlay.hidden = where.state === "active";
+      track.overlay.hidden = where.state === "active" || track.audioOnly;
     }
     if (where.state === "pending") {
       track.overlay.textContent = "starts in " + where.starts_in_s.toFixed(1) + " s";
+    } else if (where.state === "off") {
+      const name = document.createElement("strong");
+      name.className = "overlay-camera";
+      name.textContent = track.name;
+      const off = document.createElement("span");
+      off.className = "overlay-off";
+      off.textContent = "camera off · next clip in " + where.starts_in_s.toFixed(1) + " s";
+      track.overlay.replaceChildren(name, off);
     } else if (where.state === "ended") {
       track.overlay.textContent = "ended";
     }
+  }
+
+  // The camera's element shows clip c from now on (its proxy; its name on the tile).
+  function switchTo(track, c) {
+    track.current = c;
+    cancelEntry(track);
+    const video = track.video;
+    if (!video.paused) { video.pause(); }
+    video.playbackRate = 1;
+    if (!track.audioOnly) { video.poster = c.clip.video.poster_url || ""; }
+    video.src = c.clip.video.proxy_url;
+    track.tile.dataset.videoId = String(c.id);
+    track.tile.dataset.videoName = c.name;
+    for (const other of track.clips) { other.block.classList.toggle("current", other === c); }
   }
 
   function playVideo(track) {
@@ -95,12 +163,16 @@ function start(data) {
     }
   }
 
-  // Put one track where the timeline is at T; `exact` seeks even a small drift (paused).
+  // Put one camera where the timeline is at T: the clip there (or the next one, ready at its
+  // start, in a gap), at T - its offset; `exact` seeks even a small drift (paused).
   function place(track, T, exact) {
-    const where = placeAt(T, track.live_s, durationOf(track));
+    const where = cameraAt(T, track.clips.map(placedOf));
+    if (where.index < 0) { return; }
+    if (track.current !== track.clips[where.index]) { switchTo(track, track.clips[where.index]); }
     const video = track.video;
     setTrackState(track, where);
-    if (playing && clock.running && where.state === "pending" && where.starts_in_s < 0.3) {
+    const coming = where.state === "pending" || where.state === "off";
+    if (playing && clock.running && coming && where.starts_in_s < 0.3) {
       scheduleEntry(track, where.starts_in_s);
       return;
     }
@@ -140,7 +212,8 @@ function start(data) {
     if (track.video.currentTime > 1e-3) { track.video.currentTime = 0; }
     track.entryTimer = window.setTimeout(() => {
       track.entryTimer = null;
-      if (playing && clock.running && track.video.paused && track.state === "pending") {
+      if (playing && clock.running && track.video.paused &&
+          (track.state === "pending" || track.state === "off")) {
         track.entering = true;
         playVideo(track);
       }
@@ -255,37 +328,43 @@ function start(data) {
 
   function jump(seconds) { seek(now() + seconds); }
 
-  function chooseSound(videoId) {
-    soundId = videoId;
+  // Hear one camera's (or recorder's) sound; the others are muted. A clip's id names its camera.
+  function chooseSound(key) {
+    const track = tracks.find((t) => t.key === key || t.clips.some((c) => c.id === key));
+    soundId = track ? track.key : null;
     for (const t of tracks) {
-      t.video.muted = t.id !== videoId;
-      t.soundInput.checked = t.id === videoId;
+      t.video.muted = t !== track;
+      t.soundInput.checked = t === track;
     }
   }
 
   // Offsets: live nudges and typed values, save and reset.
-  const kindOf = (track) => offsetKind(track.offset, track.live_s);
-  const isDirty = (track) => !track.offset.is_reference && kindOf(track) === "unsaved";
+  // Offsets are per clip (c: a clip of a camera's track).
+  const kindOf = (c) => offsetKind(c.offset, c.live_s);
+  const isDirty = (c) => !c.offset.is_reference && kindOf(c) === "unsaved";
+  const trackOf = (c) => tracks.find((t) => t.clips.includes(c));
 
-  function showOffset(track) {
-    if (!track.offsetText) { return; }
-    const kind = kindOf(track);
-    track.offsetText.textContent = formatOffset(track.live_s);
-    track.kindText.textContent = kind;
-    track.kindText.className = "tile-offset-kind badge kind-" + kind;
-    track.tile.dataset.offsetS = String(track.live_s);
-    if (document.activeElement !== track.offsetInput) {
-      track.offsetInput.value = track.live_s.toFixed(3);
+  function showOffset(c) {
+    if (!c.offsetText) { return; }
+    const kind = kindOf(c);
+    c.offsetText.textContent = formatOffset(c.live_s);
+    c.kindText.textContent = kind;
+    c.kindText.className = "tile-offset-kind badge kind-" + kind;
+    c.block.dataset.offsetS = String(c.live_s);
+    if (document.activeElement !== c.offsetInput) {
+      c.offsetInput.value = c.live_s.toFixed(3);
     }
-    track.saveButton.disabled = track.busy || kind !== "unsaved";
-    track.resetButton.disabled = track.busy ||
-      (track.offset.manual_offset_s === null && kind !== "unsaved");
+    c.saveButton.disabled = c.busy || kind !== "unsaved";
+    c.resetButton.disabled = c.busy ||
+      (c.offset.manual_offset_s === null && kind !== "unsaved");
   }
 
-  function setOffset(track, live_s) {
-    track.live_s = live_s;
+  function setOffset(c, live_s) {
+    c.live_s = live_s;
+    const track = trackOf(c);
+    track.clips = cameraClips(track.clips.map((x) => ({ ...placedOf(x), x }))).map((p) => p.x);
     updateSpan();
-    showOffset(track);
+    showOffset(c);
     place(track, now(), !playing);  // playing: the sync loop steers it there smoothly
   }
 
@@ -319,56 +398,61 @@ function start(data) {
     return offset;
   }
 
-  async function postAdjust(track, manual_offset_s) {
-    track.busy = true;
-    showOffset(track);
-    track.messageText.textContent = "Saving…";
+  async function postAdjust(c, manual_offset_s) {
+    c.busy = true;
+    showOffset(c);
+    c.messageText.textContent = "Saving…";
     let offset = null;
     try {
-      offset = await saveOffset(track.id, manual_offset_s);
+      offset = await saveOffset(c.id, manual_offset_s);
     } catch (error) {
-      tell(track.messageText, error.message, false);
+      tell(c.messageText, error.message, false);
     }
-    track.busy = false;
-    if (!offset) { showOffset(track); return; }
-    track.offset = offset;
+    c.busy = false;
+    if (!offset) { showOffset(c); return; }
+    c.offset = offset;
     if (offset.effective_offset_s === null) {  // a clip placed by hand, taken off again
-      removeTrack(track);
+      removeClip(c);
       return;
     }
-    tell(track.messageText, offset.manual_offset_s === null ? "Back to the estimate." : "Saved.",
-         true);
-    setOffset(track, offset.effective_offset_s);
+    tell(c.messageText, offset.manual_offset_s === null ? "Back to the estimate." : "Saved.", true);
+    setOffset(c, offset.effective_offset_s);
+  }
+
+  function wireClip(c) {
+    if (c.offset.is_reference) { return; }
+    c.block.querySelectorAll("button.nudge").forEach((b) => {
+      b.addEventListener("click", () => setOffset(c, nudge(c.live_s, Number(b.dataset.delta))));
+    });
+    c.offsetInput.addEventListener("change", () => {
+      const typed = parseOffset(c.offsetInput.value);
+      if (typed.error) { tell(c.messageText, typed.error, false); return; }
+      c.messageText.textContent = "";
+      setOffset(c, typed.value);
+    });
+    c.saveButton.addEventListener("click", () => postAdjust(c, c.live_s));
+    c.resetButton.addEventListener("click", () => {
+      if (c.offset.manual_offset_s === null) {
+        setOffset(c, c.offset.effective_offset_s);
+        c.messageText.textContent = "";
+      } else {
+        postAdjust(c, null);
+      }
+    });
+    showOffset(c);
   }
 
   function wireTrack(track) {
-    track.soundInput.addEventListener("change", () => chooseSound(track.id));
+    track.soundInput.addEventListener("change", () => chooseSound(track.key));
     cancelEntry(track);
     track.video.addEventListener("playing", () => { track.startedAt = performance.now(); });
     track.video.addEventListener("loadedmetadata", () => {
+      const d = track.video.duration;
+      if (track.current && Number.isFinite(d) && d > 0) { track.current.proxy_s = d; }
       updateSpan();
       if (!playing) { seek(now()); }
     });
-    if (track.offset.is_reference) { return; }
-    track.tile.querySelectorAll("button.nudge").forEach((b) => {
-      b.addEventListener("click", () => setOffset(track, nudge(track.live_s, Number(b.dataset.delta))));
-    });
-    track.offsetInput.addEventListener("change", () => {
-      const typed = parseOffset(track.offsetInput.value);
-      if (typed.error) { tell(track.messageText, typed.error, false); return; }
-      track.messageText.textContent = "";
-      setOffset(track, typed.value);
-    });
-    track.saveButton.addEventListener("click", () => postAdjust(track, track.live_s));
-    track.resetButton.addEventListener("click", () => {
-      if (track.offset.manual_offset_s === null) {
-        setOffset(track, track.offset.effective_offset_s);
-        track.messageText.textContent = "";
-      } else {
-        postAdjust(track, null);
-      }
-    });
-    showOffset(track);
+    track.clips.forEach(wireClip);
   }
 
   function number() {
@@ -382,22 +466,70 @@ function start(data) {
     apart.hidden = !apartGrid.children.length;
   }
 
-  function addTrack(clip) {
-    const track = timelineTile(clip, tracks.length);
-    tracks.push(track);
-    grid.appendChild(track.tile);
+  // A clip as the camera grouping sees it: the offset row's camera (H2's serializer), else
+  // the video's.
+  function describe(clip) {
+    const v = clip.video;
+    const cameraId = clip.offset.camera_id !== undefined ? clip.offset.camera_id : v.camera;
+    return {
+      id: v.id, name: v.name, clip, camera_id: cameraId === undefined ? null : cameraId,
+      camera_name: clip.offset.camera_name || cameraNames.get(cameraId) || null
+    };
+  }
+
+  function cameraOf(camera) {
+    const clips = cameraClips(camera.clips.map((d) => ({
+      offset_s: d.clip.offset.effective_offset_s, clip: d.clip
+    }))).map((p) => p.clip);
+    return { key: camera.key, name: camera.name, clips };
+  }
+
+  // The tile of a camera (new, or rebuilt in place when a clip joins or leaves it).
+  function buildTrack(camera, old) {
+    const track = cameraTile(cameraOf(camera), old ? old.index : tracks.length);
+    if (old) {
+      cancelEntry(old);
+      old.video.pause();
+      old.video.removeAttribute("src");
+      old.tile.replaceWith(track.tile);
+      tracks[tracks.indexOf(old)] = track;
+    } else {
+      tracks.push(track);
+      grid.appendChild(track.tile);
+    }
     wireTrack(track);
+    drawLane(track);
     return track;
   }
 
-  function removeTrack(track) {
-    cancelEntry(track);
-    track.video.pause();
-    tracks.splice(tracks.indexOf(track), 1);
-    track.tile.remove();
-    addApart({ offset: track.offset, video: track.clip.video });
+  function addClip(clip) {
+    const d = describe(clip);
+    const [camera] = groupCameras([d]);
+    const old = tracks.find((t) => t.key === camera.key);
+    if (old) {
+      camera.clips = [...old.clips.map((c) => describe(c.clip)), d];
+      camera.name = old.name;
+    }
+    const track = buildTrack(camera, old);
+    return track.clips.find((c) => c.id === d.id);
+  }
+
+  function removeClip(c) {
+    const track = trackOf(c);
+    const rest = track.clips.filter((x) => x !== c);
+    if (rest.length) {
+      buildTrack({ key: track.key, name: track.name, clips: rest.map((x) => describe(x.clip)) },
+                 track);
+    } else {
+      cancelEntry(track);
+      track.video.pause();
+      tracks.splice(tracks.indexOf(track), 1);
+      track.tile.remove();
+    }
+    addApart({ offset: c.offset, video: c.clip.video, waveform: c.waveform });
     number();
-    if (soundId === track.id && tracks.length) { chooseSound(tracks[0].id); }
+    if (tracks.length && !tracks.some((t) => t.key === soundId)) { chooseSound(tracks[0].key); }
+    else { chooseSound(soundId); }
     updateSpan();
     seek(now());
   }
@@ -426,10 +558,10 @@ function start(data) {
       }
       item.video.pause();
       item.tile.remove();
-      const track = addTrack({ offset, video: clip.video });
-      tell(track.messageText, "Placed by hand and saved.", true);
+      const placed = addClip({ offset, video: clip.video, waveform: clip.waveform });
+      tell(placed.messageText, "Placed by hand and saved.", true);
       number();
-      if (soundId === null) { chooseSound(track.id); } else { chooseSound(soundId); }
+      chooseSound(soundId === null ? placed.id : soundId);
       updateSpan();
       seek(now());
     };
@@ -457,7 +589,7 @@ function start(data) {
     } else if (key === "Home" || key === "End") {
       seek(key === "Home" ? span.start : span.end);
     } else if (/^[1-9]$/.test(key) && tracks[Number(key) - 1]) {
-      chooseSound(tracks[Number(key) - 1].id);
+      chooseSound(tracks[Number(key) - 1].key);
     } else {
       return;
     }
@@ -465,23 +597,27 @@ function start(data) {
   }
 
   const preparing = document.getElementById("player-preparing");
+  const placed = [];
   for (const offset of data.offsets) {
-    const clip = { offset, video: videos.get(offset.video_id) };
-    if (clip.video.status !== "ready" || !clip.video.proxy_url) {
+    const video = videos.get(offset.video_id);
+    const clip = { offset, video, waveform: waveforms[String(offset.video_id)] || null };
+    if (video.status !== "ready" || !video.proxy_url) {
       preparing.appendChild(preparingItem(clip));
       preparing.hidden = false;
     } else if (!offset.placed) {
       addApart(clip);
     } else {
-      addTrack(clip);
+      placed.push(describe(clip));
     }
   }
+  for (const camera of groupCameras(placed)) { buildTrack(camera, null); }
   number();
   if (tracks.length) {
-    const reference = tracks.find((t) => t.offset.is_reference) || tracks[0];
-    chooseSound(reference.id);
+    const reference = tracks.find((t) => t.clips.some((c) => c.offset.is_reference)) || tracks[0];
+    chooseSound(reference.key);
   }
   updateSpan();
+  window.addEventListener("resize", () => tracks.forEach(drawLane));
   playButton.addEventListener("click", toggle);
   document.getElementById("player-back").addEventListener("click", () => step(-1));
   document.getElementById("player-forward").addEventListener("click", () => step(1));
@@ -491,7 +627,7 @@ function start(data) {
   document.addEventListener("keydown", onKey);
   // A nudge not saved yet would be lost silently by leaving the page: ask first.
   window.addEventListener("beforeunload", (event) => {
-    if (tracks.some(isDirty)) {
+    if (allClips().some(isDirty)) {
       event.preventDefault();
       event.returnValue = "";
     }
@@ -503,6 +639,10 @@ function start(data) {
 
   window.syncsitePlayer = {  // for the browser tests and the console
     play, pause, seek, step, chooseSound,
+    cameras: () => tracks.map((t) => ({
+      key: t.key, name: t.name, state: t.state, lane: t.audioOnly,
+      clip: t.current ? t.current.name : null, clips: t.clips.map((c) => c.name)
+    })),
     time: now,
     span: () => ({ start: span.start, end: span.end }),
     soundId: () => soundId

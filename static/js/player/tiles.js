@@ -1,6 +1,7 @@
-// The synchronized player's tiles: one <video> per clip with its overlay, sound choice, offset
-// read-out, offset entry and nudge/save/reset buttons; a clip not on the timeline gets a tile
-// that plays on its own and a form to place it by hand. Builds DOM only; main.js drives it.
+// The synchronized player's tiles: one per camera (a <video>, or a waveform lane for a sound
+// recorder) with its overlay and sound choice, and for each of its clips the offset read-out,
+// offset entry and nudge/save/reset buttons; a clip not on the timeline gets a tile that plays
+// on its own and a form to place it by hand. Builds DOM only; main.js drives it.
 //
 // A clip is the API's offset (GET runs/{id}/results/) joined with its video (GET videos/{id}/).
 
@@ -49,58 +50,43 @@ function offsetInput(clip, id) {
   return { label, input };
 }
 
-// A tile on the shared timeline; returns the track object main.js works with.
-export function timelineTile(clip, index) {
+// One clip's offset read-out and controls inside its camera's tile; returns the clip object
+// main.js works with (its offset, live offset, duration and controls).
+function clipBlock(clip, named) {
   const v = clip.video;
   const fps = v.fps || FALLBACK_FPS;
-  const track = {
-    clip, id: v.id, name: v.name, fps, index,
-    offset: clip.offset, live_s: clip.offset.effective_offset_s,
-    duration_s: v.duration_s, state: "", busy: false
+  const c = {
+    clip, id: v.id, name: v.name, fps, offset: clip.offset, live_s: clip.offset.effective_offset_s,
+    duration_s: v.duration_s, proxy_s: null, waveform: clip.waveform || null, busy: false
   };
-  const tile = el("figure", "player-tile");
-  tile.dataset.videoId = String(v.id);
-  tile.dataset.videoName = v.name;
-  const frame = el("div", "player-frame");
-  track.video = videoElement(clip);
-  track.overlay = el("div", "player-overlay");
-  track.overlay.hidden = true;
-  frame.append(track.video, track.overlay);
-  tile.appendChild(frame);
-
-  const caption = el("figcaption", "player-caption");
-  const head = el("div", "tile-head");
-  track.numberText = el("span", "tile-number", String(index + 1));
-  head.append(track.numberText, el("span", "tile-name", v.name));
-  if (clip.offset.is_reference) { head.appendChild(el("span", "badge ref", "reference")); }
-  if (!clip.offset.synced) {
-    head.appendChild(el("span", "badge kind-manual", "placed by hand"));
+  const block = el("div", "tile-clip");
+  block.dataset.videoId = String(v.id);
+  block.dataset.videoName = v.name;
+  const badges = [];
+  if (clip.offset.is_reference) { badges.push(el("span", "badge ref", "reference")); }
+  if (!clip.offset.synced) { badges.push(el("span", "badge kind-manual", "placed by hand")); }
+  if (named) {
+    const line = el("div", "tile-clip-name");
+    line.append(el("span", "tile-clip-title", v.name), ...badges);
+    block.appendChild(line);
+    c.badges = [];
+  } else {
+    c.badges = badges;  // the tile's head shows them
   }
-  const sound = el("label", "tile-sound");
-  track.soundInput = el("input");
-  track.soundInput.type = "radio";
-  track.soundInput.name = "player-sound";
-  track.soundInput.value = String(v.id);
-  sound.append(track.soundInput, document.createTextNode(" sound"));
-  track.sound = sound;
-  head.appendChild(sound);
-  caption.appendChild(head);
-
   const line = el("div", "tile-offset");
   if (clip.offset.is_reference) {
     line.appendChild(el("span", "muted", "Reference: defines the timeline (offset 0)."));
   } else {
     line.appendChild(document.createTextNode("Offset "));
-    track.offsetText = el("strong", "tile-offset-value");
-    line.appendChild(track.offsetText);
-    track.kindText = el("span", "tile-offset-kind badge");
-    line.append(document.createTextNode(" "), track.kindText, el("br"));
+    c.offsetText = el("strong", "tile-offset-value");
+    line.appendChild(c.offsetText);
+    c.kindText = el("span", "tile-offset-kind badge");
+    line.append(document.createTextNode(" "), c.kindText, el("br"));
     line.appendChild(document.createTextNode("Estimate "));
-    track.estimateText = el("span", "tile-estimate", formatOffset(clip.offset.offset_s));
-    line.appendChild(track.estimateText);
+    c.estimateText = el("span", "tile-estimate", formatOffset(clip.offset.offset_s));
+    line.appendChild(c.estimateText);
   }
-  caption.appendChild(line);
-
+  block.appendChild(line);
   if (!clip.offset.is_reference) {
     const nudge = el("div", "tile-nudge");
     nudge.setAttribute("role", "group");
@@ -116,20 +102,83 @@ export function timelineTile(clip, index) {
       nudge.appendChild(b);
     }
     const entry = offsetInput(clip, "offset-input-" + v.id);
-    track.offsetInput = entry.input;
+    c.offsetInput = entry.input;
     nudge.appendChild(entry.label);
-    caption.appendChild(nudge);
+    block.appendChild(nudge);
     const actions = el("div", "tile-actions");
-    track.saveButton = button("Save adjustment", "Keep this offset as the manual adjustment",
-                              "save");
-    track.resetButton = clip.offset.offset_s === null
+    c.saveButton = button("Save adjustment", "Keep this offset as the manual adjustment", "save");
+    c.resetButton = clip.offset.offset_s === null
       ? button("Take off the timeline", "Forget the offset you placed this video at", "reset")
       : button("Reset to estimate", "Forget the manual adjustment", "reset");
-    track.messageText = el("span", "tile-message small", "");
-    track.messageText.setAttribute("role", "status");
-    actions.append(track.saveButton, track.resetButton, track.messageText);
-    caption.appendChild(actions);
+    c.messageText = el("span", "tile-message small", "");
+    c.messageText.setAttribute("role", "status");
+    actions.append(c.saveButton, c.resetButton, c.messageText);
+    block.appendChild(actions);
   }
+  c.block = block;
+  return c;
+}
+
+// A camera's tile on the shared timeline: one picture (or, for a sound recorder, a waveform
+// lane) that switches between the camera's clips as the timeline passes; returns the track
+// object main.js works with. camera = {key, name, clips: [{offset, video, waveform}]}.
+export function cameraTile(camera, index) {
+  const audioOnly = camera.clips.every((clip) => clip.video.has_video === false);
+  const own = camera.key.startsWith("clip-");  // a clip without a camera: named after itself
+  const named = camera.clips.length > 1 || !own;
+  const track = {
+    key: camera.key, name: camera.name, index, audioOnly, current: null, state: "",
+    clips: camera.clips.map((clip) => clipBlock(clip, named))
+  };
+  track.id = track.clips[0].id;
+  const tile = el("figure", "player-tile" + (audioOnly ? " player-lane" : ""));
+  tile.dataset.cameraKey = camera.key;
+  tile.dataset.cameraName = camera.name;
+  tile.dataset.videoId = String(track.clips[0].id);
+  tile.dataset.videoName = track.clips[0].name;
+  const frame = el("div", "player-frame" + (audioOnly ? " lane-frame" : ""));
+  track.overlay = el("div", "player-overlay");
+  track.overlay.hidden = true;
+  if (audioOnly) {
+    track.video = el("audio", "player-audio");
+    track.video.preload = "auto";
+    track.canvas = el("canvas", "lane-canvas");
+    track.canvas.setAttribute("role", "img");
+    track.canvas.setAttribute("aria-label", "Waveform of " + camera.name + " on the timeline");
+    track.playhead = el("div", "lane-playhead");
+    frame.append(track.canvas, track.playhead, track.overlay, track.video);
+  } else {
+    track.video = el("video", "player-video");
+    track.video.preload = "auto";
+    track.video.playsInline = true;
+    track.video.disableRemotePlayback = true;
+    frame.append(track.video, track.overlay);
+  }
+  track.video.muted = true;
+  track.video.setAttribute("aria-label", camera.name);
+  tile.appendChild(frame);
+
+  const caption = el("figcaption", "player-caption");
+  const head = el("div", "tile-head");
+  track.numberText = el("span", "tile-number", String(index + 1));
+  head.append(track.numberText, el("span", "tile-name", camera.name));
+  if (named) {
+    const count = camera.clips.length;
+    head.appendChild(el("span", "muted small tile-clip-count",
+                        audioOnly ? (count === 1 ? "recorder" : count + " recordings")
+                                  : (count === 1 ? "1 clip" : count + " clips")));
+  }
+  for (const c of track.clips) { head.append(...c.badges); }
+  const sound = el("label", "tile-sound");
+  track.soundInput = el("input");
+  track.soundInput.type = "radio";
+  track.soundInput.name = "player-sound";
+  track.soundInput.value = camera.key;
+  sound.append(track.soundInput, document.createTextNode(" sound"));
+  track.sound = sound;
+  head.appendChild(sound);
+  caption.appendChild(head);
+  for (const c of track.clips) { caption.appendChild(c.block); }
   tile.appendChild(caption);
   track.tile = tile;
   return track;
