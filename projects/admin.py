@@ -15,10 +15,12 @@ from django.http import HttpRequest
 
 from projects import services
 from projects.errors import human_size
-from projects.models import Project, Render, RenderOutput, SyncRun, Video, VideoOffset
+from projects.models import Camera, Project, Render, RenderOutput, SyncRun, Video, VideoOffset
 from projects.services import ServiceError
+from projects.services import cameras as camera_services
 
 __all__ = [
+    "CameraAdmin",
     "ProjectAdmin",
     "RenderAdmin",
     "RenderOutputAdmin",
@@ -65,6 +67,14 @@ class VideoInline(_ReadOnlyInline, admin.TabularInline):
     )
 
 
+class CameraClipInline(_ReadOnlyInline, admin.TabularInline):
+    model = Video
+    fk_name = "camera"
+    verbose_name = "clip"
+    verbose_name_plural = "clips"
+    fields = ("original_name", "has_video", "has_audio", "duration_s", "creation_time", "status")
+
+
 class VideoOffsetInline(_ReadOnlyInline, admin.TabularInline):
     model = VideoOffset
     fields = (
@@ -96,7 +106,15 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("created_at", "updated_at")
     search_fields = ("name", "notes", "owner__username", "owner__email")
     list_select_related = ("owner",)
-    readonly_fields = ("owner", "next_position", "created_at", "updated_at")
+    # The master audio is chosen on the project page or through the API, which check it.
+    readonly_fields = (
+        "owner",
+        "next_position",
+        "master_audio",
+        "master_channel",
+        "created_at",
+        "updated_at",
+    )
     date_hierarchy = "created_at"
     inlines = (VideoInline,)
 
@@ -126,6 +144,35 @@ class ProjectAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         for project in queryset:
             services.project_delete(project=project)
+
+
+@admin.register(Camera)
+class CameraAdmin(_ResultsReadOnly, admin.ModelAdmin):
+    """A project's devices; grouping changes happen in the portal (or the API)."""
+
+    list_display = ("name", "project", "owner", "grouped_by", "device", "clip_count", "created_at")
+    list_filter = ("grouped_by", "created_at")
+    search_fields = ("name", "device", "project__name", "project__owner__username")
+    list_select_related = ("project__owner",)
+    inlines = (CameraClipInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Camera]:
+        return super().get_queryset(request).annotate(n_clips=Count("clips"))
+
+    @admin.display(description="owner", ordering="project__owner__username")
+    def owner(self, obj: Camera) -> str:
+        return str(obj.project.owner)
+
+    @admin.display(description="clips", ordering="n_clips")
+    def clip_count(self, obj: Camera) -> int:
+        return obj.n_clips  # type: ignore[attr-defined]
+
+    def delete_model(self, request: HttpRequest, obj: Camera) -> None:
+        camera_services.camera_delete(camera=obj)  # its clips get a camera each, never lost
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Camera]) -> None:
+        for camera in queryset:
+            camera_services.camera_delete(camera=camera)
 
 
 @admin.register(Video)

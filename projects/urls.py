@@ -21,6 +21,13 @@ urlpatterns = [
         name="project-video-rows",
     ),
     path("projects/<int:project_id>/runs/start/", runs.run_start, name="run-start"),
+    path(
+        "projects/<int:project_id>/master-audio/",
+        projects.project_master_audio,
+        name="project-master-audio",
+    ),
+    path("videos/<int:video_id>/camera/", projects.video_camera, name="video-camera"),
+    path("cameras/<int:camera_id>/rename/", projects.camera_rename, name="camera-rename"),
     path("videos/<int:video_id>/delete/", videos.video_delete, name="video-delete"),
     path("videos/<int:video_id>/<str:kind>/", videos.video_media, name="video-media"),
     path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),
