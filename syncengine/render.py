@@ -463,6 +463,10 @@ def render_synced(
             master_residuals_s=checks.master[k],
             segment_residuals_s=checks.segments[k],
             timecode=stamped[k],
+            window_times_s=checks.window_times[k],
+            window_at=checks.window_at[k],
+            master_window_times_s=checks.master_times[k],
+            master_window_at=checks.master_at[k],
         )
         for k, o in enumerate(outputs)
     )
@@ -604,7 +608,9 @@ def _plan(
     jobs = [replace(j, lead_s=j.offset_s - start_s) for j in kept]
     keys = [j.key for j in jobs]
     reference = keys.index(ref_key) if ref_key in keys else 0
-    return Plan(jobs, start_s, total_s, reference, plan.skipped, plan.notes)
+    # The master was planned as a clip: what plan_jobs says of its output does not apply.
+    notes = [n for n in plan.notes if not n.startswith(f"'{master.placement.name}' is written as")]
+    return Plan(jobs, start_s, total_s, reference, plan.skipped, notes)
 
 
 def _fps(o: Output) -> float | None:

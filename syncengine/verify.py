@@ -13,8 +13,9 @@ measured minus the offset expected (positive: the output's content is late).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from syncengine import media
 from syncengine.audio import estimate_audio_lag
@@ -176,6 +177,21 @@ def _span_windows(lo_s: float, hi_s: float) -> list[tuple[float, float]]:
     return [(lo_s, hi_s)] if hi_s - lo_s >= SHORT_WINDOW_MIN_S else []
 
 
+def _clip_windows(
+    span: tuple[float, float], ref_spans: Sequence[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """The windows a clip is measured in: within its longest overlap with the reference's."""
+    overlaps = [(max(span[0], a), min(span[1], b)) for a, b in ref_spans]
+    lo, hi = max(overlaps, key=lambda o: o[1] - o[0], default=(0.0, 0.0))
+    return _span_windows(lo, hi) if hi > lo else []
+
+
+def _where(windows: Sequence[tuple[float, float]]) -> tuple[list[float], list[str]]:
+    """Each window's centre (s) and name: ``WINDOWS`` for three, "middle" for one."""
+    names = list(WINDOWS) if len(windows) == len(WINDOWS) else ["middle"] * len(windows)
+    return [(a + b) / 2 for a, b in windows], names
+
+
 def _decode(path: Path, ffmpeg_bin: str | None) -> AudioTrack | None:
     try:
         return media.decode_audio(path, sample_rate_hz=_WINDOW_RATE_HZ, ffmpeg_bin=ffmpeg_bin)
@@ -219,9 +235,7 @@ def measure_segments(
         track = None if k == reference or ref is None else _decode(outputs[k], ffmpeg_bin)
         per_clip: list[tuple[float | None, ...]] = []
         for span, expected in segments:
-            overlaps = [(max(span[0], a), min(span[1], b)) for a, b in ref_spans]
-            lo, hi = max(overlaps, key=lambda o: o[1] - o[0], default=(0.0, 0.0))
-            windows = _span_windows(lo, hi) if hi > lo else []
+            windows = _clip_windows(span, ref_spans)
             if track is None or ref is None or expected is None or not windows:
                 per_clip.append(())
                 continue
@@ -321,10 +335,19 @@ class Checks:
     expected: list[float | None]
     unmeasured: list[tuple[str, ...]]  # keys of clips that could not be checked on their own
     failure: SyncEngineError | None = None
+    #: Per output, where each of ``windows`` / ``master`` was measured: the window's centre
+    #: on the output (seconds) and its name ("start", "middle", "end").
+    window_times: list[tuple[float, ...]] = field(default_factory=list)
+    window_at: list[tuple[str, ...]] = field(default_factory=list)
+    master_times: list[tuple[float, ...]] = field(default_factory=list)
+    master_at: list[tuple[str, ...]] = field(default_factory=list)
 
     @classmethod
     def none(cls, n: int) -> Checks:
-        return cls([None] * n, [()] * n, [()] * n, [()] * n, [None] * n, [()] * n)
+        empty: list[tuple[Any, ...]] = [()] * n
+        return cls(
+            [None] * n, empty, empty, empty, [None] * n, empty, None, empty, empty, empty, empty
+        )
 
     def measured(self, k: int) -> tuple[float | None, ...]:
         return (*self.windows[k], *self.master[k])
@@ -423,14 +446,19 @@ def check_outputs(
     windows: list[tuple[float | None, ...]] = [()] * n
     segments: list[tuple[float | None, ...]] = [()] * n
     unmeasured: list[tuple[str, ...]] = [()] * n
+    placed: list[list[list[tuple[float, float]]]] = [[] for _ in range(n)]  # per clip
     if reencode and method != "visual" and layout == "clip":
+        spans = [footage_span_s(o.jobs[0], total_s) for o in outputs]
         windows = measure_windows(
             paths,
-            spans_s=[footage_span_s(o.jobs[0], total_s) for o in outputs],
+            spans_s=spans,
             expected_s=expected,
             reference=reference,
             ffmpeg_bin=ffmpeg_bin,
         )
+        for k in range(n):
+            lo, hi = max(spans[k][0], spans[reference][0]), min(spans[k][1], spans[reference][1])
+            placed[k] = [(_windows_s(lo, hi) or []) if windows[k] else []]
     elif reencode and method != "visual":
         per_clip = measure_segments(
             paths,
@@ -448,6 +476,10 @@ def check_outputs(
             ffmpeg_bin=ffmpeg_bin,
         )
         windows = [tuple(r for clip in clips for r in clip) for clips in per_clip]
+        ref_spans = _clip_spans(outputs[reference], total_s)
+        for k, o in enumerate(outputs):
+            for span, clip in zip(_clip_spans(o, total_s), per_clip[k], strict=True):
+                placed[k].append(_clip_windows(span, ref_spans) if clip else [])
         segments = [tuple(_worst(clip) for clip in clips) for clips in per_clip]
         unmeasured = [
             ()
@@ -458,14 +490,47 @@ def check_outputs(
             for k in range(n)
         ]
     master_residuals: list[tuple[float | None, ...]] = [()] * n
+    master_placed: list[list[list[tuple[float, float]]]] = [[] for _ in range(n)]
     if master is not None:
+        master_spans = [_master_spans(o, master, total_s) for o in outputs]
         master_residuals = measure_master(
             paths,
             [s if s is not None and s.exists() else None for s in scratches],
-            spans_s=[_master_spans(o, master, total_s) for o in outputs],
+            spans_s=master_spans,
             ffmpeg_bin=ffmpeg_bin,
         )
-    return Checks(residuals, windows, segments, master_residuals, expected, unmeasured, failure)
+        for k in range(n):
+            if master_residuals[k]:
+                for (lo, hi), wanted in master_spans[k]:
+                    master_placed[k].append(_span_windows(lo, hi) if wanted is not None else [])
+    where = [_where_per_clip(w) for w in placed]
+    master_where = [_where_per_clip(w) for w in master_placed]
+    return Checks(
+        residuals,
+        windows,
+        segments,
+        master_residuals,
+        expected,
+        unmeasured,
+        failure,
+        window_times=[tuple(t) for t, _ in where],
+        window_at=[tuple(a) for _, a in where],
+        master_times=[tuple(t) for t, _ in master_where],
+        master_at=[tuple(a) for _, a in master_where],
+    )
+
+
+def _where_per_clip(
+    clips: list[list[tuple[float, float]]],
+) -> tuple[list[float], list[str]]:
+    """``_where`` for the windows of several clips in turn."""
+    times: list[float] = []
+    names: list[str] = []
+    for windows in clips:
+        t, a = _where(windows)
+        times += t
+        names += a
+    return times, names
 
 
 def _worst(values: tuple[float | None, ...]) -> float | None:

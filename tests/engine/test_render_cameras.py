@@ -87,6 +87,10 @@ def test_both_clips_are_verified_within_a_frame(per_camera) -> None:
     assert all(r is not None and abs(r) < FRAME_S for r in b.segment_residuals_s)
     assert all(r is not None and abs(r) < 0.002 for r in b.segment_residuals_s)  # sample-exact
     assert len(b.window_residuals_s) == 6  # start, middle, end of each clip (8 s and 9 s)
+    assert b.window_at == ("start", "middle", "end") * 2
+    first, second = b.window_times_s[:3], b.window_times_s[3:]
+    assert B1[0] < first[0] < first[1] < first[2] < sum(B1)  # within each clip's own span
+    assert B2[0] < second[0] < second[1] < second[2] < sum(B2)
     assert b.residual_s is not None and abs(b.residual_s) < FRAME_S
 
 

@@ -119,6 +119,10 @@ def test_master_replaces_the_camera_sound_within_2_ms(replaced) -> None:
     assert Path(f.output).name == "cam_synced.mp4"
     assert len(f.master_residuals_s) == 3
     assert all(r is not None and abs(r) < SOUND_GOAL_S for r in f.master_residuals_s)
+    assert f.master_window_at == ("start", "middle", "end")
+    start, middle, end = f.master_window_times_s
+    assert 0 < start < middle < end < CAM_S
+    assert middle == pytest.approx(CAM_S / 2)
     with av.open(f.output) as container:
         sound = container.streams.audio
         assert len(sound) == 1 and sound[0].channels == 1  # one channel of the master
@@ -132,6 +136,7 @@ def test_the_loudest_channel_is_chosen_by_energy(media_files, replaced) -> None:
     print("recorder channel levels, dBFS:", [round(x, 1) for x in levels])
     assert levels[0] < -75 and levels[1] > -40
     assert any("channel 1 of 2 chosen by energy" in n for n in replaced.notes)
+    assert not any("'rec.wav' is written as MP4" in n for n in replaced.notes)  # it is not
 
 
 def test_the_output_sound_is_the_recorder_not_the_camera(media_files, replaced) -> None:
