@@ -230,6 +230,12 @@ def _parser() -> argparse.ArgumentParser:
         "first sound track, the camera's own as the second (default: replace)",
     )
     shoot.add_argument(
+        "--correct-skew",
+        action="store_true",
+        help="move the sound of a clip whose own sound runs late against its own picture (the "
+        "sync reports 'its sound runs N ms late') back by that much; the picture stays",
+    )
+    shoot.add_argument(
         "--timecode",
         type=_timecode,
         metavar="HH:MM:SS:FF",
@@ -328,10 +334,10 @@ def _check_shoot_args(args: argparse.Namespace) -> None:
 
     if args.master_channel is not None and not args.master_audio:
         raise ParameterError("--master-channel chooses a channel of --master-audio; give both")
-    if args.copy and (args.per_camera or args.master_audio):
+    if args.copy and (args.per_camera or args.master_audio or args.correct_skew):
         raise ParameterError(
-            "--copy cannot make one file per camera or put in the master audio: it only cuts "
-            "the files; leave out --copy"
+            "--copy cannot make one file per camera, put in the master audio or correct a "
+            "sound/picture skew: it only cuts the files; leave out --copy"
         )
     names = {Path(f).name for f in args.files} | (
         {Path(args.master_audio).name} if args.master_audio else set()
@@ -412,6 +418,7 @@ def _render(args: argparse.Namespace, result: SyncResult, *, ffmpeg_bin: str | N
             else "camera",
             master=master,
             master_channel=args.master_channel,
+            correct_skew=args.correct_skew,
             start_timecode=args.timecode,
         )
     except RenderVerificationFailed as exc:
