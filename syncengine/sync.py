@@ -343,9 +343,9 @@ def _metadata_notes(
     """A note on each placed clip whose content placement disagrees with its clock.
 
     Per clock family, each placed clip's clock bias is ``offset - clock``; the bias most clips
-    share (the median; with two clips, the reference's when it has a clock) is the shoot's, and
-    a clip whose own differs from it by more than a frame (a second for creation times) says by
-    how much: "the sound places it 3.20 s later than its timecode says".
+    share (the median; with two clips, the reference's, else the better placed one's) is the
+    shoot's, and a clip whose own differs from it by more than a frame (a second for creation
+    times) says by how much: "the sound places it 3.20 s later than its timecode says".
     """
     out: dict[int, str] = {}
     for family in METADATA_WINDOW_S:
@@ -362,12 +362,16 @@ def _metadata_notes(
             bias = {
                 k: base + ((b - base + _DAY_S / 2) % _DAY_S - _DAY_S / 2) for k, b in bias.items()
             }
-        shared = (
-            bias[ref] if len(ks) == 2 and ref in bias else float(np.median(list(bias.values())))
-        )
+        if len(ks) == 2:  # no majority: the reference's clock, else the better placed clip's
+            base_k = ref if ref in bias else max(ks, key=lambda k: float(sol.confidence[k]))
+            shared = bias[base_k]
+        else:
+            shared = float(np.median(list(bias.values())))
         for k in ks:
             diff_s = bias[k] - shared
-            if abs(diff_s) <= _frame_s(infos[k]) + _METADATA_SLACK_S[family] or k == ref:
+            if abs(diff_s) <= _frame_s(infos[k]) + _METADATA_SLACK_S[family]:
+                continue
+            if k == ref and len(ks) == 2:  # two clocks disagree: the other clip says so
                 continue
             kinds = {p.method for p in pairs if k in (p.i, p.j) and p.confidence > 0}
             what = "the picture" if kinds == {"visual"} else "the sound"

@@ -52,17 +52,9 @@ def shoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         CameraSpec("o2", start_s=6.0, duration_s=6.0, container="mp4"),
     ]
     paths = write_clips(specs, out, seed=SEED)
-    pattern = str(out / "GX%02d.mp4")
-    _ffmpeg(
-        "-i", str(paths["long"]), "-c", "copy", "-map", "0", "-f", "segment",
-        "-segment_time", str(CHAPTER_S), "-reset_timestamps", "1", pattern,
-    )  # fmt: skip
-    chapters = sorted(out.glob("GX*.mp4"))
+    chapters = split_into_chapters(paths["long"], chapter_s=CHAPTER_S)
     truth = {spec.name: spec.start_s for spec in specs}
-    for k, chapter in enumerate(chapters):
-        video = probe(chapter).video
-        assert video is not None
-        truth[chapter.stem] = k * CHAPTER_S - video.start_s
+    truth.update(chapter_truth(chapters, chapter_s=CHAPTER_S))
     stamped = {
         name: _stamped(paths[name], when)
         for name, when in [
@@ -74,7 +66,27 @@ def shoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"paths": paths, "chapters": chapters, "truth": truth, "stamped": stamped}
 
 
-def _errors_ms(result, truth: dict[str, float], reference: str) -> dict[str, float]:
+def split_into_chapters(recording: Path, *, chapter_s: float) -> list[Path]:
+    """The recording cut into chapters by ffmpeg's segment muxer (``GX00.mp4``, ``GX01.mp4``...)."""
+    pattern = str(recording.with_name("GX%02d.mp4"))
+    _ffmpeg(
+        "-i", str(recording), "-c", "copy", "-map", "0", "-f", "segment",
+        "-segment_time", str(chapter_s), "-reset_timestamps", "1", pattern,
+    )  # fmt: skip
+    return sorted(recording.parent.glob("GX*.mp4"))
+
+
+def chapter_truth(chapters: list[Path], *, chapter_s: float) -> dict[str, float]:
+    """Each chapter's world start: its cut time less its own picture start (kept priming)."""
+    truth = {}
+    for k, chapter in enumerate(chapters):
+        video = probe(chapter).video
+        assert video is not None
+        truth[chapter.stem] = k * chapter_s - video.start_s
+    return truth
+
+
+def errors_ms(result, truth: dict[str, float], reference: str) -> dict[str, float]:
     return {
         v.key: (v.offset_s - (truth[v.key] - truth[reference])) * 1000
         for v in result.videos
@@ -83,13 +95,18 @@ def _errors_ms(result, truth: dict[str, float], reference: str) -> dict[str, flo
 
 
 def test_chapters_of_one_recording_follow_each_other(shoot) -> None:
+    check_chapters(shoot, method="audio")
+
+
+def check_chapters(shoot, *, method: str) -> None:
+    """Every chapter within a frame; those that overlap no other camera placed by it."""
     chapters = shoot["chapters"]
     assert len(chapters) == 3
     clips = [ClipInput("camb", shoot["paths"]["camb"], camera="B")]
     clips += [ClipInput(c.stem, c, camera="A") for c in chapters]
-    result = estimate_offsets(clips, method="audio")
-    errors = _errors_ms(result, shoot["truth"], "camb")
-    print("chapter placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
+    result = estimate_offsets(clips, method=method)
+    errors = errors_ms(result, shoot["truth"], "camb")
+    print(f"chapter placement errors ({method}, ms):", {k: round(e, 3) for k, e in errors.items()})
     assert set(errors) == {"camb", "GX00", "GX01", "GX02"}
     assert all(abs(e) <= FRAME_S * 1000 for e in errors.values()), errors
     by_key = result.by_key()
@@ -122,7 +139,7 @@ def test_a_camera_that_stops_and_starts_is_placed_clip_by_clip(shoot) -> None:
         ClipInput("s2", paths["s2"], camera="S"),
     ]
     result = estimate_offsets(clips, method="audio")
-    errors = _errors_ms(result, shoot["truth"], "wide")
+    errors = errors_ms(result, shoot["truth"], "wide")
     print("stop/start placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
     assert set(errors) == {"wide", "s1", "s2"}
     assert all(abs(e) <= 1.0 for e in errors.values()), errors
@@ -141,7 +158,7 @@ def test_a_clip_that_overlaps_no_other_camera_is_placed_by_its_creation_time(sho
         ClipInput("s2", stamped["s2"], camera="S"),  # given out of order: creation times sort
     ]
     result = estimate_offsets(clips, method="audio")
-    errors = _errors_ms(result, shoot["truth"], "wide")
+    errors = errors_ms(result, shoot["truth"], "wide")
     print("creation-time placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
     s3 = result.video("s3")
     assert s3.synced and s3.placed_by == "camera" and s3.band == "fair"

@@ -55,6 +55,7 @@ def shoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )  # fmt: skip
     return {
         "wide": _with_timecode(paths["wide"], "01:00:00:00", "wide_tc.mp4"),
+        "wide_wrong": _with_timecode(paths["wide"], "01:00:01:00", "wide_wrong.mp4"),
         "s1": _with_timecode(paths["s1"], "01:00:02:00", "s1_tc.mp4"),
         "s2": _with_timecode(paths["s2"], "01:00:12:00", "s2_tc.mp4"),
         "s1_wrong": _with_timecode(paths["s1"], "01:00:05:06", "s1_wrong.mp4"),  # 3.20 s late
@@ -150,3 +151,15 @@ def test_a_clip_that_matches_nothing_is_placed_by_its_timecode_and_says_so(shoot
     assert "not measured" in video.notes[-1]
     plain = estimate_offsets([shoot["s1_plain"], shoot["stranger"]], method="audio")
     assert not plain.video("stranger_tc.mp4").synced  # no clock on the other side: nothing
+
+
+def test_the_clock_most_clips_share_decides_whose_timecode_is_wrong(shoot) -> None:
+    clips = [shoot["wide_wrong"], shoot["s1"], shoot["s2"]]  # the reference's is 1 s late
+    result = estimate_offsets(clips, method="audio")
+    assert "the sound places it 1.00 s earlier than its timecode says" in (
+        result.video("wide_wrong.mp4").notes
+    )
+    for key, truth_s in [("s1_tc.mp4", 2.0), ("s2_tc.mp4", 12.0)]:
+        video = result.video(key)
+        assert abs(video.offset_s - truth_s) <= 0.001
+        assert not any("timecode" in note for note in video.notes)

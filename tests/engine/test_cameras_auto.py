@@ -1,4 +1,4 @@
-"""A camera whose own sound runs late against its own picture: the picture places it.
+"""Cameras with both methods (``method="auto"``): chapters, and a sound off its own picture.
 
 Three cameras of one synthetic world; the cheap one's sound is delayed by 150 ms with ffmpeg's
 ``adelay`` (picture copied), the way cheap cameras and screen recorders write it. Ground truth
@@ -15,6 +15,7 @@ import pytest
 from mediasynth.clips import CameraSpec, write_clips
 from syncengine import estimate_offsets
 from syncengine.media import ffmpeg_executable
+from tests.engine.test_cameras import CHAPTER_S, chapter_truth, check_chapters, split_into_chapters
 
 SEED = 31
 FRAME_S = 1 / 30
@@ -72,3 +73,23 @@ def test_with_one_method_there_is_no_skew(shoot) -> None:
     cheap = result.video("cheap_late.mp4")
     assert cheap.sound_skew_s is None
     assert abs(cheap.offset_s - (2.0 - DELAY_S)) <= 0.002  # where its sound says
+
+
+@pytest.fixture(scope="module")
+def chapters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    out = tmp_path_factory.mktemp("auto_chapters")
+    specs = [
+        CameraSpec("long", start_s=0.0, duration_s=30.0, container="mp4"),
+        CameraSpec("camb", start_s=2.0, duration_s=8.0, container="mp4"),
+    ]
+    paths = write_clips(specs, out, seed=SEED)
+    cut = split_into_chapters(paths["long"], chapter_s=CHAPTER_S)
+    truth = {spec.name: spec.start_s for spec in specs}
+    truth.update(chapter_truth(cut, chapter_s=CHAPTER_S))
+    return {"paths": paths, "chapters": cut, "truth": truth}
+
+
+def test_chapters_with_both_methods(chapters) -> None:
+    # The picture can find chance matches of a chapter that overlaps no other camera: a match
+    # that would put it over its own camera's first chapter is not used (and said).
+    check_chapters(chapters, method="auto")
