@@ -15,7 +15,15 @@ import pytest
 from mediasynth.clips import CameraSpec, write_clips
 from syncengine import estimate_offsets
 from syncengine.media import ffmpeg_executable
-from syncengine.sync import METADATA_WINDOW_S, _timecode_s
+from syncengine.sync import (
+    METADATA_WINDOW_S,
+    _Clock,
+    _clock,
+    _creation_s,
+    _metadata_offset,
+    _timecode_s,
+)
+from syncengine.types import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 SEED = 23
 FRAME_S = 1 / 30
@@ -163,3 +171,45 @@ def test_the_clock_most_clips_share_decides_whose_timecode_is_wrong(shoot) -> No
         video = result.video(key)
         assert abs(video.offset_s - truth_s) <= 0.001
         assert not any("timecode" in note for note in video.notes)
+
+
+def _info(*, timecode=None, tags=None, creation=None, fps=25.0, video_start_s=0.0) -> MediaInfo:
+    video = VideoStreamInfo("h264", 320, 240, fps, False, 0, video_start_s, 10.0, 250)
+    audio = AudioStreamInfo("pcm_s24le", 48000, 2, 0.0, 10.0)
+    return MediaInfo(
+        "x.mov", "x.mov", "mov", 1, 10.0, video, audio, creation, timecode, dict(tags or {})
+    )
+
+
+def test_a_clips_clock_prefers_timecode_then_bwf_then_creation_time() -> None:
+    both = _info(timecode="01:00:00:00", tags={"time_reference": "96000"}, video_start_s=0.5)
+    assert _clock(both) == _Clock("time of day", 3599.5, "timecode")  # of its first frame
+    bwf = _info(tags={"time_reference": str(3600 * 48000)}, creation="2026-12-01T10:00:00Z")
+    assert _clock(bwf) == _Clock("time of day", 3600.0, "BWF time reference")
+    created = _info(timecode="not a timecode", creation="2026-12-01T10:00:02.000000Z")
+    assert _clock(created) == _Clock("creation", 1796119202.0, "creation time")
+    assert _clock(_info(creation="yesterday", tags={"time_reference": "12ab"})) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01T10:00:02Z", 1796119202.0),
+        ("2026-12-01T10:00:02.000000Z", 1796119202.0),  # how ffmpeg writes it
+        ("2026-12-01T11:00:02+01:00", 1796119202.0),
+        ("2026-12-01T10:00:02", 1796119202.0),  # no zone: read as UTC
+        ("0000-00-00T00:00:00", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_creation_times(text, expected) -> None:
+    assert _creation_s(text) == expected
+
+
+def test_a_time_of_day_clock_wraps_at_midnight() -> None:
+    before = _Clock("time of day", 86399.0, "timecode")
+    after = _Clock("time of day", 1.0, "BWF time reference")
+    assert _metadata_offset(before, after) == 2.0
+    assert _metadata_offset(after, before) == -2.0
+    assert _metadata_offset(before, _Clock("creation", 1.0, "creation time")) is None
