@@ -216,21 +216,24 @@ def _decode_argv(path: Path) -> list[str]:
     ]
 
 
-def decode_floor(files: list[Path], *, parallel: int) -> float:
-    """Wall seconds for ffmpeg to decode every file to the analysis rate, read and dropped."""
+def decode_floor(files: list[Path], *, parallel: int) -> tuple[float, float]:
+    """(wall s, CPU s) for ffmpeg to decode every file to the analysis rate, read and dropped."""
 
-    def one(f: Path) -> None:
+    def one(f: Path) -> float:
         proc = subprocess.Popen(_decode_argv(f), stdout=subprocess.PIPE)
         assert proc.stdout is not None
         while proc.stdout.read(1 << 20):
             pass
-        if proc.wait() != 0:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
             raise SystemExit(f"decoding {f} failed")
+        return usage.ru_utime + usage.ru_stime
 
     started = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(one, files))
-    return time.perf_counter() - started
+        cpu = sum(pool.map(one, files))
+    return time.perf_counter() - started, cpu
 
 
 def sync(files: list[Path], *, path: str) -> dict:
@@ -245,13 +248,24 @@ def sync(files: list[Path], *, path: str) -> dict:
         out = proc.stdout.read()
         stop.set()
         poller.join()
-        code = proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)  # with its waited-for children (ffmpeg)
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
         wall_s = time.perf_counter() - started
         if code != 0:
             err.seek(0)
             lines = [ln for ln in err.read().decode().splitlines() if ln.strip()]
             return {"error": lines[-1] if lines else f"exit code {code}"}
-    return {**json.loads(out.decode().splitlines()[-1]), "wall_s": wall_s, **peaks}
+    cpu_s = usage.ru_utime + usage.ru_stime
+    return {**json.loads(out.decode().splitlines()[-1]), "wall_s": wall_s, "cpu_s": cpu_s, **peaks}
+
+
+def _cpu_s() -> float:
+    """User + system CPU of this process and its finished children (ffmpeg, the probe)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _child(path: str, files: list[str]) -> None:
@@ -272,14 +286,15 @@ def _child(path: str, files: list[str]) -> None:
         import syncengine.sync
 
         syncengine.sync.extract_audio = whole  # type: ignore[assignment]
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), _cpu_s()
     result = syncengine.estimate_offsets(files, method="audio", max_lag_s=None, workers=2)
-    engine_s = time.perf_counter() - started
+    engine_s, engine_cpu_s = time.perf_counter() - started, _cpu_s() - cpu0
     other = result.videos[1]
     print(
         json.dumps(
             {
                 "engine_s": engine_s,
+                "engine_cpu_s": engine_cpu_s,
                 "offset_s": other.offset_s,
                 "drift_ppm": other.drift_ppm,
                 "confidence": other.confidence,
@@ -309,37 +324,39 @@ def main() -> None:
     )
     print(f"load average {os.getloadavg()[0]:.2f}; {args.minutes:g} min, B at +{args.offset_s:g} s,"
           f" {args.drift_ppm:g} ppm; engine path: {args.path}")  # fmt: skip
-    rows = []
+    rows: list[tuple[tuple[float, float], tuple[float, float], dict]] = []
     for _ in range(args.runs):  # interleaved, so both see the same load
-        floor2 = decode_floor(files, parallel=2)
-        floor1 = decode_floor(files, parallel=1)
-        run = sync(files, path=args.path)
-        rows.append((floor2, floor1, run))
+        two = decode_floor(files, parallel=2)
+        one = decode_floor(files, parallel=1)
+        rows.append((two, one, sync(files, path=args.path)))
     head = (
-        f"{'floor2 s':>8} {'floor1 s':>8} {'engine s':>8} {'ratio':>6} {'py MB':>6} "
-        f"{'ff MB':>6} {'tree MB':>7} {'err ms':>7} {'ppm':>7} {'conf':>5}"
+        f"{'floor2 s':>8} {'floor1 s':>8} {'fl cpu s':>8} {'engine s':>8} {'ratio':>6} "
+        f"{'eng cpu':>7} {'cpu rat':>7} {'py MB':>6} {'ff MB':>6} {'tree MB':>7} {'err ms':>7} "
+        f"{'ppm':>7} {'conf':>5}"
     )
     print(head)
-    for floor2, floor1, run in rows:
+    for (floor2, floor_cpu), (floor1, _), run in rows:
         if "error" in run:
             print(f"{floor2:8.2f} {floor1:8.2f} FAILED: {run['error'][:80]}")
             continue
         err_ms = (run["offset_s"] - args.offset_s) * 1e3
         ppm = run["drift_ppm"]
         print(
-            f"{floor2:8.2f} {floor1:8.2f} {run['engine_s']:8.2f} "
-            f"{run['engine_s'] / floor2:6.2f} {run['py_mb']:6.0f} {run['ff_mb']:6.0f} "
+            f"{floor2:8.2f} {floor1:8.2f} {floor_cpu:8.2f} {run['engine_s']:8.2f} "
+            f"{run['engine_s'] / floor2:6.2f} {run['engine_cpu_s']:7.2f} "
+            f"{run['engine_cpu_s'] / floor_cpu:7.2f} {run['py_mb']:6.0f} {run['ff_mb']:6.0f} "
             f"{run['tree_mb']:7.0f} {err_ms:7.3f} {'-' if ppm is None else f'{ppm:7.2f}':>7} "
             f"{run['confidence']:5.2f}"
         )
     good = [r for r in rows if "error" not in r[2]]
     if good:
-        ratio = statistics.median(r[2]["engine_s"] / r[0] for r in good)
+        ratio = statistics.median(r[2]["engine_s"] / r[0][0] for r in good)
+        cpu_ratio = statistics.median(r[2]["engine_cpu_s"] / r[0][1] for r in good)
         peak = max(r[2]["tree_mb"] for r in good)
         print(
-            f"median ratio {ratio:.2f} (goal < {GOAL_RATIO}), largest tree {peak:.0f} MB "
-            f"(goal < {GOAL_PEAK_MB:.0f}); true offset {args.offset_s:g} s, "
-            f"drift {args.drift_ppm:g} ppm"
+            f"median wall ratio {ratio:.2f}, CPU ratio {cpu_ratio:.2f} (goal < {GOAL_RATIO}), "
+            f"largest tree {peak:.0f} MB (goal < {GOAL_PEAK_MB:.0f}); true offset "
+            f"{args.offset_s:g} s, drift {args.drift_ppm:g} ppm"
         )
     print(f"load average {os.getloadavg()[0]:.2f}")
 

@@ -24,7 +24,8 @@ Method
 3. Drift: on overlaps of at least ``DRIFT_MIN_OVERLAP_S``, the refinement is repeated in windows
    spread along the overlap; a line ``lag(u) = offset + drift * u`` (``u`` = time in ``other``) is
    fitted. The reported lag is the fit at ``u = 0`` (the offset at the video's start) and the
-   slope in ppm is ``drift_ppm`` (positive: other's clock runs fast).
+   slope in ppm is ``drift_ppm`` (positive: other's clock runs fast); the windows' own
+   measurements are ``drift_points`` (time in reference, lag), for the drift plot.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 import scipy.ndimage
+import scipy.signal
 from numpy.typing import NDArray
 
 from syncengine.confidence import (
@@ -107,6 +109,30 @@ def decimator_taps(factor: int) -> NDArray[np.float32]:
 #: Input samples per decimation block, per unit of the factor (the streaming decimator of
 #: :mod:`syncengine.audio_stream` cuts the same blocks, so both give the same samples).
 DECIMATE_BLOCK = 1 << 18
+#: A long take: the blocks of a track past this time are filtered by FFT (overlap-add, 10x
+#: faster than the direct sum, equal to ~1e-6 of full scale), and a pair of clips both this
+#: long is searched by :func:`_search_long`. Every clip of the evaluation is shorter, so
+#: their results stay what they were.
+LONG_TAKE_S = 600.0
+LONG_SCOUT_RATE_HZ = 50
+LONG_SCOUT_CHUNK_S = 120.0
+LONG_CHUNKS = 32
+
+
+def decimate_block(
+    seg: NDArray[np.float32], taps: NDArray[np.float32], *, start: int, factor: int
+) -> NDArray[np.float32]:
+    """``seg`` filtered by ``taps`` (centred, zeros outside), for the block at input ``start``.
+
+    Blocks of the first ``LONG_TAKE_S`` are filtered by the direct sum (as ever), later ones by
+    FFT: the choice depends on the block's position only, so a track decimated whole and the
+    same track decimated as a stream give the same samples.
+    """
+    if start < LONG_TAKE_S * factor * COARSE_RATE_HZ:
+        return scipy.ndimage.convolve1d(seg, taps, mode="constant")
+    half = taps.size // 2
+    full = scipy.signal.oaconvolve(seg, taps, mode="full")
+    return full[half : half + seg.size].astype(np.float32, copy=False)
 
 
 def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
@@ -120,7 +146,7 @@ def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
     block = factor * DECIMATE_BLOCK
     for start in range(0, x.size, block):
         lo, hi = max(0, start - half), min(x.size, start + block + half)
-        y = scipy.ndimage.convolve1d(x[lo:hi], taps, mode="constant")
+        y = decimate_block(x[lo:hi], taps, start=start, factor=factor)
         kept = y[start - lo : start - lo + min(block, x.size - start) : factor]
         out[start // factor : start // factor + kept.size] = kept
     return out
@@ -238,13 +264,15 @@ def _coarse_curve(
     hi: int,
     rate_hz: int = COARSE_RATE_HZ,
     chunk_s: float = CHUNK_S,
+    max_chunks: int | None = None,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], int]:
     """|GCC-PHAT| at ``rate_hz`` for lags ``lo..hi``, tolerant of clock drift.
 
     A long ``oth`` is cut into ``chunk_s`` chunks, each correlated against the part of ``ref``
     it can reach; each chunk's curve is max-pooled over the lag spread that a ``DRIFT_BUDGET_PPM``
     clock drift could cause at its distance from the middle, then the curves are summed. Without
-    this a 100 ppm drift smears a 10-minute peak over 60 ms and it drowns in noise.
+    this a 100 ppm drift smears a 10-minute peak over 60 ms and it drowns in noise. With
+    ``max_chunks``, only that many chunks spread evenly along ``oth`` are measured.
 
     Returns the GCC-PHAT curve, the unwhitened overlap-normalised curve (for the ambiguity
     check), and the half-width (samples) of the peak's lobe that drift may widen it to.
@@ -264,7 +292,10 @@ def _coarse_curve(
     acc_plain = np.zeros(hi - lo + 1, dtype=np.float32)
     mid = oth.size / 2
     n_chunks = oth.size // chunk  # the remainder joins the last chunk
-    for k in range(n_chunks):
+    chosen = range(n_chunks)
+    if max_chunks is not None and n_chunks > max_chunks:
+        chosen = np.unique(np.linspace(0, n_chunks - 1, max_chunks).round().astype(int)).tolist()
+    for k in chosen:
         u = k * chunk
         piece = oth[u : (u + chunk if k < n_chunks - 1 else oth.size)]
         r0, r1 = max(0, lo + u), min(ref.size, hi + u + piece.size)
@@ -290,13 +321,19 @@ def _coarse_curve(
 
 
 def _scout_curve(
-    ref: NDArray[np.float32], oth: NDArray[np.float32], *, lo: int, hi: int
+    ref: NDArray[np.float32],
+    oth: NDArray[np.float32],
+    *,
+    lo: int,
+    hi: int,
+    rate_hz: int = SCOUT_RATE_HZ,
+    chunk_s: float = SCOUT_CHUNK_S,
 ) -> NDArray[np.float32]:
     """|GCC-PHAT| of two scout envelopes over lags ``lo..hi``, chunk by chunk of ``oth`` (drift).
 
     Every chunk can reach the whole of ``ref``, so ``ref``'s spectrum is computed once.
     """
-    chunk = int(SCOUT_CHUNK_S * SCOUT_RATE_HZ)
+    chunk = int(chunk_s * rate_hz)
     n_chunks = max(1, oth.size // chunk)
     longest = oth.size - (n_chunks - 1) * chunk
     nfft = scipy.fft.next_fast_len(ref.size + longest, real=True)
@@ -328,15 +365,29 @@ def _search(
     overlap costs little more than the near window while a far peak or a far repeat (the next
     chorus) still reaches the statistics. Returns (lags, curve, plain, lobe half-width): the
     measured pieces in lag order, separated by zeros, so every statistic sees one curve.
+
+    Two long takes (both at least ``LONG_TAKE_S``) are searched at a bounded cost: the scout
+    runs on the envelopes averaged to ``LONG_SCOUT_RATE_HZ`` in ``LONG_SCOUT_CHUNK_S`` chunks
+    (the drift within a chunk, 36 ms at 300 ppm, stays within two of its frames; the scout
+    only has to land within ``CANDIDATE_S``), and the near window and the candidates are
+    measured on ``LONG_CHUNKS`` chunks spread along ``other`` (over 5 minutes of sound) instead
+    of all of them. The scout's cost then grows with the clip's length, not its square.
     """
     near = int(NEAR_S * COARSE_RATE_HZ)
     n_lo, n_hi = max(lo, -near), min(hi, near)
     if ref.scout is None or oth.scout is None or (n_lo == lo and n_hi == hi):
         curve, plain, exclusion = _coarse_curve(ref.coarse, oth.coarse, lo=lo, hi=hi)
         return np.arange(lo, hi + 1), curve, plain, exclusion
-    step = COARSE_RATE_HZ // SCOUT_RATE_HZ
+    long_take = min(ref.coarse.size, oth.coarse.size) >= LONG_TAKE_S * COARSE_RATE_HZ
+    scout_rate, chunk_s, max_chunks = SCOUT_RATE_HZ, SCOUT_CHUNK_S, None
+    env_r, env_o = ref.scout, oth.scout
+    if long_take:
+        scout_rate, chunk_s, max_chunks = LONG_SCOUT_RATE_HZ, LONG_SCOUT_CHUNK_S, LONG_CHUNKS
+        env_r = _pooled_envelope(env_r, SCOUT_RATE_HZ // scout_rate)
+        env_o = _pooled_envelope(env_o, SCOUT_RATE_HZ // scout_rate)
+    step = COARSE_RATE_HZ // scout_rate
     s_lo, s_hi = -(-lo // step), hi // step
-    scout = _scout_curve(ref.scout, oth.scout, lo=s_lo, hi=s_hi)
+    scout = _scout_curve(env_r, env_o, lo=s_lo, hi=s_hi, rate_hz=scout_rate, chunk_s=chunk_s)
     s_lags = np.arange(s_lo, s_hi + 1) * step
     half = int(CANDIDATE_S * COARSE_RATE_HZ)
     scout[(s_lags >= n_lo - half) & (s_lags <= n_hi + half)] = 0.0  # measured finely anyway
@@ -352,7 +403,9 @@ def _search(
     pieces, lags_out, exclusion = [], [], 0
     gap = np.zeros(1, dtype=np.float32)
     for a, b in spans:
-        curve, plain, exclusion = _coarse_curve(ref.coarse, oth.coarse, lo=a, hi=b)
+        curve, plain, exclusion = _coarse_curve(
+            ref.coarse, oth.coarse, lo=a, hi=b, max_chunks=max_chunks
+        )
         pieces.append((curve, plain))
         lags_out.append(np.arange(a, b + 1))
     # One zero between pieces, at the lag just past each piece, keeps lobes from joining.
@@ -360,6 +413,13 @@ def _search(
     plain = np.concatenate([x for _, p in pieces for x in (p, gap)])[:-1]
     lags = np.concatenate([x for lg in lags_out for x in (lg, lg[-1:] + 1)])[:-1]
     return lags, curve, plain, exclusion
+
+
+def _pooled_envelope(env: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
+    """The scout envelope averaged over ``factor`` frames (mean removed again)."""
+    n = env.size // factor
+    pooled = env[: n * factor].reshape(n, factor).mean(axis=1, dtype=np.float64)
+    return (pooled - pooled.mean()).astype(np.float32)
 
 
 def pool_curve(
@@ -505,7 +565,8 @@ def estimate_audio_lag(
     -------
     LagEstimate
         ``lag_s`` (positive: other started later), confidence in [0, 1], peak statistics,
-        overlap in seconds and ``drift_ppm`` (``None`` when the overlap is too short).
+        overlap in seconds and ``drift_ppm`` (``None`` when the overlap is too short), with
+        ``drift_points``: the drift fit's windows ``(time in reference s, lag s)``.
 
     Raises
     ------
@@ -570,11 +631,12 @@ def estimate_audio_lag(
     lag_s = lag_fine / rate
 
     # 3. Drift from windows along the overlap.
-    drift_ppm = None
+    drift_ppm: float | None = None
+    drift_points: tuple[tuple[float, float], ...] = ()
     if estimate_drift and overlap_s >= DRIFT_MIN_OVERLAP_S and provisional > 0:
         fit = _fit_drift(ref, oth, lag=round(lag_fine), ov_start=ov_start, ov_len=ov_len, rate=rate)
         if fit is not None:
-            lag_s, drift_ppm = fit
+            lag_s, drift_ppm, drift_points = fit
     features["coherence"] = _coherence(ref, oth, lag_s=lag_s, drift_ppm=drift_ppm, rate=rate)
     confidence = calibrated_confidence("audio", features) * repeat_guard(plain_ratio)
     return LagEstimate(
@@ -585,6 +647,7 @@ def estimate_audio_lag(
         overlap_s=overlap_s,
         drift_ppm=drift_ppm,
         curve=pool_curve(lags / COARSE_RATE_HZ, curve),
+        drift_points=drift_points,
         features=features,
     )
 
@@ -597,20 +660,26 @@ def _fit_drift(
     ov_start: int,
     ov_len: int,
     rate: int,
-) -> tuple[float, float] | None:
-    """Fit ``lag(u) = offset + drift * u`` over windows; return (offset_s at u=0, drift_ppm)."""
+) -> tuple[float, float, tuple[tuple[float, float], ...]] | None:
+    """Fit ``lag(u) = offset + drift * u`` over windows; (offset_s at u=0, drift_ppm, points).
+
+    ``points`` are the windows the fit used, ``(time in reference s, measured lag s)`` in time
+    order (the drift plot's dots: against reference time their slope is
+    ``drift / (1 + drift)``, within 0.1 ppm of ``drift_ppm`` up to 300 ppm).
+    """
     n_win = int(np.clip(ov_len / rate / DRIFT_WINDOW_S, 3, 24))
     win = min(int(DRIFT_WINDOW_S * rate), ov_len // n_win)
     # Allow for the drift itself: up to 300 ppm across the overlap, plus a little.
     pad = int(0.005 * rate + 300e-6 * ov_len)
     starts = ov_start + np.linspace(0, ov_len - win, n_win).astype(int)
-    u, lags = [], []
+    u, lags, t_ref = [], [], []
     for s in starts:
         k, conf = _refine(ref, oth, lag=lag, start=int(s), length=win, pad=pad, rate_hz=rate)
         if np.isfinite(k) and conf >= 0.2:
             centre_ref = s + win / 2
             u.append((centre_ref - k) / rate)  # window centre in other's own time
             lags.append(k / rate)
+            t_ref.append(centre_ref / rate)
     if len(u) < 3:
         return None
     # Theil-Sen: median of pairwise slopes, robust to a window that locked onto an echo.
@@ -618,4 +687,5 @@ def _fit_drift(
     i, j = np.triu_indices(x.size, k=1)
     slope = float(np.median((y[j] - y[i]) / (x[j] - x[i])))
     intercept = float(np.median(y - slope * x))
-    return intercept, slope * 1e6
+    points = tuple((float(t), float(lag)) for t, lag in zip(t_ref, lags, strict=True))
+    return intercept, slope * 1e6, points

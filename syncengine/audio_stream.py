@@ -25,6 +25,8 @@ Sample ``k`` of the track is at file time ``k / sample_rate_hz``, as in
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
 from collections.abc import Callable
@@ -32,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.ndimage
 from numpy.typing import NDArray
 
 from syncengine import media
@@ -43,6 +44,7 @@ from syncengine.audio import (
     SCOUT_RATE_HZ,
     PreparedAudio,
     check_levels,
+    decimate_block,
     decimator_taps,
     envelope_from_energy,
     frame_energy,
@@ -54,6 +56,7 @@ __all__ = ["stream_prepared_audio"]
 
 _READ_SAMPLES = 1 << 17  # 16 s at 8 kHz per pipe read
 _TIMEOUT_S = 3600.0
+_PIPE_BYTES = 1 << 20  # the default /proc/sys/fs/pipe-max-size
 
 
 class _Growing:
@@ -108,7 +111,7 @@ class _Decimator:
             lo = max(0, self.start - self.half)
             hi = min(end, self.start + self.block + self.half)
             seg = self.pending[lo - self.pending_at : hi - self.pending_at]
-            y = scipy.ndimage.convolve1d(seg, self.taps, mode="constant")
+            y = decimate_block(seg, self.taps, start=self.start, factor=self.factor)
             first = self.start - lo
             made.append(y[first : first + min(self.block, end - self.start) : self.factor])
             self.start += self.block
@@ -272,6 +275,8 @@ def _decode_into(
     raw = memoryview(block.view(np.uint8))  # type: ignore[arg-type]
     n_bytes, square_sum = 0, 0.0
     read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # Linux: room for ~30 s of audio, so
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # ffmpeg runs on while we filter
     pipe = os.fdopen(read_fd, "rb", buffering=0)
     with pipe, tempfile.SpooledTemporaryFile(max_size=1 << 16) as err:
         try:
