@@ -11,6 +11,30 @@ so a clip that does not overlap the reference is still placed through the others
 agreeing estimates keep the audio value (far more precise) with the combined confidence
 ``1 - (1 - c_audio)(1 - c_visual)``; disagreeing ones keep the more confident value with its
 confidence scaled by ``1 - c_other``, so two confident but contradicting methods end up poor.
+
+Cameras
+-------
+Clips with the same ``ClipInput.camera`` are one device's, in time order (their creation times
+when every clip has a distinct one, else the order given): they are never measured against each
+other, and a solution that puts two of them over each other loses the weakest match through the
+less sure one (:meth:`_Cameras.solve`). A clip the content leaves unplaced is placed by its
+camera's neighbours: back to back after (or before) a chapter, its picture continuing the
+other's, or by the difference of their creation times; or by a time-of-day clock (timecode,
+BWF time reference) shared with a placed clip. Such placements were not measured: their
+``placed_by`` is "camera" or "metadata", their confidence "fair" at best, and a note says how.
+
+Metadata first guess
+--------------------
+Two clips whose timecode, BWF time reference or creation times are comparable are searched
+within :data:`METADATA_WINDOW_S` of what those say first, the whole range when nothing
+confident is there; a clip whose content placement disagrees with its clock by more than a
+frame says so ("the sound places it 3.20 s later than its timecode says").
+
+Sound off its own picture
+-------------------------
+With ``auto``, one clip whose sound and picture placements are :data:`SKEW_RANGE_S` apart while
+every other clip's agree is placed by its picture, and ``VideoOffset.sound_skew_s`` says how
+late its sound runs.
 """
 
 from __future__ import annotations
