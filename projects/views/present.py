@@ -26,11 +26,13 @@ from syncengine.constants import (
 __all__ = [
     "DISAGREEMENT_S",
     "LOW_CONFIDENCE",
+    "DriftPlot",
     "OffsetRow",
     "RunOutcome",
     "band_legend",
     "check_sheet_item",
     "confidence_text",
+    "drift_plot",
     "not_synced_reason",
     "offset_rows",
     "plot_items",
@@ -103,6 +105,87 @@ def _seconds(value: float | None, *, signed: bool = True, digits: int = 3) -> st
 
 
 @dataclass(frozen=True)
+class DriftPlot:
+    """A clip's measured offset along the overlap and the fitted line, as SVG coordinates.
+
+    ``points`` are ``(x, y)`` in the plot's ``width x height`` box (y down); ``fit`` the fitted
+    line's two ends; the labels are the axes' ends (reference time, offset minus the estimate).
+    """
+
+    width: int
+    height: int
+    left: int
+    bottom: int
+    points: list[tuple[float, float]]
+    fit: tuple[tuple[float, float], tuple[float, float]]
+    x_labels: tuple[str, str]
+    y_labels: tuple[str, str]
+    title: str
+    drift_ms: float
+
+
+_PLOT_W, _PLOT_H = 360, 150
+_MARGIN_L, _MARGIN_R, _MARGIN_T, _MARGIN_B = 58, 10, 10, 24
+_INSET = 8  # the first and last dots clear the axes
+
+
+def _clock(seconds: float) -> str:
+    sign = "−" if seconds < 0 else ""
+    minutes, rest = divmod(abs(seconds), 60)
+    return f"{sign}{int(minutes)}:{rest:04.1f}"
+
+
+def drift_plot(o: VideoOffset) -> DriftPlot | None:
+    """The drift plot of one clip: its ``drift_points`` (reference time s, measured offset s)
+    beside the line its offset and drift give; None without two points, an estimate or drift.
+
+    The line is the engine's fit (``syncengine.audio._fit_drift``): offset ``o + d * u`` at the
+    clip's own time ``u = t - offset``, so at reference time ``t`` it is ``(o + d t) / (1 + d)``
+    with ``d = drift_ppm / 1e6``. The y axis is the offset minus the estimate, in ms.
+    """
+    points = [(float(t), float(v)) for t, v in (o.drift_points or [])]
+    if len(points) < 2 or o.offset_s is None or o.drift_ppm is None:
+        return None
+    d = o.drift_ppm * 1e-6
+    base = o.offset_s
+
+    def line_ms(t: float) -> float:
+        return ((base + d * t) / (1 + d) - base) * 1000
+
+    t0, t1 = min(t for t, _ in points), max(t for t, _ in points)
+    if t1 - t0 <= 0:
+        return None
+    measured = [(t, (v - base) * 1000) for t, v in points]
+    ys = [y for _, y in measured] + [line_ms(t0), line_ms(t1)]
+    lo, hi = min(ys), max(ys)
+    pad = max(0.1 * (hi - lo), 0.5)  # at least +-0.5 ms: a flat line is not blown up
+    lo, hi = lo - pad, hi + pad
+    inner_w = _PLOT_W - _MARGIN_L - _MARGIN_R
+    inner_h = _PLOT_H - _MARGIN_T - _MARGIN_B
+
+    def xy(t: float, y_ms: float) -> tuple[float, float]:
+        x = _MARGIN_L + _INSET + (t - t0) / (t1 - t0) * (inner_w - 2 * _INSET)
+        return round(x, 2), round(_MARGIN_T + (hi - y_ms) / (hi - lo) * inner_h, 2)
+
+    drift_ms = line_ms(t1) - line_ms(t0)
+    return DriftPlot(
+        width=_PLOT_W,
+        height=_PLOT_H,
+        left=_MARGIN_L,
+        bottom=_PLOT_H - _MARGIN_B,
+        points=[xy(t, y) for t, y in measured],
+        fit=(xy(t0, line_ms(t0)), xy(t1, line_ms(t1))),
+        x_labels=(_clock(t0), _clock(t1)),
+        y_labels=(f"{lo:+.1f} ms", f"{hi:+.1f} ms"),
+        title=(
+            f"{o.video.original_name}: {o.drift_ppm:+.1f} ppm, {drift_ms:+.1f} ms from "
+            f"{_clock(t0)} to {_clock(t1)} on the reference's timeline"
+        ),
+        drift_ms=drift_ms,
+    )
+
+
+@dataclass(frozen=True)
 class OffsetRow:
     """One video's line in the results table."""
 
@@ -130,6 +213,7 @@ class OffsetRow:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reason: str | None = None
+    drift_plot: DriftPlot | None = None
 
 
 def not_synced_reason(o: VideoOffset) -> str | None:
@@ -187,6 +271,7 @@ def offset_rows(offsets: list[VideoOffset]) -> list[OffsetRow]:
             warnings=_warnings(o),
             notes=[str(n) for n in o.notes],
             reason=not_synced_reason(o),
+            drift_plot=None if o.is_reference else drift_plot(o),
         )
         for o in offsets
     ]

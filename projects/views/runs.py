@@ -76,6 +76,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "run": run,
             "project": run.project,
             "rows": rows,
+            "drift_rows": [r for r in rows if r.drift_plot is not None],
             "plots": present.plot_items(run),
             "player": data,
             "status": data["run"],
