@@ -30,6 +30,7 @@ Method
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,7 +117,7 @@ DECIMATE_BLOCK = 1 << 18
 LONG_TAKE_S = 600.0
 LONG_SCOUT_RATE_HZ = 50
 LONG_SCOUT_CHUNK_S = 120.0
-LONG_CHUNKS = 32
+LONG_CHUNKS = 48
 
 
 def decimate_block(
@@ -295,12 +296,14 @@ def _coarse_curve(
     chosen = range(n_chunks)
     if max_chunks is not None and n_chunks > max_chunks:
         chosen = np.unique(np.linspace(0, n_chunks - 1, max_chunks).round().astype(int)).tolist()
-    for k in chosen:
+
+    def measure(k: int) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float32]]:
+        """Chunk ``k``'s pooled curves and where they go in ``acc``."""
         u = k * chunk
         piece = oth[u : (u + chunk if k < n_chunks - 1 else oth.size)]
         r0, r1 = max(0, lo + u), min(ref.size, hi + u + piece.size)
         if r1 - r0 < rate_hz:
-            continue
+            return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32)
         corr = correlate_window(
             ref[r0:r1],
             piece,
@@ -315,8 +318,14 @@ def _coarse_curve(
         if spread:
             vals = scipy.ndimage.maximum_filter1d(vals, 2 * spread + 1)
             plain = scipy.ndimage.maximum_filter1d(plain, 2 * spread + 1)
-        acc[corr.lags + r0 - u - lo] += vals
-        acc_plain[corr.lags + r0 - u - lo] += plain
+        return corr.lags + r0 - u - lo, vals, plain
+
+    # A long take's chunks are measured two at a time (the FFTs run outside the GIL); they are
+    # summed in chunk order either way, so the curve does not depend on it.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for where, vals, plain in (pool.map if max_chunks else map)(measure, chosen):
+            acc[where] += vals
+            acc_plain[where] += plain
     return acc, acc_plain, base + int(budget * (mid + chunk))
 
 
@@ -370,8 +379,9 @@ def _search(
     runs on the envelopes averaged to ``LONG_SCOUT_RATE_HZ`` in ``LONG_SCOUT_CHUNK_S`` chunks
     (the drift within a chunk, 36 ms at 300 ppm, stays within two of its frames; the scout
     only has to land within ``CANDIDATE_S``), and the near window and the candidates are
-    measured on ``LONG_CHUNKS`` chunks spread along ``other`` (over 5 minutes of sound) instead
-    of all of them. The scout's cost then grows with the clip's length, not its square.
+    measured on ``LONG_CHUNKS`` chunks spread along ``other`` (8 minutes of sound), two at a
+    time, instead of all of them. The scout's cost then grows with the clip's length, not with
+    its square.
     """
     near = int(NEAR_S * COARSE_RATE_HZ)
     n_lo, n_hi = max(lo, -near), min(hi, near)
