@@ -54,11 +54,17 @@ def export_filename(run: SyncRun, ext: str) -> str:
     return f"{stem}_run{run.pk}_synced.{ext}"
 
 
-def render_zip_response(request: HttpRequest, render: Render) -> StreamingHttpResponse:
-    """Every synced file of the render, and nothing else, in one streamed ZIP."""
+def render_zip_response(
+    request: HttpRequest, render: Render, *, timeline: str | None = None
+) -> StreamingHttpResponse:
+    """Every synced file of the render in one streamed ZIP; nothing else unless ``timeline``
+    (a format slug) asks for the editor timeline beside them, naming them by relative path."""
+    from projects.timelines import timeline_members  # it names its files by export_filename
+
     _ready(render)
     paths = [_output_path(o) for o in render.outputs.all()]
-    response = StreamingHttpResponse(iter_zip(paths), content_type="application/zip")
+    extras = timeline_members(render, timeline) if timeline else []
+    response = StreamingHttpResponse(iter_zip(paths, extras=extras), content_type="application/zip")
     filename = export_filename(render.run, "zip")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"

@@ -75,3 +75,25 @@ class RenderForm(forms.Form):
             ("0", "Fast: copy without re-encoding, only cuts (keyframe accuracy)"),
         ],
     )
+    # Not sent (an older page, a script): the camera's own sound, a file per clip.
+    audio = forms.TypedChoiceField(
+        label="Sound",
+        required=False,
+        initial=Render.Audio.CAMERA,
+        empty_value=Render.Audio.CAMERA,
+        choices=Render.Audio.choices,
+    )
+    layout = forms.TypedChoiceField(
+        label="Files",
+        required=False,
+        initial=Render.Layout.CLIP,
+        empty_value=Render.Layout.CLIP,
+        choices=Render.Layout.choices,
+    )
+    start_timecode = forms.CharField(
+        label="Start timecode",
+        required=False,
+        max_length=11,
+        widget=forms.TextInput(attrs={"placeholder": "01:00:00:00", "size": 11}),
+        help_text="stamped into every file, so editors line the angles up by timecode",
+    )

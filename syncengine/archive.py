@@ -1,4 +1,5 @@
-"""Package rendered outputs: a ZIP holding only the ``_synced`` files, streamed chunk by chunk.
+"""Package rendered outputs: a ZIP of the ``_synced`` files (and, when asked, an editor timeline
+beside them), streamed chunk by chunk.
 
 Conventions
 -----------
@@ -60,8 +61,22 @@ def check_synced_outputs(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return checked
 
 
+def _check_extras(extras: Sequence[tuple[str, bytes]], names: set[str]) -> None:
+    for name, data in extras:
+        if not name or "/" in name or "\\" in name or name in (".", "..") or name in names:
+            raise ParameterError(
+                f"'{name}' cannot go beside the synced files: a bare file name of its own"
+            )
+        if not isinstance(data, bytes):
+            raise ParameterError(f"'{name}' must be bytes")
+        names.add(name)
+
+
 def iter_zip(
-    paths: Sequence[str | os.PathLike[str]], *, chunk_bytes: int = CHUNK_BYTES
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+    extras: Sequence[tuple[str, bytes]] = (),
 ) -> Iterator[bytes]:
     """Yield a ZIP of ``paths`` (stored under their own names) piece by piece.
 
@@ -71,19 +86,27 @@ def iter_zip(
         ``_synced`` files, checked by :func:`check_synced_outputs` before anything is yielded.
     chunk_bytes : int
         Read size; each yielded piece is about this long (headers come as small pieces).
+    extras : sequence of (str, bytes)
+        Small files the caller asked for beside the synced files (an editor timeline that
+        names them by relative path), ``(file name, content)``, written after them, deflated.
+        Default none: the ZIP holds only the synced files.
 
     Raises
     ------
     ParameterError
-        See :func:`check_synced_outputs`; also ``chunk_bytes`` < 1.
+        See :func:`check_synced_outputs`; also ``chunk_bytes`` < 1, an extra whose name is not
+        a bare file name or is taken.
     """
     if chunk_bytes < 1:
         raise ParameterError(f"chunk_bytes must be positive, got {chunk_bytes}")
     checked = check_synced_outputs(paths)
-    return _generate(checked, chunk_bytes)
+    _check_extras(extras, {p.name for p in checked})
+    return _generate(checked, chunk_bytes, list(extras))
 
 
-def _generate(paths: list[Path], chunk_bytes: int) -> Iterator[bytes]:
+def _generate(
+    paths: list[Path], chunk_bytes: int, extras: list[tuple[str, bytes]]
+) -> Iterator[bytes]:
     sink = _Sink()
     # An unseekable sink makes ZipFile write sizes after each member (data descriptors).
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -94,6 +117,9 @@ def _generate(paths: list[Path], chunk_bytes: int) -> Iterator[bytes]:
                 while chunk := src.read(chunk_bytes):
                     dest.write(chunk)
                     yield sink.drain()
+            yield sink.drain()
+        for name, data in extras:
+            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
             yield sink.drain()
     yield sink.drain()  # the central directory, written on close
 

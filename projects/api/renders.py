@@ -23,6 +23,8 @@ from projects.services import ServiceError
 from projects.views.present import stage_label
 from projects.views.present_exports import output_size_bytes
 from syncengine.constants import RENDER_MODES
+from syncengine.editors import FORMATS
+from syncengine.verify import WINDOWS
 
 __all__ = [
     "RenderCancelApi",
@@ -50,7 +52,41 @@ def _absolute(context: dict, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
+class _WindowSerializer(serializers.Serializer):
+    at = serializers.CharField(
+        help_text=f"where in the file's overlap with the reference's file: {', '.join(WINDOWS)}, "
+        "or whole (one window over an overlap too short for three)"
+    )
+    clip = serializers.CharField(
+        required=False, help_text="in a per-camera file: the clip the window is in"
+    )
+    time_s = serializers.FloatField(
+        allow_null=True, help_text="where the window is on the file's timeline; null: not known"
+    )
+    picture_s = serializers.FloatField(
+        allow_null=True, help_text="picture residual in the window, seconds; null: not measured"
+    )
+    sound_s = serializers.FloatField(
+        allow_null=True,
+        help_text="sound residual against the reference's file in the window, seconds (positive: "
+        "late); null: not measured",
+    )
+    master_s = serializers.FloatField(
+        allow_null=True,
+        help_text="the master audio's sound against the camera's own scratch sound, seconds; "
+        "null: no master audio in this file or not measured",
+    )
+
+
 class _FileSerializer(serializers.ModelSerializer):
+    camera_id = serializers.IntegerField(
+        allow_null=True, help_text="the camera whose clips this file holds; null: none"
+    )
+    windows = _WindowSerializer(
+        many=True,
+        help_text="the verification at the start, the middle and the end of the file's overlap "
+        "with the reference's file; empty when not measured in windows",
+    )
     name = serializers.SerializerMethodField()
     size_bytes = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -60,10 +96,12 @@ class _FileSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "video_id",
+            "camera_id",
             "name",
             "duration_s",
             "lead_s",
             "residual_s",
+            "windows",
             "size_bytes",
             "download_url",
         ]
@@ -101,6 +139,9 @@ class RenderOutputSerializer(serializers.ModelSerializer):
             "run_id",
             "mode",
             "reencode",
+            "audio",
+            "layout",
+            "start_timecode",
             "status",
             "status_label",
             "stage",
@@ -164,6 +205,26 @@ class RenderStartApi(APIView):
         )
         reencode = serializers.BooleanField(
             default=True, help_text="false: stream copy (fast, lossless, can only cut)"
+        )
+        audio = serializers.ChoiceField(
+            choices=Render.Audio.choices,
+            default=Render.Audio.CAMERA,
+            help_text="camera: each camera's own sound; master: the project's master audio "
+            "instead; master_and_camera: the master first, the camera's sound second (both "
+            "master modes need the project's master_audio, placed by the run: 400 otherwise)",
+        )
+        layout = serializers.ChoiceField(
+            choices=Render.Layout.choices,
+            default=Render.Layout.CLIP,
+            help_text="clip: one file per clip; camera: one file per camera, its clips on one "
+            "timeline with black and silence between them",
+        )
+        start_timecode = serializers.CharField(
+            default="",
+            allow_blank=True,
+            max_length=11,
+            help_text="one start timecode stamped into every file, HH:MM:SS:FF (HH:MM:SS;FF: "
+            "drop frame at 29.97/59.94); empty: none",
         )
 
     @extend_schema(
@@ -258,12 +319,29 @@ class RenderOutputDownloadApi(DownloadApi):
 
 
 class RenderZipApi(DownloadApi):
+    class InputSerializer(serializers.Serializer):
+        timeline = serializers.ChoiceField(
+            choices=[(slug, slug) for slug in FORMATS],
+            required=False,
+            help_text="also put the editor timeline of this format in the ZIP, beside the synced "
+            "files it names by relative path (edl: one EDL per camera); default: the synced "
+            "files only",
+        )
+
     @extend_schema(
         operation_id="renders_zip",
         tags=["renders"],
-        responses={**binary_responses("application/zip", ranges=False), **error_responses(409)},
+        parameters=[InputSerializer],
+        responses={
+            **binary_responses("application/zip", ranges=False),
+            **error_responses(400, 409),
+        },
     )
     def get(self, request: Request, render_id: int) -> HttpResponse:
-        """Every synced file of the render in one ZIP, streamed as it is built."""
+        """Every synced file of the render in one ZIP, streamed as it is built (and the editor
+        timeline with ``?timeline=``)."""
         render = selectors.render_get_for_user(user=request.user, render_id=render_id)
-        return downloads.render_zip_response(request, render)
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        timeline = params.validated_data.get("timeline")
+        return downloads.render_zip_response(request, render, timeline=timeline)

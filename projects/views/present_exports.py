@@ -12,7 +12,7 @@ from projects.errors import human_size
 from projects.models import Render, RenderOutput, SyncRun
 from projects.views.present import stage_label
 
-__all__ = ["AT_EXPORT", "output_size_bytes", "render_json", "render_rows"]
+__all__ = ["AT_EXPORT", "output_size_bytes", "render_json", "render_rows", "windows_text"]
 
 #: Message tag of the export actions' feedback: the page shows those messages beside the export
 #: form, where the user acted, instead of at the top of the page, off screen.
@@ -21,6 +21,29 @@ AT_EXPORT = "at-export"
 
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value * 1e3:+.1f} ms"
+
+
+def _signed_ms(value: float) -> str:
+    """``+0.2 ms`` / ``−0.1 ms`` (a true minus sign, as the page prints numbers)."""
+    text = f"{value * 1e3:+.1f} ms"
+    return text.replace("-", "\u2212", 1)
+
+
+def windows_text(windows: list[dict[str, Any]], field: str = "sound_s") -> str:
+    """``start +0.2 ms · middle −0.1 ms · end +0.3 ms`` of one residual of the windows: each
+    window that measured it, or measured nothing (``not measured``); ``""`` when none did."""
+    residuals = ("picture_s", "sound_s", "master_s")
+    if not any(w.get(field) is not None for w in windows):
+        return ""
+    parts = []
+    for w in windows:
+        value = w.get(field)
+        where = f"{w['clip']} {w['at']}" if w.get("clip") else w["at"]
+        if value is not None:
+            parts.append(f"{where} {_signed_ms(value)}")
+        elif all(w.get(r) is None for r in residuals):
+            parts.append(f"{where} not measured")
+    return " · ".join(parts)
 
 
 def output_size_bytes(output: RenderOutput) -> int | None:
@@ -44,6 +67,12 @@ def _outputs(render: Render) -> list[dict[str, Any]]:
                 "lead_s": o.lead_s,
                 "residual_s": o.residual_s,
                 "residual": _ms(o.residual_s),
+                "camera_id": o.camera_id,
+                "camera": o.camera.name if o.camera_id and o.camera else "",
+                "windows": list(o.windows),
+                "windows_sound": windows_text(o.windows, "sound_s"),
+                "windows_picture": windows_text(o.windows, "picture_s"),
+                "windows_master": windows_text(o.windows, "master_s"),
                 "size_bytes": size,
                 "size": "—" if size is None else human_size(size),
                 "url": reverse("render-file", args=[render.pk, o.pk]),
@@ -75,6 +104,11 @@ def render_json(render: Render, *, current: dict[str, float] | None = None) -> d
         "finished": not render.is_active,
         "mode": render.mode,
         "reencode": render.reencode,
+        "audio": render.audio,
+        "audio_label": render.get_audio_display(),
+        "layout": render.layout,
+        "layout_label": render.get_layout_display(),
+        "start_timecode": render.start_timecode,
         "verified": render.verified,
         "check": _check(render),
         "max_residual_s": render.max_residual_s,

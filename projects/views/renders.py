@@ -85,8 +85,18 @@ def render_file(request: HttpRequest, render_id: int, output_id: int) -> HttpRes
 @login_required
 @require_GET
 def render_zip(request: HttpRequest, render_id: int) -> HttpResponse:
+    """The synced files in one ZIP; ``?timeline=<format>`` adds the editor timeline beside them,
+    as does the export panel's form: its ticked checkbox sends ``with_timeline=1`` and its
+    choice ``format``; unticked, the ZIP holds only the synced files."""
     render = selectors.render_get_for_user(user=request.user, render_id=render_id)
-    return _download(lambda: downloads.render_zip_response(request, render))
+    timeline = request.GET.get("timeline") or None
+    if timeline is None and request.GET.get("with_timeline") == "1":
+        timeline = request.GET.get("format") or None
+    if timeline is not None and timeline not in timelines.TIMELINE_FORMATS:
+        choices = ", ".join(timelines.TIMELINE_FORMATS)
+        message = f"Choose a timeline format for the ZIP: {choices}."
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    return _download(lambda: downloads.render_zip_response(request, render, timeline=timeline))
 
 
 @login_required
@@ -126,15 +136,20 @@ def run_timeline(request: HttpRequest, run_id: int, fmt: str) -> HttpResponse:
     run = selectors.sync_run_get_for_user(user=request.user, run_id=run_id)
     if fmt not in timelines.TIMELINE_FORMATS:
         raise Http404("no such timeline")
+    camera = request.GET.get("camera") or None
     try:
-        data, content_type, filename = timelines.run_timeline_file(
-            run, fmt, media=request.GET.get("media", "original")
+        timeline = timelines.run_timeline_file(
+            run,
+            fmt,
+            media=request.GET.get("media", "original"),
+            camera=int(camera) if camera and camera.isdigit() else None,
         )
     except ServiceError as exc:
         messages.error(request, exc.message, extra_tags=AT_EXPORT)
         return redirect(_export_url(run.pk))
+    content_type = timeline.content_type
     if content_type == "application/xml":
         content_type += "; charset=utf-8"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response = HttpResponse(timeline.data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, timeline.filename)
     return response

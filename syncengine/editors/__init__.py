@@ -19,7 +19,14 @@ from syncengine.editors.model import (
     rate_fraction,
     sequence_rate,
 )
-from syncengine.editors.writers import FORMATS, TimelineFormat, format_for_path, write
+from syncengine.editors.writers import (
+    FORMATS,
+    TimelineFormat,
+    camera_edls,
+    clip_speed,
+    format_for_path,
+    write,
+)
 
 __all__ = [
     "FORMATS",
@@ -27,6 +34,8 @@ __all__ = [
     "TimelineClip",
     "TimelineFormat",
     "build_timeline",
+    "camera_edls",
+    "clip_speed",
     "clip_from_media",
     "clip_from_placement",
     "format_for_path",

@@ -6,7 +6,9 @@ Conventions
   it started later). The timeline starts at the earliest placed clip, so a clip starts at
   ``offset_s - origin_s`` on it (``origin_s = min(offset_s)`` over the placed clips).
 - Every time is an ``opentime.RationalTime`` in the rate it belongs to: a clip's trim and
-  duration in the clip's own frame rate (23.976 is ``24000/1001``, 29.97 is ``30000/1001``), a
+  duration in the clip's own frame rate (23.976 is ``24000/1001``, 29.97 is ``30000/1001``; a
+  rate no timecode counts in, such as a variable frame rate's average, at the nearest one
+  that does, :func:`editor_rate`), a
   clip without picture in the sequence rate, the timeline's in the sequence rate (the
   reference camera's). A clip starts on the sequence frame nearest its offset (editors place
   clips on sequence frames): at most half a sequence frame off. Writers that count in another
@@ -46,6 +48,7 @@ __all__ = [
     "clip_from_placement",
     "clip_rate",
     "drop_frame",
+    "editor_rate",
     "placed_start_s",
     "rate_fraction",
     "sequence_rate",
@@ -176,6 +179,23 @@ def rate_fraction(fps: float) -> Fraction:
     return Fraction(fps).limit_denominator(1001)  # an unusual rate, kept as it is
 
 
+def editor_rate(fps: float) -> Fraction:
+    """The rate a clip is counted in on an editor's timeline: :func:`rate_fraction`, or for a
+    rate no timecode counts in (a phone's variable frame rate averages to 26.8 fps) the
+    nearest one that does (OTIO's ``nearest_valid_timecode_rate``: 25), as editors conform
+    such clips to a standard rate.
+
+    Raises
+    ------
+    ParameterError
+        ``fps`` is not a positive finite number.
+    """
+    rate = rate_fraction(fps)
+    if otio.opentime.RationalTime.is_valid_timecode_rate(float(rate)):
+        return rate
+    return rate_fraction(otio.opentime.RationalTime.nearest_valid_timecode_rate(float(rate)))
+
+
 def sequence_rate(fps: float) -> tuple[int, bool]:
     """``(timebase, ntsc)`` as FCP7 XML spells a rate: 29.97 -> (30, True), 25 -> (25, False)."""
     rate = rate_fraction(fps)
@@ -187,7 +207,7 @@ def sequence_rate(fps: float) -> tuple[int, bool]:
 def clip_rate(clip: TimelineClip, default: float) -> float:
     """The rate a clip's times are counted in: its picture's, else ``default``."""
     if clip.has_video and clip.fps:
-        return float(rate_fraction(clip.fps))
+        return float(editor_rate(clip.fps))
     return default
 
 
@@ -374,7 +394,7 @@ def build_timeline(
         pictured = [c for c in placed if c.has_video and c.fps]
         reference = [c for c in pictured if c.is_reference]
         fps = (reference or pictured)[0].fps if pictured else _NOMINAL_FPS
-    seq_rate = float(rate_fraction(float(fps)))
+    seq_rate = float(editor_rate(float(fps)))
     origin_s = min((c.offset_s for c in placed), default=0.0)  # type: ignore[type-var]
     cameras: list[str] = []
     for c in placed:

@@ -31,7 +31,7 @@ from urllib.parse import unquote
 import opentimelineio as otio
 
 from syncengine.editors import fcpxml
-from syncengine.editors.model import UNPLACED_TRACK, TimelineClip, rate_fraction
+from syncengine.editors.model import UNPLACED_TRACK, TimelineClip, editor_rate, rate_fraction
 from syncengine.errors import ParameterError
 
 __all__ = ["SPEED_FORMATS", "ReadClip", "compare", "read"]
@@ -223,7 +223,7 @@ def compare(clips: Sequence[TimelineClip], fmt: str, data: bytes) -> list[str]:
         a clip in another rate than its own, an unplaced clip missing or enabled.
     """
     rates = {c.track: c.fps for c in clips if c.has_video and c.fps and c.offset_s is not None}
-    got = read(data, fmt, edl_rates={k: float(rate_fraction(v)) for k, v in rates.items()})
+    got = read(data, fmt, edl_rates={k: float(editor_rate(v)) for k, v in rates.items()})
     placed = [c for c in clips if c.offset_s is not None]
     origin_s = min((float(c.offset_s) for c in placed), default=0.0)  # type: ignore[arg-type]
     problems = []
@@ -262,7 +262,7 @@ def compare(clips: Sequence[TimelineClip], fmt: str, data: bytes) -> list[str]:
                         f"'{clip.name}' plays at speed {r.speed:.7f} on track '{r.track}', not "
                         f"{clip.speed:.7f}"
                     )
-        own = float(rate_fraction(clip.fps)) if clip.has_video and clip.fps else None
+        own = float(editor_rate(clip.fps)) if clip.has_video and clip.fps else None
         for r in rows:
             own_rate_kept = fmt in ("otio", "xml", "fcpxml") and own and r.rate is not None
             if own_rate_kept and abs(r.rate - own) > 1e-6:  # type: ignore[operator]

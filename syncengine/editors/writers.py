@@ -36,7 +36,7 @@ from syncengine.editors import fcpxml
 from syncengine.editors.model import UNPLACED_TRACK, placed_start_s, sequence_rate
 from syncengine.errors import ParameterError
 
-__all__ = ["FORMATS", "TimelineFormat", "clip_speed", "format_for_path", "write"]
+__all__ = ["FORMATS", "TimelineFormat", "camera_edls", "clip_speed", "format_for_path", "write"]
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ class TimelineApiTests(ApiTestCase):
         response = self.call("GET", _url(run, "edl"))
         assert response.status_code == 200
         archive = zipfile.ZipFile(io.BytesIO(response.content))
-        assert sorted(archive.namelist()) == ["01_a.mp4.edl", "unplaced.txt"]
+        camera = run.offsets.get(video__original_name="a.mp4").video.camera.name  # its track
+        assert sorted(archive.namelist()) == [f"01_{camera.replace(' ', '_')}.edl", "unplaced.txt"]
         assert archive.read("unplaced.txt") == b"unrelated.mp4\n"
         rows = read(self.call("GET", _url(run, "otio")).content, "otio")
         assert [r.track for r in rows if r.name == "unrelated.mp4"] == [UNPLACED_TRACK] * 2
