@@ -459,7 +459,7 @@ function start(data) {
     tracks.forEach((t, i) => {
       t.index = i;
       t.numberText.textContent = String(i + 1);
-      t.sound.title = "Hear this video's sound" + (i < 9 ? " (key " + (i + 1) + ")" : "");
+      t.sound.title = "Hear this camera's sound" + (i < 9 ? " (key " + (i + 1) + ")" : "");
     });
     controls.hidden = !tracks.length;
     say(tracks.length ? "" : "No video can be played on the timeline yet.");
@@ -497,6 +497,13 @@ function start(data) {
       tracks.push(track);
       grid.appendChild(track.tile);
     }
+    if (old) {  // what the clips already there had: the server's row and any unsaved nudge
+      for (const c of track.clips) {
+        const was = old.clips.find((x) => x.id === c.id);
+        if (was) { c.offset = was.offset; c.live_s = was.live_s; }
+      }
+      track.clips = cameraClips(track.clips.map((x) => ({ ...placedOf(x), x }))).map((p) => p.x);
+    }
     wireTrack(track);
     drawLane(track);
     return track;
@@ -507,7 +514,7 @@ function start(data) {
     const [camera] = groupCameras([d]);
     const old = tracks.find((t) => t.key === camera.key);
     if (old) {
-      camera.clips = [...old.clips.map((c) => describe(c.clip)), d];
+      camera.clips = [...old.clips.map((c) => describe({ ...c.clip, offset: c.offset })), d];
       camera.name = old.name;
     }
     const track = buildTrack(camera, old);
@@ -518,8 +525,8 @@ function start(data) {
     const track = trackOf(c);
     const rest = track.clips.filter((x) => x !== c);
     if (rest.length) {
-      buildTrack({ key: track.key, name: track.name, clips: rest.map((x) => describe(x.clip)) },
-                 track);
+      const clips = rest.map((x) => describe({ ...x.clip, offset: x.offset }));
+      buildTrack({ key: track.key, name: track.name, clips }, track);
     } else {
       cancelEntry(track);
       track.video.pause();
