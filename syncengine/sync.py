@@ -112,6 +112,9 @@ _DAY_S = 86400.0
 #: One clip's picture and sound placements this far apart (seconds) while the others agree: its
 #: sound runs off its own picture (cheap cameras and screen recorders: 50-200 ms).
 SKEW_RANGE_S = (0.04, 0.4)
+#: Both placements must be at least "good" for their difference to be a skew, not a method's
+#: error (a picture placement tens of milliseconds off on a hard clip).
+SKEW_MIN_CONFIDENCE = 0.5
 _STAGES = (
     ("probing", 2),
     ("extracting_audio", 20),
@@ -414,7 +417,10 @@ def _sound_skews(
 
     A clip's skew is its picture's placement less its sound's. It is reported when it lies
     within :data:`SKEW_RANGE_S` while every other clip placed by both (there must be one)
-    agrees within the range's lower edge: then the clip's own sound is off, not a method.
+    agrees within the range's lower edge, both placements of every clip compared at least
+    :data:`SKEW_MIN_CONFIDENCE`: then the clip's own sound is off, not a method. When
+    two or more clips are all off by the same amount in that range (within its lower edge), the
+    reference's sound is: its skew is minus theirs.
     """
     if a_sol is None or v_sol is None:
         return {}
@@ -424,7 +430,7 @@ def _sound_skews(
         if k != ref
         and a_sol.placed(k)
         and v_sol.placed(k)
-        and min(a_sol.confidence[k], v_sol.confidence[k]) >= SYNCED_THRESHOLD
+        and min(a_sol.confidence[k], v_sol.confidence[k]) >= SKEW_MIN_CONFIDENCE
     }
     low, high = SKEW_RANGE_S
     out = {}
@@ -432,6 +438,12 @@ def _sound_skews(
         others = [abs(x) for m, x in diffs.items() if m != k]
         if low <= abs(d) <= high and others and max(others) < low:
             out[k] = d
+    if not out and len(diffs) >= 2:
+        # Every other clip off by the same amount: the reference's own sound is off.
+        shared = float(np.median(list(diffs.values())))
+        spread = max(abs(d - shared) for d in diffs.values())
+        if low <= abs(shared) <= high and spread < low:
+            out[ref] = -shared
     return out
 
 
@@ -956,6 +968,7 @@ def _estimate(
             camera_notes=camera_notes.get(k, ()),
             by_camera=by_camera.get(k),
             skew_s=skews.get(k),
+            skew_explained=ref in skews,
             drift_points=_drift_points(a_lags, k, ref),
         )
         for k, info in enumerate(infos)
@@ -1030,6 +1043,7 @@ def _video_offset(
     camera_notes: Sequence[str] = (),
     by_camera: tuple[float, float, str, str] | None = None,
     skew_s: float | None = None,
+    skew_explained: bool = False,
     drift_points: tuple[tuple[float, float], ...] = (),
 ) -> VideoOffset:
     offset, conf = _value(main, k)
@@ -1039,12 +1053,12 @@ def _video_offset(
     notes += camera_notes
     diff = abs(a_off - v_off) if a_off is not None and v_off is not None else None
     if skew_s is not None:
+        placed = "the others were placed against its picture" if is_ref else "the picture placed it"
         notes.append(
             f"its sound runs {abs(skew_s) * 1000:.0f} ms {'late' if skew_s > 0 else 'early'} "
-            "against its own picture (cheap cameras and screen recorders do this); the picture "
-            "placed it"
+            f"against its own picture (cheap cameras and screen recorders do this); {placed}"
         )
-    elif diff is not None and diff > AGREEMENT_S:
+    elif diff is not None and diff > AGREEMENT_S and not skew_explained:
         notes.append(f"sound and picture disagree by {diff:.3f} s; check this clip in the player")
     conf = conf or 0.0
     disputed = float(main.disputed[k]) if main.disputed is not None else 0.0

@@ -93,3 +93,22 @@ def test_chapters_with_both_methods(chapters) -> None:
     # The picture can find chance matches of a chapter that overlaps no other camera: a match
     # that would put it over its own camera's first chapter is not used (and said).
     check_chapters(chapters, method="auto")
+
+
+def test_a_reference_whose_sound_is_off_its_picture_says_so(shoot) -> None:
+    result = estimate_offsets([shoot["cheap"], shoot["wide"], shoot["good"]], method="auto")
+    cheap = result.video("cheap_late.mp4")
+    assert cheap.is_reference and cheap.sound_skew_s == pytest.approx(DELAY_S, abs=FRAME_S)
+    assert any(
+        "against its own picture" in n and "placed against its picture" in n for n in cheap.notes
+    )
+    errors_ms = {
+        key: (result.video(key).offset_s - truth_s) * 1000
+        for key, truth_s in [("wide.mp4", 0.0 - 2.0), ("good.mp4", 3.0 - 2.0)]
+    }
+    print(f"placed against a skewed reference's picture (ms): {errors_ms}")
+    assert all(abs(e) <= FRAME_S * 1000 for e in errors_ms.values()), errors_ms
+    for key in ("wide.mp4", "good.mp4"):
+        video = result.video(key)
+        assert video.sound_skew_s is None
+        assert not any("disagree by" in n for n in video.notes)  # the reference's skew, said there
