@@ -8,7 +8,7 @@ apply unchanged in the browser player. What a browser would get wrong is fixed o
 - Rotation is applied: a phone clip stored sideways with a rotation tag becomes upright pixels
   with no tag left (ffmpeg's autorotate), so no player can turn it twice.
 - A variable frame rate becomes constant (:func:`proxy_frame_rate`): each output frame shows the
-  source frame on screen at its time, and the sound is left as it is, so picture and sound stay
+  source frame nearest its time, and the sound is left as it is, so picture and sound stay
   where they were (within one frame).
 - 10- and 12-bit pictures become 8-bit yuv420p H.264 (High profile: what every browser decodes).
   HDR (PQ or HLG transfer) is tone-mapped to SDR BT.709 (zscale to linear light, BT.2020 to
