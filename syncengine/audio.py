@@ -110,9 +110,9 @@ def decimator_taps(factor: int) -> NDArray[np.float32]:
 #: Input samples per decimation block, per unit of the factor (the streaming decimator of
 #: :mod:`syncengine.audio_stream` cuts the same blocks, so both give the same samples).
 DECIMATE_BLOCK = 1 << 18
-#: A long take: the blocks of a track past this time are filtered by FFT (overlap-add, 10x
-#: faster than the direct sum, equal to ~1e-6 of full scale), and a pair of clips both this
-#: long is searched by :func:`_search_long`. Every clip of the evaluation is shorter, so
+#: A long take: a track at least this long is low-passed by FFT (overlap-add, 10x faster than
+#: the direct sum, equal to it within ~1e-6 of full scale), and a pair of clips both this long
+#: is searched at a bounded cost (:func:`_search`). Every clip of the evaluation is shorter, so
 #: their results stay what they were.
 LONG_TAKE_S = 600.0
 LONG_SCOUT_RATE_HZ = 50
@@ -121,15 +121,11 @@ LONG_CHUNKS = 48
 
 
 def decimate_block(
-    seg: NDArray[np.float32], taps: NDArray[np.float32], *, start: int, factor: int
+    seg: NDArray[np.float32], taps: NDArray[np.float32], *, fast: bool
 ) -> NDArray[np.float32]:
-    """``seg`` filtered by ``taps`` (centred, zeros outside), for the block at input ``start``.
-
-    Blocks of the first ``LONG_TAKE_S`` are filtered by the direct sum (as ever), later ones by
-    FFT: the choice depends on the block's position only, so a track decimated whole and the
-    same track decimated as a stream give the same samples.
-    """
-    if start < LONG_TAKE_S * factor * COARSE_RATE_HZ:
+    """``seg`` filtered by ``taps`` (centred, zeros outside): by the direct sum, or by FFT when
+    ``fast`` (the track is a long take: see ``LONG_TAKE_S``)."""
+    if not fast:
         return scipy.ndimage.convolve1d(seg, taps, mode="constant")
     half = taps.size // 2
     full = scipy.signal.oaconvolve(seg, taps, mode="full")
@@ -137,7 +133,10 @@ def decimate_block(
 
 
 def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
-    """Zero-phase low-pass (Hann-windowed sinc at 0.9 of the new Nyquist), keep every factor-th."""
+    """Zero-phase low-pass (Hann-windowed sinc at 0.9 of the new Nyquist), keep every factor-th.
+
+    By FFT when ``x`` is at least ``LONG_TAKE_S`` long (at ``factor * COARSE_RATE_HZ``).
+    """
     if factor == 1:
         return x
     half = _DECIMATOR_TAPS * factor
@@ -145,9 +144,10 @@ def _decimate(x: NDArray[np.float32], factor: int) -> NDArray[np.float32]:
     # Block by block, so no full-length temporary at the input rate is ever allocated.
     out = np.empty((x.size + factor - 1) // factor, dtype=np.float32)
     block = factor * DECIMATE_BLOCK
+    fast = x.size >= LONG_TAKE_S * factor * COARSE_RATE_HZ
     for start in range(0, x.size, block):
         lo, hi = max(0, start - half), min(x.size, start + block + half)
-        y = decimate_block(x[lo:hi], taps, start=start, factor=factor)
+        y = decimate_block(x[lo:hi], taps, fast=fast)
         kept = y[start - lo : start - lo + min(block, x.size - start) : factor]
         out[start // factor : start // factor + kept.size] = kept
     return out

@@ -41,6 +41,7 @@ from syncengine.audio import (
     _DECIMATOR_TAPS,
     COARSE_RATE_HZ,
     DECIMATE_BLOCK,
+    LONG_TAKE_S,
     SCOUT_RATE_HZ,
     PreparedAudio,
     check_levels,
@@ -84,12 +85,13 @@ class _Decimator:
 
     ``_decimate`` filters ``x[start - half : start + block + half]`` (clipped to the signal)
     for each ``start`` in ``range(0, n, block)`` and keeps every ``factor``-th output of the
-    block; each output depends only on the samples under the taps, so cutting the same slices
-    from a stream gives bit-identical samples.
+    block; each output depends only on the samples under the taps (or, filtered by FFT, on the
+    block's samples), so cutting the same slices from a stream gives bit-identical samples.
     """
 
     factor: int
     out: _Growing
+    fast: bool  # filter by FFT (a long take), as _decimate does for a track this long
     pending: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32))
     pending_at: int = 0  # signal index of pending[0]
     start: int = 0  # next block start
@@ -111,7 +113,7 @@ class _Decimator:
             lo = max(0, self.start - self.half)
             hi = min(end, self.start + self.block + self.half)
             seg = self.pending[lo - self.pending_at : hi - self.pending_at]
-            y = decimate_block(seg, self.taps, start=self.start, factor=self.factor)
+            y = decimate_block(seg, self.taps, fast=self.fast)
             first = self.start - lo
             made.append(y[first : first + min(self.block, end - self.start) : self.factor])
             self.start += self.block
@@ -193,8 +195,10 @@ def stream_prepared_audio(
     Returns
     -------
     PreparedAudio
-        Equal, sample for sample, to ``prepare_audio(decode_audio(path))``; its
-        ``track.samples`` is a read-only memory map of the spilled samples.
+        Equal, sample for sample, to ``prepare_audio(decode_audio(path))`` (a take that
+        declares ``LONG_TAKE_S`` or more is low-passed by FFT, as ``prepare_audio`` does when
+        it decodes that long); its ``track.samples`` is a read-only memory map of the spilled
+        samples.
 
     Raises
     ------
@@ -216,7 +220,10 @@ def stream_prepared_audio(
     expected = int((info.duration_s + 1.0) * rate)
     coarse = _Growing(expected // factor + 1)
     frames = _Frames(_Growing(expected // (rate // SCOUT_RATE_HZ) + 1))
-    decimator = _Decimator(factor, coarse)
+    declared_s = info.audio.duration_s or info.duration_s
+    # The in-memory path decides by the decoded length, known only at the end here: the
+    # declared one stands in (they differ by a fraction of a second unless the file is cut).
+    decimator = _Decimator(factor, coarse, fast=declared_s >= LONG_TAKE_S)
     with tempfile.TemporaryFile(dir=spill_dir) as spill:  # unlinked: gone on any error
 
         def sink(block: NDArray[np.float32]) -> None:
@@ -234,7 +241,6 @@ def stream_prepared_audio(
         )
         frames.feed(decimator.feed(np.zeros(0, np.float32), final=True))
         decoded_s = n / rate
-        declared_s = info.audio.duration_s or info.duration_s
         if declared_s > 2.0 and decoded_s < 0.9 * declared_s - 0.5:
             raise UnreadableMedia(
                 f"'{info.filename}' is truncated: its audio stops at {decoded_s:.1f} s of the "

@@ -1,5 +1,6 @@
-"""The search of two takes longer than LONG_TAKE_S: streamed identically (FFT-filtered blocks
-past LONG_TAKE_S), and the bounded search agrees with the full one. Media made with ffmpeg."""
+"""The search of two takes longer than LONG_TAKE_S: streamed identically (a take that long is
+low-passed by FFT in both paths), and the bounded search agrees with the full one. Media made
+with ffmpeg at test time."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def test_long_takes_stream_identically_and_the_bounded_search_agrees_with_the_fu
     long_pair, monkeypatch
 ) -> None:
     mem_b, str_b = _both_ways(long_pair[1])
-    _same_features(mem_b, str_b)  # blocks past LONG_TAKE_S are filtered by FFT in both
+    _same_features(mem_b, str_b)  # a take this long is low-passed by FFT in both paths
     del mem_b
     str_a = stream_prepared_audio(long_pair[0], sample_rate_hz=RATE_HZ)
     bounded = estimate_audio_lag(str_a, str_b, max_lag_s=None)
