@@ -576,8 +576,9 @@ class _Link:
     """Consecutive clips ``i`` then ``j`` of one camera: ``offset_j - offset_i`` is ``gap_s``.
 
     ``kind`` "chapter": back to back (``i``'s picture ends where ``j``'s begins); "creation":
-    their creation times say so; "metadata": two devices' clocks of the time of day (timecode,
-    BWF time reference) say so, ``label`` naming them. ``confirmed``: the creation times say
+    their creation times say so; "clock": their time-of-day clocks (timecode, BWF time
+    reference) say so, ``label`` naming ``j``'s; "metadata": two devices' time-of-day clocks
+    say so. ``confirmed``: the creation times say
     back to back.
     """
 
@@ -593,14 +594,19 @@ class _Cameras:
     """What the clips' cameras tell the solver (see :func:`estimate_offsets`, Cameras)."""
 
     def __init__(
-        self, cameras: Sequence[str | None], infos: Sequence[MediaInfo], names: Sequence[str]
+        self,
+        cameras: Sequence[str | None],
+        infos: Sequence[MediaInfo],
+        names: Sequence[str],
+        clocks: Sequence[_Clock | None],
     ) -> None:
         self.cameras = list(cameras)
         self.infos = list(infos)
         self.names = list(names)
+        self.clocks = list(clocks)
         self.spans = [(0.0, info.duration_s) for info in infos]
         self.links = self._links()
-        self.clock_labels = [""] * len(infos)  # how notes name each clip's clock
+        self.clock_labels = [c.label if c is not None else "" for c in clocks]
 
     def _links(self) -> list[_Link]:
         groups: dict[str, list[int]] = {}
@@ -611,10 +617,22 @@ class _Cameras:
         for ks in groups.values():
             created = [_creation_s(self.infos[k].creation_time) for k in ks]
             known = [c for c in created if c is not None]
-            if len(known) == len(ks) and len(set(known)) == len(ks):
+            days = [c.t0_s for k in ks if (c := self.clocks[k]) and c.family == "time of day"]
+            if len(days) == len(ks) and len(set(days)) == len(ks):
+                ks = [k for _, k in sorted(zip(days, ks, strict=True))]
+            elif len(known) == len(ks) and len(set(known)) == len(ks):
                 ks = [k for _, k in sorted(zip(known, ks, strict=True))]  # else: the given order
             for a, b in zip(ks, ks[1:], strict=False):
                 back_s = _stream_span(self.infos[a])[1] - _stream_span(self.infos[b])[0]
+                ta, tb = self.clocks[a], self.clocks[b]
+                gap_s = _metadata_offset(ta, tb) if ta and ta.family == "time of day" else None
+                if gap_s is not None:  # timecode (rec run or free run) or BWF, to the frame
+                    if abs(gap_s - back_s) <= _frame_s(self.infos[b]):
+                        links.append(_Link(a, b, back_s, "chapter", confirmed=True))
+                    else:
+                        label = tb.label if tb else ""
+                        links.append(_Link(a, b, gap_s, "clock", confirmed=True, label=label))
+                    continue
                 ca = _creation_s(self.infos[a].creation_time)
                 cb = _creation_s(self.infos[b].creation_time)
                 if ca is None or cb is None or ca == cb:  # copied or missing: no word on gaps
@@ -682,6 +700,7 @@ class _Cameras:
             return {}
         conf = {
             "chapter": CHAPTER_CONFIDENCE,
+            "clock": CHAPTER_CONFIDENCE,
             "creation": CREATION_TIME_CONFIDENCE,
             "metadata": CREATION_TIME_CONFIDENCE,
         }
@@ -706,7 +725,7 @@ class _Cameras:
 
     def _how(self, k: int, links: Sequence[_Link], placed: set[int]) -> tuple[str, str]:
         """The note of clip ``k`` placed by a link: which neighbour placed it, how; the kind."""
-        order = {"chapter": 0, "creation": 1, "metadata": 2}
+        order = {"chapter": 0, "clock": 1, "creation": 2, "metadata": 3}
         mine = [link for link in links if k in (link.i, link.j)]
         mine.sort(key=lambda link: (order[link.kind], link.j != k))
         for link in mine:
@@ -715,6 +734,12 @@ class _Cameras:
                 continue
             name = self.names[other]
             gap_s = link.gap_s if link.j == k else -link.gap_s
+            if link.kind == "clock":
+                return (
+                    f"placed by its {link.label}, {abs(gap_s):.2f} s "
+                    f"{'after' if gap_s >= 0 else 'before'} '{name}' of its camera: it overlaps "
+                    "no other camera, so this was not measured; check it"
+                ), "clock"
             if link.kind == "metadata":
                 return (
                     f"placed by its {self.clock_labels[k] or link.label}, {abs(gap_s):.2f} s "
@@ -919,7 +944,7 @@ def _estimate(
         fused.append(PairEstimate(i=i, j=j, lag_s=lag_s, confidence=conf, method=source))
 
     tracker.update("solving", 0.0)
-    cams = _Cameras(cameras, infos, names)
+    cams = _Cameras(cameras, infos, names, clocks)
     a_sol = cams.solve(a_pairs, ref)[0] if audio_errors is not None else None
     v_sol = cams.solve(v_pairs, ref)[0] if motion_errors is not None else None
     skews = _sound_skews(a_sol, v_sol, ref=ref) if method == "auto" else {}
@@ -932,7 +957,6 @@ def _estimate(
         for (i, j), (guess_s, _) in guesses.items()
         if clocks[i].family == "time of day"  # type: ignore[union-attr]
     ]
-    cams.clock_labels = [c.label if c is not None else "" for c in clocks]
     by_camera = cams.place_unplaced(main, ref, clock_links)
     for k, note in cams.chapter_checks(main).items():
         camera_notes.setdefault(k, []).append(note)

@@ -39,6 +39,15 @@ def _stamped(src: Path, when: str) -> Path:
     return out
 
 
+def _timecoded(src: Path, timecode: str) -> Path:
+    """A copy of ``src`` whose first frame has this timecode (remux, no re-encode)."""
+    out = src.with_name(f"{src.stem}_tc{src.suffix}")
+    _ffmpeg(
+        "-i", str(src), "-c", "copy", "-map", "0", "-metadata", f"timecode={timecode}", str(out)
+    )
+    return out
+
+
 @pytest.fixture(scope="module")
 def shoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = tmp_path_factory.mktemp("cameras")
@@ -63,7 +72,17 @@ def shoot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             ("s3", "2026-12-01T10:00:25Z"),
         ]
     }
-    return {"paths": paths, "chapters": chapters, "truth": truth, "stamped": stamped}
+    timecoded = {
+        name: _timecoded(paths[name], tc)
+        for name, tc in [("s2", "01:00:12:00"), ("s3", "01:00:25:00")]
+    }
+    return {
+        "paths": paths,
+        "chapters": chapters,
+        "truth": truth,
+        "stamped": stamped,
+        "timecoded": timecoded,
+    }
 
 
 def split_into_chapters(recording: Path, *, chapter_s: float) -> list[Path]:
@@ -167,6 +186,22 @@ def test_a_clip_that_overlaps_no_other_camera_is_placed_by_its_creation_time(sho
     # Whole-second creation times of a synthetic camera: the placement is as good as s2's.
     assert abs(errors["s3"]) <= FRAME_S * 1000, errors
     assert result.video("s2").placed_by == "content" and abs(errors["s2"]) <= 1.0
+
+
+def test_a_clip_that_overlaps_no_other_camera_is_placed_by_its_timecode(shoot) -> None:
+    timecoded = shoot["timecoded"]
+    clips = [
+        ClipInput("wide", shoot["paths"]["wide"], camera="W"),
+        ClipInput("s2", timecoded["s2"], camera="S"),
+        ClipInput("s3", timecoded["s3"], camera="S"),  # after "wide" stopped
+    ]
+    result = estimate_offsets(clips, method="audio")
+    errors = errors_ms(result, shoot["truth"], "wide")
+    print("timecode placement errors (ms):", {k: round(e, 3) for k, e in errors.items()})
+    s3 = result.video("s3")
+    assert s3.synced and s3.placed_by == "camera" and s3.band == "fair"
+    assert "placed by its timecode, 13.00 s after 's2_tc.mp4' of its camera" in s3.notes[-1]
+    assert abs(errors["s3"]) <= FRAME_S * 1000, errors
 
 
 def test_two_clips_of_one_camera_never_overlap(shoot) -> None:
