@@ -204,6 +204,35 @@ def test_a_clip_that_overlaps_no_other_camera_is_placed_by_its_timecode(shoot) -
     assert abs(errors["s3"]) <= FRAME_S * 1000, errors
 
 
+def test_chapters_that_the_content_places_are_checked_back_to_back(shoot) -> None:
+    paths, (gx00, gx01, _) = shoot["paths"], shoot["chapters"]
+    # "wide" (0..22 s) overlaps both chapters: the content places them, back to back.
+    clips = [
+        ClipInput("wide", paths["wide"], camera="W"),
+        ClipInput("GX00", gx00, camera="A"),
+        ClipInput("GX01", gx01, camera="A"),
+    ]
+    result = estimate_offsets(clips, method="audio")
+    errors = errors_ms(result, shoot["truth"], "wide")
+    print("chapters placed by content (ms):", {k: round(e, 3) for k, e in errors.items()})
+    assert all(abs(e) <= 1.0 for e in errors.values()), errors
+    assert all(v.placed_by == "content" for v in result.videos)
+    assert not any("back to back" in n for v in result.videos for n in v.notes)
+    # s1 (2..9 s) then GX01 (10..20 s) called chapters of one camera: a second is missing.
+    clips = [
+        ClipInput("wide", paths["wide"], camera="W"),
+        ClipInput("s1", paths["s1"], camera="A"),
+        ClipInput("GX01", gx01, camera="A"),
+    ]
+    gx = estimate_offsets(clips, method="audio").video("GX01")
+    assert gx.placed_by == "content"
+    assert (
+        "the sound and picture place it 1000 ms after the end of 's1.mp4', its camera's "
+        "previous chapter, but chapters of one recording are back to back: check them in the "
+        "player"
+    ) in gx.notes
+
+
 def test_two_clips_of_one_camera_never_overlap(shoot) -> None:
     paths = shoot["paths"]
     # s1 (2..9 s) and o2 (6..12 s) overlap in truth: called one camera, one match must go.
