@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("videos/<int:video_id>/camera/", projects.video_camera, name="video-camera"),
     path("cameras/<int:camera_id>/rename/", projects.camera_rename, name="camera-rename"),
+    path("cameras/<int:camera_id>/merge/", projects.camera_merge, name="camera-merge"),
     path("videos/<int:video_id>/delete/", videos.video_delete, name="video-delete"),
     path("videos/<int:video_id>/<str:kind>/", videos.video_media, name="video-media"),
     path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),

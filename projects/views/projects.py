@@ -20,6 +20,7 @@ from projects.services import ServiceError
 from projects.services import cameras as camera_services
 
 __all__ = [
+    "camera_merge",
     "camera_rename",
     "project_create",
     "project_delete",
@@ -151,6 +152,25 @@ def camera_rename(request: HttpRequest, camera_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Camera renamed '{camera.name}'.")
+    return redirect("project-detail", project_id=camera.project_id)
+
+
+@login_required
+@require_POST
+def camera_merge(request: HttpRequest, camera_id: int) -> HttpResponse:
+    """Move every clip of a camera into another camera of the project; the first goes."""
+    camera = selectors.camera_get_for_user(user=request.user, camera_id=camera_id)
+    into_id = request.POST.get("into", "")
+    into = camera.project.cameras.filter(pk=int(into_id) if into_id.isdigit() else 0).first()
+    if into is None:
+        messages.error(request, errors.CAMERA_NOT_IN_PROJECT)
+        return redirect("project-detail", project_id=camera.project_id)
+    try:
+        camera_services.camera_merge(camera=camera, into=into)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The clips of '{camera.name}' are now in '{into.name}'.")
     return redirect("project-detail", project_id=camera.project_id)
 
 

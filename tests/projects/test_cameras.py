@@ -76,6 +76,19 @@ class CameraPortalTests(BaseTestCase):
         response = self.client.post(url, {"camera": "999999"}, follow=True)
         self.assertContains(response, escape(errors.CAMERA_NOT_IN_PROJECT))
 
+    def test_a_camera_is_merged_into_another_through_the_form(self) -> None:
+        project = self.make_project("GX010042.MP4", "wide.mp4")
+        gopro, wide = project.cameras.all()
+        response = self.client.post(
+            reverse("camera-merge", args=[wide.pk]), {"into": ""}, follow=True
+        )
+        self.assertContains(response, escape(errors.CAMERA_NOT_IN_PROJECT))
+        response = self.client.post(
+            reverse("camera-merge", args=[wide.pk]), {"into": str(gopro.pk)}, follow=True
+        )
+        self.assertContains(response, escape(f"are now in '{gopro.name}'"))
+        assert list(project.cameras.all()) == [gopro] and gopro.clips.count() == 2
+
     def test_a_camera_is_renamed_inline_and_an_empty_name_is_refused(self) -> None:
         project = self.make_project("wide.mp4")
         camera = project.cameras.get()
@@ -123,6 +136,7 @@ class CameraPortalTests(BaseTestCase):
         for url, data in (
             (reverse("video-camera", args=[video.pk]), {"camera": "new"}),
             (reverse("camera-rename", args=[camera.pk]), {"name": "mine"}),
+            (reverse("camera-merge", args=[camera.pk]), {"into": str(camera.pk)}),
             (reverse("project-master-audio", args=[theirs.pk]), {"master_audio": video.pk}),
         ):
             assert self.client.post(url, data).status_code == 404, url
