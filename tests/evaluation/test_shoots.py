@@ -19,7 +19,9 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
+from evaluation.run_batch import run_batch
 from evaluation.shoots import SHOOT_CONDITIONS, shoot_cases
+from evaluation.shoots_metrics import condition_rows
 from mediasynth.clips import CameraSpec, camera_audio, camera_frames
 from mediasynth.shoots import Recording, ShootCase, long_audio, write_shoots
 from syncengine import media
@@ -277,5 +279,42 @@ def test_the_presets_have_every_condition_and_differ() -> None:
     for a, b in zip(tune, held, strict=True):
         assert a.recordings[0].spec.audio_kind != b.recordings[0].spec.audio_kind
         assert a.recordings[0].spec.world_seed != b.recordings[0].spec.world_seed
+    (long,) = shoot_cases("shoots-long")
+    assert [r.spec.duration_s for r in long.recordings] == [1800.0, 1790.0]
+    assert long.recordings[1].spec.drift_ppm == 300.0
     with pytest.raises(ValueError, match="unknown shoots preset"):
         shoot_cases("shoots-nope")
+
+
+def test_the_runner_passes_the_camera_keys_only_when_asked(tmp_path: Path) -> None:
+    case = ShootCase(
+        1,
+        ("chapters",),
+        (
+            Recording("A", _spec(0.0, 4.0), ("C0001.MP4",)),
+            Recording("B", _spec(0.5, 3.2), ("GX010001.MP4", "GX020001.MP4")),
+        ),
+    )
+    write_shoots([case], tmp_path / "shoots-mini", name="shoots-mini", log=lambda _: None)
+    results = run_batch(
+        "shoots-mini", out_dir=tmp_path, methods=["auto", "auto+cameras"], log=lambda _: None
+    )
+    bare, grouped = results["runs"]
+    assert (bare["method"], "cameras" not in bare) == ("auto", True)
+    assert (grouped["method"], grouped["engine_method"], grouped["cameras"]) == (
+        "auto+cameras",
+        "auto",
+        True,
+    )
+    for run in (bare, grouped):
+        assert run["error_code"] is None
+        assert [c["camera"] for c in run["clips"]] == ["A", "B", "B"]
+        assert all("placed_by" in c and "true_drift_ppm" in c for c in run["clips"])
+    rows = condition_rows(results)
+    assert [(r["condition"], r["method"]) for r in rows] == [
+        ("chapters", "auto"),
+        ("chapters", "auto+cameras"),
+        ("all", "auto"),
+        ("all", "auto+cameras"),
+    ]
+    assert all(r["files_n"] == 2 for r in rows)
