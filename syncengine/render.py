@@ -283,7 +283,9 @@ def render_synced(
         the master track against the camera's own sound (the clip's sound at its placement)
         at the start, the middle and the end of each clip's span
         (``master_residuals_s``; each must be within the tolerance, and within 2 ms when
-        the sync is right); ``audio_source`` is "master". An audio-only master gets no file
+        the sync is right); ``audio_source`` is "master". With "master" the whole-file and
+        window residuals compare the files' master tracks with each other; the master
+        residuals are what check each camera against the master. An audio-only master gets no file
         of its own and does not widen the timeline (a master with a picture is rendered as a
         camera too). Re-encoding only.
     master : Placement, optional
@@ -473,7 +475,9 @@ def render_synced(
     every = [*checks.residuals, *(r for k in range(len(outputs)) for r in checks.measured(k))]
     bad = [k for k in range(len(outputs)) if checks.failed(k, tolerances[k])]
     notes += _audio_notes(jobs) if reencode else []
-    notes += _shoot_notes(outputs, master_plan, audio, skews_s, placements, checks)
+    notes += _shoot_notes(
+        outputs, master_plan, audio, skews_s, placements, checks if verify else None
+    )
     if timecode is not None:
         notes.append(_timecode_note(files, outputs))
     result = RenderResult(
@@ -650,7 +654,7 @@ def _shoot_notes(
     audio: str,
     skews_s: Mapping[str, float],
     placements: Sequence[Placement],
-    checks: Checks,
+    checks: Checks | None,
 ) -> list[str]:
     """Sentences on the master's channel and use, corrected skews and unchecked clips."""
     notes = []
@@ -674,6 +678,13 @@ def _shoot_notes(
             f"the sound of master audio '{name}' {what} where the camera has footage "
             "(silence where the master did not record)"
         )
+        for o, measured in zip(outputs, checks.master if checks else (), strict=False):
+            if not measured:
+                notes.append(
+                    f"the master audio under '{o.output.name}' could not be checked against the "
+                    "camera's own sound (no sound of the camera's, or too little of the master "
+                    "under its footage)"
+                )
     names = {p.key: p.name for p in placements}
     for key, skew_s in skews_s.items():
         direction = "earlier" if skew_s > 0 else "later"
@@ -681,7 +692,7 @@ def _shoot_notes(
             f"'{names[key]}': its sound is moved {abs(skew_s) * 1e3:.0f} ms {direction} to match "
             "its picture (sound/picture skew corrected)"
         )
-    for keys in checks.unmeasured:
+    for keys in checks.unmeasured if checks else ():
         notes += [
             f"'{names.get(key, key)}' overlaps too little of the reference's footage (or has no "
             "sound) to be checked on its own"

@@ -34,7 +34,8 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     specs = [
         CameraSpec("ref", 0.0, REF_S, fps=FPS),
         CameraSpec("b1", B1[0], B1[1], fps=FPS, noise_db=-40.0),
-        CameraSpec("b2", B2[0], B2[1], fps=FPS, noise_db=-40.0),
+        # Restarted in 16:9: its picture fits inside the camera's 4:3 file with black bars.
+        CameraSpec("b2", B2[0], B2[1], fps=FPS, noise_db=-40.0, height=180),
     ]
     return write_clips(specs, tmp_path_factory.mktemp("cameras-src"), seed=31)
 
@@ -73,7 +74,7 @@ def test_a_camera_of_two_clips_is_one_file(per_camera) -> None:
     assert b.duration_s == pytest.approx(REF_S, abs=FRAME_S)
     info = media.probe(b.output)
     assert info.video is not None and info.video.fps == pytest.approx(FPS)
-    assert (info.video.width, info.video.height) == (320, 240)
+    assert (info.video.width, info.video.height) == (320, 240)  # the first clip's size
     assert any(
         "5.00 s of black and silence between 'b1.mp4' and 'b2.mp4'" in n for n in per_camera.notes
     )
@@ -109,6 +110,15 @@ def test_the_gap_is_black_and_silent(per_camera) -> None:
     )
     assert max(gap_levels) < 20.0  # black (16 in video range)
     assert np.mean(footage_levels) > max(gap_levels) + 20.0
+    # The 16:9 clip has black bars above and below (30 of 240 rows each, scaled to the gray
+    # frames' height) and its picture between them.
+    frames = [(t, g) for t, g in media.iter_gray_frames(b.output) if B2[0] + 1 < t < B2[0] + 2]
+    gray = frames[0][1].astype(np.float32)
+    bar = round(gray.shape[0] * 30 / 240)
+    bars, picture = gray[: bar - 1].mean(), gray[bar + 1 : -bar - 1].mean()
+    print(f"16:9 clip: bars {bars:.1f}, picture {picture:.1f}")
+    assert gray[: bar - 1].mean() < 20.0 and gray[-bar + 1 :].mean() < 20.0
+    assert gray[bar + 1 : -bar - 1].mean() > 40.0
     sound = media.decode_audio(b.output, sample_rate_hz=8000)
     rate = sound.sample_rate_hz
 
@@ -123,7 +133,7 @@ def test_the_gap_is_black_and_silent(per_camera) -> None:
 
 def test_a_misplaced_clip_of_a_camera_fails_verification(clips, tmp_path: Path) -> None:
     with pytest.raises(RenderVerificationFailed) as caught:
-        render_synced(_placements(clips, b2_error_s=0.2), tmp_path, layout="camera")
+        render_synced(_placements(clips, b2_error_s=0.2), tmp_path, layout="camera", method="audio")
     b = _camera_b(caught.value.result)
     first, second = b.segment_residuals_s
     print(f"misplaced second clip: {first * 1e3:+.2f} ms, {second * 1e3:+.2f} ms")
@@ -188,7 +198,9 @@ def _skew_placements(clips: dict[str, Path], skewed: Path) -> list[Placement]:
 
 
 def test_correct_skew_moves_the_sound_back_to_the_picture(clips, skewed, tmp_path) -> None:
-    result = render_synced(_skew_placements(clips, skewed), tmp_path, correct_skew=True)
+    result = render_synced(
+        _skew_placements(clips, skewed), tmp_path, correct_skew=True, method="audio"
+    )
     b = next(f for f in result.files if f.key == "b1s")
     print("skew corrected, windows (ms):", [r * 1e3 for r in b.window_residuals_s])
     assert result.verified
@@ -198,7 +210,7 @@ def test_correct_skew_moves_the_sound_back_to_the_picture(clips, skewed, tmp_pat
 
 def test_without_correct_skew_the_sound_stays_late(clips, skewed, tmp_path) -> None:
     with pytest.raises(RenderVerificationFailed) as caught:
-        render_synced(_skew_placements(clips, skewed), tmp_path)
+        render_synced(_skew_placements(clips, skewed), tmp_path, method="audio")
     b = next(f for f in caught.value.result.files if f.key == "b1s")
     print("skew not corrected, windows (ms):", [r * 1e3 for r in b.window_residuals_s])
     assert all(r == pytest.approx(-SKEW_S, abs=0.003) for r in b.window_residuals_s)
