@@ -174,7 +174,11 @@ def test_a_drifting_master_is_corrected_to_the_camera_clock(media_files, tmp_pat
 def test_master_and_camera_keeps_the_scratch_sound_second(media_files, tmp_path) -> None:
     rec = _rec(media_files)
     result = render_synced(
-        [_cam(media_files), rec], tmp_path, audio="master_and_camera", master=rec
+        [_cam(media_files), rec],
+        tmp_path,
+        audio="master_and_camera",
+        master=rec,
+        start_timecode="00:00:10:00",  # stamped by a remux that keeps both tracks
     )
     f = _only(result)
     print("master_and_camera residuals, ms:", [r * 1e3 for r in f.master_residuals_s])
@@ -187,6 +191,8 @@ def test_master_and_camera_keeps_the_scratch_sound_second(media_files, tmp_path)
             "camera audio",
         ]
         assert [t.channels for t in tracks] == [1, 1]
+        assert tracks[0].disposition & av.stream.Disposition.default
+    assert f.timecode == "00:00:10:00" == media.probe(f.output).timecode
 
 
 def test_the_wrong_channel_fails_verification(media_files, tmp_path) -> None:
