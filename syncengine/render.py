@@ -358,6 +358,11 @@ def render_synced(
     jobs, total_s = plan.jobs, plan.total_s
     outputs, notes = group_outputs(jobs, placements, layout=layout)
     notes = plan.notes + notes
+    if layout == "camera" and all(p.camera is None for p in placements):
+        notes.append(
+            "no clip says which camera recorded it, so every clip is a camera of its own "
+            "(one file each); group the clips into cameras for one file per camera"
+        )
     skews_s = {
         p.key: float(p.sound_skew_s)
         for p in placements

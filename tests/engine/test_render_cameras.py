@@ -160,6 +160,7 @@ def test_clips_without_a_camera_are_cameras_of_their_own(clips, tmp_path: Path) 
     placements = [replace(p, camera=None) for p in _placements(clips)][:2]
     result = render_synced(placements, tmp_path, layout="camera", verify=False)
     assert sorted(f.keys for f in result.files) == [("b1",), ("ref",)]
+    assert any("every clip is a camera of its own" in n for n in result.notes)
 
 
 @pytest.mark.parametrize(
