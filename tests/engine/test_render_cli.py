@@ -7,6 +7,7 @@ by the engine, rendered and verified), and every refusal before any work is done
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +123,21 @@ def test_bad_shoot_option_values_are_usage_errors(extra, message, tmp_path, caps
         main(["render", "a.mp4", "b.mp4", "--out", str(tmp_path), *extra])
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_per_camera_groups_chapters_by_their_names(shoot, tmp_path, capsys) -> None:
+    """Without --camera the files say it: GoPro chapters GX01xxxx and GX02xxxx are one camera."""
+    first, second = tmp_path / "GX010042.mp4", tmp_path / "GX020042.mp4"
+    shutil.copy(shoot["b1"], first)
+    shutil.copy(shoot["b2"], second)
+    out = tmp_path / "out"
+    argv = ["render", str(shoot["ref"]), str(first), str(second), "--method", "audio"]
+    code = main([*argv, "--per-camera", "--out", str(out), "--json", "--quiet"])
+    assert code == EXIT_OK
+    render = json.loads(capsys.readouterr().out)["render"]
+    files = {Path(f["output"]).name: f for f in render["files"]}
+    assert sorted(files) == ["GX010042_synced.mp4", "ref_synced.mp4"]
+    gopro = files["GX010042_synced.mp4"]
+    assert gopro["keys"] == ["GX010042.mp4", "GX020042.mp4"] and gopro["camera"]
+    assert all(abs(r) < 1 / 25 for r in gopro["segment_residuals_s"])
+    assert render["audio"] == "camera" and render["verified"]
