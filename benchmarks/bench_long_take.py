@@ -14,8 +14,11 @@ and its own noise floor. Both are MP4s: AAC 48 kHz 96 kb/s plus a tiny 160x120 1
 Measured on this run (each engine run in a fresh interpreter, the engine's imports not timed):
 
 - **decode floor**: ffmpeg decoding both files to mono f32le at the engine's analysis rate
-  (the argv of ``syncengine.media.decode_audio``), read from a pipe and thrown away; two at a
-  time (the engine's two workers) and one after the other.
+  (the command of ``syncengine.audio_stream``: ``media.decode_audio``'s plus
+  ``-flush_packets 0``), read from a pipe and thrown away; two at a time (the engine's two
+  workers) and one after the other. "fl cpu s" is their CPU time (user + system), and
+  "cpu rat" compares the engine's CPU (its own and its children's: ffmpeg, the probe) with it:
+  that ratio holds up better than the wall one when other work shares the machine.
 - **sync**: ``estimate_offsets([a, b], method="audio", max_lag_s=None)`` (the whole-overlap
   search). "engine s" is that call alone; "ratio" is engine s / the two-at-a-time floor.
   "py MB" is the engine process's ``ru_maxrss``; "ff MB" the largest VmRSS of one ffmpeg child
@@ -210,6 +213,8 @@ def _decode_argv(path: Path) -> list[str]:
         "1",
         "-ar",
         str(ANALYSIS_RATE_HZ),
+        "-flush_packets",
+        "0",
         "-f",
         "f32le",
         "pipe:1",

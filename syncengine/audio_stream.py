@@ -142,7 +142,9 @@ class _Frames:
 
 
 def _argv(path: Path, *, sample_rate_hz: int, ffmpeg_bin: str | None) -> list[str]:
-    """The command of :func:`syncengine.media.decode_audio`."""
+    """The command of :func:`syncengine.media.decode_audio`, whose muxer writes whole 32 KiB
+    buffers (``-flush_packets 0``) instead of one write per audio frame (under 1 KiB at
+    8 kHz): the same samples in some 25 times fewer reads (1.6 k instead of 40 k for 30 min)."""
     return [
         media.ffmpeg_executable(ffmpeg_bin),
         "-nostdin",
@@ -160,6 +162,8 @@ def _argv(path: Path, *, sample_rate_hz: int, ffmpeg_bin: str | None) -> list[st
         "1",
         "-ar",
         str(int(sample_rate_hz)),
+        "-flush_packets",
+        "0",
         "-f",
         "f32le",
         "pipe:1",
