@@ -1,11 +1,12 @@
 """Camera tiles in a real browser (Debian's chromium) against a live server.
 
-A shoot of three devices, made at test time from one seeded world: "Wide" (one 16 s clip, the
-reference), "Close" (a camera that stopped for 3 s: close_1 at +1.0 s for 5 s, close_2 at
-+9.0 s for 5 s) and a sound recorder (a 24-bit WAV from -1.0 s). After a sync by sound the
-Close tile plays close_1, shows "camera off" with the camera's name in the gap, then plays
-close_2, each seeked to the timeline's time minus its own offset; the recorder is a waveform
-lane with a playhead and its own sound.
+A shoot of three devices, made at test time from one seeded world: "Wide" (two chapters back
+to back: wide_1, the reference, for 8 s, then wide_2 from +8.0 s), "Close" (a camera that
+stopped for 3 s: close_1 at +1.0 s for 5 s, close_2 at +9.0 s for 5 s) and a sound recorder (a
+24-bit WAV from -1.0 s). After a sync by sound the Close tile plays close_1, shows "camera off"
+with the camera's name in the gap, then plays close_2, each seeked to the timeline's time minus
+its own offset; the Wide tile preloads its next chapter and plays on into it; the recorder is a
+waveform lane with a playhead and its own sound.
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ from tests.browser.test_portal import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _shot
 PASSWORD = "a-long-pass-phrase"
 SMALL = {"width": 160, "height": 120}
 SPECS = (
-    CameraSpec("wide", 0.0, 16.0, **SMALL),
+    CameraSpec("wide_1", 0.0, 8.0, **SMALL),
+    CameraSpec("wide_2", 8.0, 8.0, **SMALL),
     CameraSpec("close_1", 1.0, 5.0, fps=25.0, **SMALL),
     CameraSpec("close_2", 9.0, 5.0, fps=25.0, **SMALL),
     CameraSpec("rec", -1.0, 17.0, channels=2, **SMALL),  # its sound becomes the recorder's WAV
 )
-SETTLED = """() => [...document.querySelectorAll('#player-grid video, #player-grid audio')]
+SETTLED = """() => [...document.querySelectorAll('#player-grid :is(video, audio):not([hidden])')]
     .every(m => !m.seeking && m.readyState >= 2)"""
 TILES = """() => Object.fromEntries([...document.querySelectorAll('#player-grid .player-tile')]
     .map(tile => {
-        const m = tile.querySelector('video, audio');
+        const m = tile.querySelector('video:not([hidden]), audio:not([hidden])');
+        const standby = tile.querySelector('video[hidden], audio[hidden]');
         const overlay = tile.querySelector('.player-overlay');
         const playhead = tile.querySelector('.lane-playhead');
         return [tile.dataset.cameraName, {
@@ -42,6 +45,9 @@ TILES = """() => Object.fromEntries([...document.querySelectorAll('#player-grid 
             overlay: overlay.hidden ? null : overlay.innerText,
             drawn: Number(tile.dataset.drawnColumns || 0),
             playhead: playhead ? parseFloat(playhead.style.left) : null,
+            standby: standby ? {src: standby.currentSrc || standby.src,
+                                ready: standby.readyState, t: standby.currentTime} : null,
+            swaps: Number(tile.dataset.swaps || 0),
         }];
     }))"""
 
@@ -79,7 +85,7 @@ def shoot_run(shoot, settings, tmp_path, django_user_model):
     owner = django_user_model.objects.create_user("alice", "alice@example.org", PASSWORD)
     project = services.project_create(owner=owner, name="Shoot")
     videos = {}
-    for name in ("wide", "close_1", "close_2", "recorder"):
+    for name in ("wide_1", "wide_2", "close_1", "close_2", "recorder"):
         path = shoot[name]
         upload = SimpleUploadedFile(path.name, path.read_bytes())
         videos[name] = services.video_add(project=project, upload=upload)
@@ -87,7 +93,8 @@ def shoot_run(shoot, settings, tmp_path, django_user_model):
     close = Camera.objects.create(project=project, name="Close", position=1, grouped_by="user")
     recorder = Camera.objects.create(project=project, name="Recorder", position=2)
     for name, camera in (
-        ("wide", wide),
+        ("wide_1", wide),
+        ("wide_2", wide),
         ("close_1", close),
         ("close_2", close),
         ("recorder", recorder),
@@ -145,6 +152,8 @@ def test_a_camera_tile_switches_clips_shows_its_gaps_and_a_recorder_is_a_wavefor
     close_1 = offsets["close_1.mp4"]["offset_s"]
     close_2 = offsets["close_2.mp4"]["offset_s"]
     recorder = offsets["recorder.wav"]["offset_s"]
+    wide_2 = offsets["wide_2.mp4"]["offset_s"]
+    assert wide_2 == pytest.approx(8.0, abs=0.02)
     assert close_1 == pytest.approx(1.0, abs=0.02) and close_2 == pytest.approx(9.0, abs=0.02)
     assert recorder == pytest.approx(-1.0, abs=0.02)
 
@@ -165,7 +174,7 @@ def test_a_camera_tile_switches_clips_shows_its_gaps_and_a_recorder_is_a_wavefor
     assert shown["src"].endswith(_proxy(offsets, "close_1.mp4")), shown
     assert shown["t"] == pytest.approx(3.0 - close_1, abs=1e-3), shown
     assert shown["overlay"] is None
-    expect(close.locator("video")).to_have_css("opacity", "1")
+    expect(close.locator("video:not([hidden])")).to_have_css("opacity", "1")
 
     # In the gap: the camera is off, black with its name (its next clip waits at its start).
     shown = _seek(page, 7.5)["Close"]
@@ -173,7 +182,9 @@ def test_a_camera_tile_switches_clips_shows_its_gaps_and_a_recorder_is_a_wavefor
     assert "Close" in shown["overlay"] and "camera off" in shown["overlay"], shown
     assert shown["paused"], shown
     expect(close.locator(".player-overlay")).to_be_visible()
-    expect(close.locator("video")).to_have_css("opacity", "0")  # black: the picture is hidden
+    expect(close.locator("video:not([hidden])")).to_have_css(
+        "opacity", "0"
+    )  # black: the picture is hidden
     _shot(page, "camera_tiles_gap")
 
     # In clip 2: the other proxy, at its own local time; and back into clip 1 again.
@@ -207,21 +218,37 @@ def test_a_camera_tile_switches_clips_shows_its_gaps_and_a_recorder_is_a_wavefor
     assert tiles["Close"]["muted"] is True
     _shot(page, "camera_tiles_lane")
 
-    # Playing through the gap: the tile goes off, then plays clip 2, without a seek by hand.
-    _seek(page, 5.6)
+    # Playing through the gap and the chapter boundary, without a seek by hand: Close goes off,
+    # then plays clip 2; Wide has its next chapter loaded (standby, at its start) and swaps to it.
+    tiles = _seek(page, 5.6)
+    assert tiles["Wide"]["clip"] == "wide_1.mp4", tiles["Wide"]
+    swaps = tiles["Wide"]["swaps"]
+    assert tiles["Wide"]["standby"]["src"].endswith(_proxy(offsets, "wide_2.mp4")), tiles["Wide"]
+    page.wait_for_function(
+        """() => { const s = document.querySelector("[data-camera-name='Wide'] video[hidden]");
+                   return s.readyState >= 2 && !s.seeking && s.currentTime === 0; }"""
+    )
     page.click("#player-play")
     page.wait_for_function(
         "() => document.querySelector(\"[data-camera-name='Close']\").dataset.state === 'off'"
     )
     page.wait_for_function(
-        """() => { const t = document.querySelector("[data-camera-name='Close']");
-                   return t.dataset.state === 'active' && t.dataset.videoName === 'close_2.mp4'
-                       && !t.querySelector('video').paused; }"""
+        """() => [['Close', 'close_2.mp4'], ['Wide', 'wide_2.mp4']].every(([camera, clip]) => {
+                   const t = document.querySelector(`[data-camera-name='${camera}']`);
+                   return t.dataset.state === 'active' && t.dataset.videoName === clip
+                       && !t.querySelector('video:not([hidden])').paused; })"""
     )
     page.click("#player-play")  # pause
     page.wait_for_selector("#sync-player[data-state=paused]")
     page.wait_for_function(SETTLED)
     T = page.evaluate("() => window.syncsitePlayer.time()")
-    shown = page.evaluate(TILES)["Close"]
+    tiles = page.evaluate(TILES)
+    shown = tiles["Close"]
     assert shown["src"].endswith(_proxy(offsets, "close_2.mp4"))
     assert shown["t"] == pytest.approx(T - close_2, abs=1e-3), (T, shown)
+    shown = tiles["Wide"]
+    assert shown["src"].endswith(_proxy(offsets, "wide_2.mp4")) and shown["swaps"] == swaps + 1, (
+        shown
+    )
+    assert shown["standby"]["src"].endswith(_proxy(offsets, "wide_1.mp4")), shown  # swapped
+    assert shown["t"] == pytest.approx(T - wide_2, abs=1e-3), (T, shown)

@@ -29,6 +29,7 @@ const dataNode = document.getElementById("player-data");
 const HAVE_FUTURE_DATA = 3;
 const MAX_HOLD_MS = 3000;  // never wait longer than this for a video that will not load
 const MAX_ARM_MS = 600;    // ... nor for one that will not start moving
+const PRELOAD_GAP_S = 1;   // a camera's next clip this close after the current one is preloaded
 
 if (root && dataNode) { start(JSON.parse(dataNode.textContent)); }
 
@@ -137,18 +138,50 @@ function start(data) {
     }
   }
 
-  // The camera's element shows clip c from now on (its proxy; its name on the tile).
+  // The camera's element shows clip c from now on (its proxy; its name on the tile). A clip
+  // the standby element has preloaded is shown by swapping the two elements (no load).
   function switchTo(track, c) {
     track.current = c;
     cancelEntry(track);
-    const video = track.video;
-    if (!video.paused) { video.pause(); }
-    video.playbackRate = 1;
-    if (!track.audioOnly) { video.poster = c.clip.video.poster_url || ""; }
-    video.src = c.clip.video.proxy_url;
+    const old = track.video;
+    if (!old.paused) { old.pause(); }
+    old.playbackRate = 1;
+    if (track.standby && track.standby.dataset.clipId === String(c.id)) {
+      const next = track.standby;
+      next.muted = old.muted;
+      old.muted = true;
+      old.hidden = true;
+      next.hidden = false;
+      track.video = next;
+      track.standby = old;
+      track.tile.dataset.swaps = String(Number(track.tile.dataset.swaps || 0) + 1);
+    } else {
+      if (!track.audioOnly) { old.poster = c.clip.video.poster_url || ""; }
+      old.src = c.clip.video.proxy_url;
+      old.dataset.clipId = String(c.id);
+    }
     track.tile.dataset.videoId = String(c.id);
     track.tile.dataset.videoName = c.name;
     for (const other of track.clips) { other.block.classList.toggle("current", other === c); }
+  }
+
+  // While a clip plays, the standby element loads the camera's next clip if it starts within
+  // PRELOAD_GAP_S of this one's end (chapters of one recording: back to back), so the tile
+  // switches without waiting for the next proxy to load.
+  function preload(track, where) {
+    const next = track.clips[where.index + 1];
+    if (!track.standby || where.state !== "active" || !next) { return; }
+    const current = track.clips[where.index];
+    if (next.live_s - (current.live_s + durationOf(current)) > PRELOAD_GAP_S) { return; }
+    const standby = track.standby;
+    if (standby.dataset.clipId !== String(next.id)) {
+      if (!track.audioOnly) { standby.poster = next.clip.video.poster_url || ""; }
+      standby.src = next.clip.video.proxy_url;
+      standby.dataset.clipId = String(next.id);
+      standby.currentTime = 0;
+    } else if (standby.currentTime > 1e-3 && !standby.seeking) {
+      standby.currentTime = 0;
+    }
   }
 
   function playVideo(track) {
@@ -171,6 +204,7 @@ function start(data) {
     if (track.current !== track.clips[where.index]) { switchTo(track, track.clips[where.index]); }
     const video = track.video;
     setTrackState(track, where);
+    preload(track, where);
     const coming = where.state === "pending" || where.state === "off";
     if (playing && clock.running && coming && where.starts_in_s < 0.3) {
       scheduleEntry(track, where.starts_in_s);
@@ -445,13 +479,18 @@ function start(data) {
   function wireTrack(track) {
     track.soundInput.addEventListener("change", () => chooseSound(track.key));
     cancelEntry(track);
-    track.video.addEventListener("playing", () => { track.startedAt = performance.now(); });
-    track.video.addEventListener("loadedmetadata", () => {
-      const d = track.video.duration;
-      if (track.current && Number.isFinite(d) && d > 0) { track.current.proxy_s = d; }
-      updateSpan();
-      if (!playing) { seek(now()); }
-    });
+    for (const media of [track.video, track.standby].filter(Boolean)) {
+      media.addEventListener("playing", () => {
+        if (media === track.video) { track.startedAt = performance.now(); }
+      });
+      media.addEventListener("loadedmetadata", () => {
+        const d = media.duration;
+        const c = track.clips.find((x) => String(x.id) === media.dataset.clipId);
+        if (c && Number.isFinite(d) && d > 0) { c.proxy_s = d; }
+        updateSpan();
+        if (!playing && media === track.video) { seek(now()); }
+      });
+    }
     track.clips.forEach(wireClip);
   }
 
@@ -489,8 +528,10 @@ function start(data) {
     const track = cameraTile(cameraOf(camera), old ? old.index : tracks.length);
     if (old) {
       cancelEntry(old);
-      old.video.pause();
-      old.video.removeAttribute("src");
+      for (const media of [old.video, old.standby].filter(Boolean)) {
+        media.pause();
+        media.removeAttribute("src");
+      }
       old.tile.replaceWith(track.tile);
       tracks[tracks.indexOf(old)] = track;
     } else {

@@ -141,7 +141,6 @@ export function cameraTile(camera, index) {
   track.overlay.hidden = true;
   if (audioOnly) {
     track.video = el("audio", "player-audio");
-    track.video.preload = "auto";
     track.canvas = el("canvas", "lane-canvas");
     track.canvas.setAttribute("role", "img");
     track.canvas.setAttribute("aria-label", "Waveform of " + camera.name + " on the timeline");
@@ -149,13 +148,21 @@ export function cameraTile(camera, index) {
     frame.append(track.canvas, track.playhead, track.overlay, track.video);
   } else {
     track.video = el("video", "player-video");
-    track.video.preload = "auto";
-    track.video.playsInline = true;
-    track.video.disableRemotePlayback = true;
     frame.append(track.video, track.overlay);
   }
-  track.video.muted = true;
-  track.video.setAttribute("aria-label", camera.name);
+  // A camera of several clips has a second, hidden element that preloads the next clip.
+  track.standby = camera.clips.length > 1 ? el(track.video.tagName.toLowerCase(),
+                                                 track.video.className) : null;
+  for (const media of [track.video, track.standby].filter(Boolean)) {
+    media.preload = "auto";
+    media.muted = true;
+    media.setAttribute("aria-label", camera.name);
+    if (!audioOnly) { media.playsInline = true; media.disableRemotePlayback = true; }
+  }
+  if (track.standby) {
+    track.standby.hidden = true;
+    track.video.after(track.standby);
+  }
   tile.appendChild(frame);
 
   const caption = el("figcaption", "player-caption");
