@@ -224,8 +224,10 @@ class CameraApiTests(ApiTestCase):
 
     # --- a run ---------------------------------------------------------------------------
 
-    def test_a_run_places_both_chapters_of_a_camera_and_stores_how(self) -> None:
-        project = self.make_project("wide.mp4", "GX010042.MP4", "GX020042.MP4")
+    def test_a_run_places_a_chapter_no_other_camera_sees_by_its_camera(self) -> None:
+        # short.mp4 records 0-6 s: the first chapter (2-7 s) overlaps it, the second (7-12 s)
+        # overlaps no other camera and is placed only because the engine knows its camera.
+        project = self.make_project("short.mp4", "GX010042.MP4", "GX020042.MP4")
         with self.captureOnCommitCallbacks(execute=True):
             response = self.call(
                 "POST",
@@ -238,12 +240,16 @@ class CameraApiTests(ApiTestCase):
         results = self.call("GET", reverse("api-run-results", args=[run.pk])).json()
         by_name = {o["video_name"]: o for o in results["offsets"]}
         gopro = project.cameras.get(grouped_by="chapters")
-        for name, truth_s in (("GX010042.MP4", 2.0), ("GX020042.MP4", 7.0)):
+        for name, truth_s, placed_by in (
+            ("GX010042.MP4", 2.0, "content"),
+            ("GX020042.MP4", 7.0, "camera"),
+        ):
             row = by_name[name]
             assert row["camera_id"] == gopro.pk and row["camera_name"] == gopro.name
             assert row["synced"] and abs(row["offset_s"] - truth_s) < 0.05, row
-            assert row["placed_by"] in ("content", "camera"), row
+            assert row["placed_by"] == placed_by, row
             assert isinstance(row["drift_points"], list)
+        assert "chapter" in " ".join(by_name["GX020042.MP4"]["notes"])
         stored = {o.video.original_name: o.placed_by for o in run.offsets.select_related("video")}
         assert stored == {n: by_name[n]["placed_by"] for n in stored}
-        assert by_name["wide.mp4"]["is_reference"]
+        assert by_name["short.mp4"]["is_reference"]

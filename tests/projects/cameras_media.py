@@ -1,6 +1,7 @@
 """Media for the camera tests, made with ffmpeg at test time (320x240, a few seconds each).
 
-One event's sound (``anoisesrc`` seed 7, 14 s): ``wide.mp4`` records world time 0-12 s;
+One event's sound (``anoisesrc`` seed 7, 14 s): ``wide.mp4`` records world time 0-12 s,
+``short.mp4`` 0-6 s;
 a GoPro-like camera records 2-12 s as two chapters (``GX010042.MP4`` 2-7 s and ``GX020042.MP4``
 7-12 s, cut by the segment muxer); two phone clips carry make/model tags and back-to-back
 creation times; ``ZOOM0001.WAV`` is a stereo recorder track of 0-12 s; ``mute.mp4`` has no
@@ -38,6 +39,7 @@ def _camera(dst: Path, *, start_s: float, duration_s: float, extra: tuple[str, .
 def write_camera_media(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     _camera(folder / "wide.mp4", start_s=0.0, duration_s=12.0)
+    _camera(folder / "short.mp4", start_s=0.0, duration_s=6.0)
     _camera(
         folder / "GX%02d0042.MP4",
         start_s=2.0,
@@ -64,7 +66,14 @@ def write_camera_media(folder: Path) -> dict[str, Path]:
         "-f", "lavfi", "-i", _PICTURE, "-t", "3", "-c:v", "libx264", "-preset", "ultrafast",
         "-pix_fmt", "yuv420p", str(folder / "mute.mp4"),
     )  # fmt: skip
-    names = ["wide.mp4", "GX010042.MP4", "GX020042.MP4", "IMG_0001.MOV", "IMG_0002.MOV"]
+    names = [
+        "wide.mp4",
+        "short.mp4",
+        "GX010042.MP4",
+        "GX020042.MP4",
+        "IMG_0001.MOV",
+        "IMG_0002.MOV",
+    ]
     names += ["ZOOM0001.WAV", "mute.mp4"]
     paths = {name: folder / name for name in names}
     missing = [n for n, p in paths.items() if not p.exists()]
