@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,8 +37,8 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="the video whose sound exports can use instead of each camera's; null: none",
     )
-    master_channel = serializers.IntegerField(
-        allow_null=True, help_text="the master audio's channel (0-based); null: by energy"
+    master_channel = serializers.SerializerMethodField(
+        help_text="the master audio's channel (0-based); null: by energy (or no master audio)"
     )
 
     class Meta:
@@ -53,6 +53,11 @@ class ProjectOutputSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_master_channel(self, project: Project) -> int | None:
+        # A deleted master audio leaves its channel behind (SET_NULL): it means nothing then.
+        return project.master_channel if project.master_audio_id is not None else None
 
 
 class ProjectListApi(APIView):

@@ -186,6 +186,11 @@ class CameraApiTests(ApiTestCase):
         response = self.call("PATCH", url, {"master_audio": None})
         assert response.json()["master_audio"] is None
         assert self.call("GET", url).json()["master_audio"] is None
+        self.call("PATCH", url, {"master_audio": zoom.pk, "master_channel": 0})
+        response = self.call("DELETE", reverse("api-video-detail", args=[zoom.pk]))
+        assert response.status_code == 204
+        body = self.call("GET", url).json()  # the deleted master's channel means nothing now
+        assert body["master_audio"] is None and body["master_channel"] is None
 
     def test_master_audio_refusals_say_what_to_choose(self) -> None:
         project = self.make_project("wide.mp4", "ZOOM0001.WAV", "mute.mp4")
