@@ -47,7 +47,7 @@ TILES = """() => Object.fromEntries([...document.querySelectorAll('#player-grid 
             playhead: playhead ? parseFloat(playhead.style.left) : null,
             standby: standby ? {src: standby.currentSrc || standby.src,
                                 ready: standby.readyState, t: standby.currentTime} : null,
-            swaps: Number(tile.dataset.swaps || 0),
+            swaps: Number(tile.dataset.swaps || 0), bands: Number(tile.dataset.bands || 0),
         }];
     }))"""
 
@@ -205,6 +205,7 @@ def test_a_camera_tile_switches_clips_shows_its_gaps_and_a_recorder_is_a_wavefor
         lane = _seek(page, T)["Recorder"]
         assert lane["lane"] and lane["element"] == "audio", lane
         assert lane["drawn"] > 100, lane  # columns of the canvas with sound drawn
+        assert lane["bands"] == 2, lane  # the stereo recorder: a band per channel
         assert lane["src"].endswith(_proxy(offsets, "recorder.wav")), lane
         assert lane["t"] == pytest.approx(T - recorder, abs=1e-3), lane
         where = 100 * (T - seek_min) / (seek_max - seek_min)

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { cameraAt, cameraClips, groupCameras } from "../../static/js/player/clock.js";
-import { laneColumns, playheadX } from "../../static/js/player/waveform.js";
+import { laneChannels, laneColumns, playheadX } from "../../static/js/player/waveform.js";
 
 // A camera that stopped for 4 s: clip 1 on [-1, 5], clip 2 on [9, 15].
 const CLIPS = [{ offset_s: -1, duration_s: 6 }, { offset_s: 9, duration_s: 6 }];
@@ -71,4 +71,14 @@ test("the playhead follows T across the lane and stays on it", () => {
   assert.equal(playheadX(-5, span, 200), 0);
   assert.equal(playheadX(99, span, 200), 200);
   assert.equal(playheadX(1, { start: 0, end: 0 }, 200), 0);
+});
+
+test("a lane's channels are drawn apart on one scale: a weak channel stays weak", () => {
+  const loud = { bucket_s: 1, peaks: [[800, 400], [80, 40]] };
+  const mono = { bucket_s: 1, peaks: [[200, 200]] };
+  const clips = [{ offset_s: 0, duration_s: 2, waveform: loud },
+                 { offset_s: 3, duration_s: 2, waveform: mono }];
+  const rows = laneChannels(clips, { start: 0, end: 5 }, 5);
+  assert.deepEqual(rows, [[1, 0.5, -1, 0.25, 0.25], [0.1, 0.05, -1, 0, 0]]);
+  assert.deepEqual(laneChannels([], { start: 0, end: 5 }, 5), []);
 });

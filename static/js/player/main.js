@@ -21,7 +21,7 @@ import {
   offsetAt, offsetKind, parseOffset, rateFor, referenceFps, span as spanOf
 } from "./clock.js";
 import { apartTile, cameraTile, preparingItem } from "./tiles.js";
-import { laneColumns, playheadX } from "./waveform.js";
+import { laneChannels, laneColumns, playheadX } from "./waveform.js";
 
 const root = document.getElementById("sync-player");
 const dataNode = document.getElementById("player-data");
@@ -29,6 +29,7 @@ const dataNode = document.getElementById("player-data");
 const HAVE_FUTURE_DATA = 3;
 const MAX_HOLD_MS = 3000;  // never wait longer than this for a video that will not load
 const MAX_ARM_MS = 600;    // ... nor for one that will not start moving
+const MAX_LANE_BANDS = 4;  // a waveform lane draws this many channels apart, more merged
 const PRELOAD_GAP_S = 1;   // a camera's next clip this close after the current one is preloaded
 
 if (root && dataNode) { start(JSON.parse(dataNode.textContent)); }
@@ -89,23 +90,31 @@ function start(data) {
     const context = canvas.getContext("2d");
     context.clearRect(0, 0, width, height);
     const clips = track.clips.map((c) => ({ ...placedOf(c), waveform: c.waveform }));
-    const columns = laneColumns(clips, span, width);
-    const middle = height / 2;
+    // Up to 4 channels get a band each (a recorder's weak channel shows); more are merged.
+    let rows = laneChannels(clips, span, width);
+    if (rows.length > MAX_LANE_BANDS || rows.length < 2) { rows = [laneColumns(clips, span, width)]; }
+    const band = height / rows.length;
     context.fillStyle = "#3c4860";
     for (const c of clips) {  // where the recorder ran: a line even through silence
       const x0 = playheadX(c.offset_s, span, width);
       const x1 = playheadX(c.offset_s + c.duration_s, span, width);
-      context.fillRect(x0, middle - 0.5 * ratio, Math.max(1, x1 - x0), ratio);
+      rows.forEach((_, i) => {
+        context.fillRect(x0, band * (i + 0.5) - 0.5 * ratio, Math.max(1, x1 - x0), ratio);
+      });
     }
     context.fillStyle = "#5ea0ff";
     let drawn = 0;
-    columns.forEach((level, x) => {
-      const half = level * middle * 0.92;
-      if (half >= 0.5) {
-        context.fillRect(x, middle - half, 1, 2 * half);
-        drawn += 1;
-      }
+    rows.forEach((columns, i) => {
+      const middle = band * (i + 0.5);
+      columns.forEach((level, x) => {
+        const half = level * (band / 2) * 0.9;
+        if (half >= 0.5) {
+          context.fillRect(x, middle - half, 1, 2 * half);
+          drawn += 1;
+        }
+      });
     });
+    track.tile.dataset.bands = String(rows.length);
     track.tile.dataset.drawnColumns = String(drawn);
   }
 
