@@ -214,6 +214,12 @@ class VideoOffset(models.Model):
     visual_offset_s = models.FloatField(null=True, blank=True)
     visual_confidence = models.FloatField(null=True, blank=True)
     audio_video_diff_s = models.FloatField(null=True, blank=True)
+    sound_skew_s = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="how late the clip's own sound runs against its own picture (seconds), when "
+        "the sync found it off while the other clips agree; empty: none found",
+    )
     drift_ppm = models.FloatField(null=True, blank=True)
     residual_s = models.FloatField(null=True, blank=True)
     loop_residual_s = models.FloatField(
