@@ -134,6 +134,7 @@ class OffsetOutputSerializer(serializers.ModelSerializer):
             "drift_ppm",
             "drift_points",
             "placed_by",
+            "sound_skew_s",
             "camera_id",
             "camera_name",
             "residual_s",

@@ -164,6 +164,7 @@ def _execute(run_id: int) -> None:
                     loops_closed=v.loops_closed,
                     notes=list(v.notes),
                     placed_by=v.placed_by,
+                    sound_skew_s=v.sound_skew_s,
                     drift_points=[[float(t), float(o)] for t, o in v.drift_points],
                 )
                 for v in result.videos

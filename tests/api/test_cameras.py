@@ -255,6 +255,9 @@ class CameraApiTests(ApiTestCase):
             assert row["placed_by"] == placed_by, row
             assert isinstance(row["drift_points"], list)
         assert "chapter" in " ".join(by_name["GX020042.MP4"]["notes"])
-        stored = {o.video.original_name: o.placed_by for o in run.offsets.select_related("video")}
-        assert stored == {n: by_name[n]["placed_by"] for n in stored}
+        stored = {
+            o.video.original_name: (o.placed_by, o.sound_skew_s)
+            for o in run.offsets.select_related("video")
+        }
+        assert stored == {n: (by_name[n]["placed_by"], by_name[n]["sound_skew_s"]) for n in stored}
         assert by_name["short.mp4"]["is_reference"]
