@@ -27,7 +27,8 @@ Conventions
   ``engine_method`` and ``cameras``. The real-shoot presets (:mod:`evaluation.shoots`) run
   ``auto`` and ``auto+cameras`` by default, so the benefit of grouping is measured, and the
   batch ends with their per-condition table (:mod:`evaluation.shoots_metrics`).
-- Each clip also records the engine's ``placed_by`` and, from a real-shoot manifest, its
+- Each clip also records the engine's ``placed_by`` and ``sound_skew_s`` and, from a real-shoot
+  manifest, its
   ``camera``, ``chapter``, ``true_skew_s``, ``sound_offset_s``, ``true_drift_ppm`` and format.
 """
 
@@ -160,6 +161,7 @@ def _clip_record(
         "residual_s": v.residual_s if v is not None else None,
         "notes": list(v.notes) if v is not None else [],
         "placed_by": getattr(v, "placed_by", "") if v is not None else "",
+        "sound_skew_s": getattr(v, "sound_skew_s", None) if v is not None else None,
         "error_code": error,
         **shoot,
     }

@@ -19,7 +19,7 @@ Conventions
 - A drifting file (``true_drift_ppm`` != 0) is also scored at its end: ``end_ms`` is
   ``|(est + D (1 + est_ppm 1e-6)) - (true + D (1 + true_ppm 1e-6))|`` for its duration ``D``
   (a missing ``drift_ppm`` counts as 0). A skewed file (``true_skew_s`` != 0) reports the
-  engine's ``audio_video_diff_s`` beside the true skew.
+  engine's ``sound_skew_s`` and ``audio_video_diff_s`` beside the true skew.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ def _score(clips: list[dict[str, Any]]) -> dict[str, Any]:
             "audio_video_diff_ms": None
             if c.get("audio_video_diff_s") is None
             else round(1e3 * c["audio_video_diff_s"], 1),
+            "sound_skew_ms": None
+            if c.get("sound_skew_s") is None
+            else round(1e3 * c["sound_skew_s"], 1),
         }
         for c in clips
         if c.get("true_skew_s")
@@ -181,8 +184,9 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
             )
         for s in r["skew"]:
             av = "-" if s["audio_video_diff_ms"] is None else f"{s['audio_video_diff_ms']:+.1f} ms"
+            sk = "-" if s.get("sound_skew_ms") is None else f"{s['sound_skew_ms']:+.1f} ms"
             extra.append(
                 f"- {r['condition']} / {r['method']} / {s['name']}: sound {s['true_skew_ms']:.0f}"
-                f" ms late on its picture; engine's audio-visual difference {av}"
+                f" ms late on its picture; engine's skew {sk}, audio-visual difference {av}"
             )
     return "\n".join(lines + ([""] + extra if extra else []))
