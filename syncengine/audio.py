@@ -14,6 +14,8 @@ Method
    (:func:`_search`: lags within ``NEAR_S`` at ``COARSE_RATE_HZ``, beyond that a scout curve of
    log-energy envelopes names ``SCOUT_CANDIDATES`` places measured at ``COARSE_RATE_HZ``); long
    clips are correlated in chunks whose curves are pooled so clock drift cannot smear the peak.
+   Two long takes (both at least ``LONG_TAKE_S``) are searched at a bounded cost: a coarser
+   scout, and the fine measurements on ``LONG_CHUNKS`` chunks spread along the take.
    The peak's features (:func:`syncengine.confidence.pair_features`: margin and runner-up ratio
    outside a ``LOBE_S`` main lobe, so a room's early reflections are not rivals; the plain,
    overlap-normalised correlation's repeat ratio, which sees loops that whitening hides; the
