@@ -123,6 +123,19 @@ class ShootTimelineTests(ApiTestCase):
         timeline = otio.adapters.read_from_string(self.get("otio").content.decode(), "otio_json")
         phone = next(c for c in timeline.find_clips() if c.name == "phone_vfr.mp4")
         assert [m.name for m in phone.markers] == [timelines.VFR_MARKER]
+        # The export panel says it above the timeline links, and links each camera's EDL.
+        self.client.force_login(self.project.owner)
+        page = self.client.get(reverse("run-detail", args=[self.shoot_run.pk])).content.decode()
+        vfr_note = page[page.index('class="warning timeline-vfr"') :]
+        assert vfr_note.index("<strong>phone_vfr.mp4</strong> has a variable frame rate") < (
+            vfr_note.index('class="timeline-links"')
+        )
+        assert page.count('class="warning timeline-vfr"') == 1
+        cam_b = self.project.cameras.get(name="Cam B")
+        edl_url = reverse("run-timeline", args=[self.shoot_run.pk, "edl"])
+        assert f'href="{edl_url}?media=original&amp;camera={cam_b.pk}" download>Cam B</a>' in page
+        single = self.client.get(f"{edl_url}?media=original&camera={cam_b.pk}")
+        assert single.status_code == 200 and single.content.startswith(b"TITLE: Cam B\n")
         # A run without the phone: nothing to say, no header.
         vfr = self.shoot_run.offsets.get(video__original_name="phone_vfr.mp4").video
         Video.objects.filter(pk=vfr.pk).update(variable_fps=False)
