@@ -23,6 +23,12 @@ Conventions
   resampled to ``rate / speed`` and written at ``rate`` (so it plays ``speed`` times longer,
   pitch and all), its picture's timestamps are multiplied by ``speed`` before the constant
   frame rate picks the nearest frames.
+- Real shoots (:mod:`syncengine.render_shoot`, :mod:`syncengine.master_audio`): one file per
+  camera (its clips in segments, gaps black and silent), the master recorder's sound laid
+  under each clip on that clip's clock, a clip's sound moved back by its own skew, and one
+  start timecode stamped into every file afterwards (:mod:`syncengine.timecode`). These
+  re-encode through :func:`syncengine.render_shoot.output_args`; a plain per-clip render
+  keeps the chains below.
 """
 
 from __future__ import annotations
