@@ -134,6 +134,11 @@ class ShootTimelineTests(ApiTestCase):
         cam_b = self.project.cameras.get(name="Cam B")
         edl_url = reverse("run-timeline", args=[self.shoot_run.pk, "edl"])
         assert f'href="{edl_url}?media=original&amp;camera={cam_b.pk}" download>Cam B</a>' in page
+        # Every camera with a picture (other.mp4's too: its link says why it has no EDL), not
+        # the recorder's.
+        assert page.count('class="camera-edl"') == 4
+        recorder = Video.objects.get(project=self.project, original_name="ZOOM0001.WAV").camera
+        assert recorder is not None and f'camera={recorder.pk}"' not in page
         single = self.client.get(f"{edl_url}?media=original&camera={cam_b.pk}")
         assert single.status_code == 200 and single.content.startswith(b"TITLE: Cam B\n")
         # A run without the phone: nothing to say, no header.
