@@ -1,9 +1,14 @@
 """Engine benchmark: time and peak memory of audio/visual/auto sync against ffmpeg's decode floors.
 
 ``python -m benchmarks.bench_engine [--minutes 10] [--cameras 4] [--height 720] [--out DIR]
-[--profile]``: the media (lavfi "world" cut at known offsets) is generated once per parameter set
-and cached under ``--out``. Each sync runs in a fresh interpreter: "py MB" is its ``ru_maxrss``
-(getrusage), "ff MB" the largest VmRSS of its ffmpeg children polled from /proc.
+[--profile] [--hevc-minutes 1]``: the media (lavfi "world" cut at known offsets) is generated once
+per parameter set and cached under ``--out``. Each sync runs in a fresh interpreter: "py MB" is
+its ``ru_maxrss`` (getrusage), "ff MB" the largest VmRSS of its ffmpeg children polled from /proc.
+
+Beside the H.264 set, two phone cameras of ``--hevc-minutes`` at 1920x1080 60 fps in HEVC 10-bit
+(libx265 ultrafast, yuv420p10le, BT.2020 PQ tags, from a 60 fps world) get their own decode floors
+and syncs; a last table sets each set's decode floor against its sync times. Making the phone
+cameras is slow (libx265 at 1080p60: ~12 minutes per camera-minute on a busy 2-core machine).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +49,14 @@ def _even(x: float) -> int:
     return max(2, int(round(x / 2)) * 2)
 
 
-def _world_graph(w: int, h: int) -> str:
-    """lavfi graph of the world: perlin background, life, test card, boxes moving at quasi-
-    periodic speeds, sparse flashes; speech-like gated pink noise plus sparse white-noise claps."""
+def _world_graph(w: int, h: int, fps: int = 30) -> str:
+    """lavfi graph of the world at ``fps``: perlin background, life, test card, boxes moving at
+    quasi-periodic speeds, sparse flashes; speech-like gated pink noise plus sparse white-noise
+    claps."""
 
     def box(src: str, c: str, bw: float, bh: float, fx: str, fy: str, out: str, nxt: str) -> str:
         return (
-            f"color=c={c}:s={_even(w * bw)}x{_even(h * bh)}:r=30[{src}];"
+            f"color=c={c}:s={_even(w * bw)}x{_even(h * bh)}:r={fps}[{src}];"
             f"[{out}][{src}]overlay=x='(W-w)*(0.5+0.48*sin({fx}))':"
             f"y='(H-h)*(0.5+0.45*sin({fy}))'[{nxt}];"
         )
@@ -58,11 +65,11 @@ def _world_graph(w: int, h: int) -> str:
     speech = "0.05+0.95*gt(sin(2*PI*2.3*t)+sin(2*PI*0.71*t+1)+sin(2*PI*0.293*t+2),1.1)"
     claps = "gt(sin(2*PI*0.173*t)*sin(2*PI*0.0617*t+1)*sin(2*PI*1.9*t),0.8)"
     return (
-        f"perlin=s={_even(w / 4)}x{_even(h / 4)}:r=30:octaves=2:persistence=0.6:xscale=2:"
+        f"perlin=s={_even(w / 4)}x{_even(h / 4)}:r={fps}:octaves=2:persistence=0.6:xscale=2:"
         f"yscale=2:tscale=0.4:random_mode=seed:seed=7,format=yuv420p,scale={w}:{h}[bg];"
-        f"life=s={_even(w / 6)}x{_even(h / 6)}:r=30:ratio=0.25:seed=11:mold=12:"
+        f"life=s={_even(w / 6)}x{_even(h / 6)}:r={fps}:ratio=0.25:seed=11:mold=12:"
         f"life_color=#ffcc33:mold_color=#3050a0,format=yuv420p,scale=iw*2:ih*2:flags=neighbor[lf];"
-        f"testsrc2=s={_even(w / 4)}x{_even(h / 4)}:r=30[ts];"
+        f"testsrc2=s={_even(w / 4)}x{_even(h / 4)}:r={fps}[ts];"
         "[bg][lf]overlay=x='(W-w)*(0.5+0.45*sin(0.21*t+1.3*sin(0.047*t)))':"
         "y='(H-h)*(0.5+0.4*sin(0.17*t))'[o1];[o1][ts]overlay=x=20:y=20[o2];"
         + box(
@@ -224,6 +231,82 @@ def generate(folder: Path, *, minutes: float, cameras: int, height: int, ffmpeg:
     }
     manifest_path.write_text(json.dumps(manifest, indent=2))
     (folder / "world.mkv").unlink()  # only the cameras are needed from here on
+    return manifest
+
+
+HEVC_CAMERAS = 2
+HEVC_VERSION = 1  # bump when the generated phone media changes
+
+
+def generate_hevc(folder: Path, *, minutes: float, ffmpeg: str) -> dict:
+    """Make (or reuse) two 1080p60 HEVC 10-bit phone cameras (libx265, yuv420p10le, tagged
+    BT.2020 PQ: the decode work of a phone's HDR clip; the pixels are SDR) of a 60 fps world."""
+    params = {"minutes": minutes, "offsets_s": list(OFFSETS_S[:HEVC_CAMERAS])}
+    params["version"] = HEVC_VERSION
+    manifest_path = folder / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if manifest["params"] == params and all(
+            (folder / c["file"]).exists() for c in manifest["cameras"]
+        ):
+            return manifest
+    folder.mkdir(parents=True, exist_ok=True)
+    cam_w, cam_h = 1920, 1080
+    world_w, world_h = _even(cam_w * 0.55), _even(cam_h * 0.55)
+    duration_s = minutes * 60
+    lead_s = 1.0 - min(OFFSETS_S[:HEVC_CAMERAS])
+    world_s = lead_s + max(OFFSETS_S[:HEVC_CAMERAS]) + duration_s + 1.0
+    print(f"generating {HEVC_CAMERAS} x {minutes:g} min 1080p60 HEVC 10-bit in {folder} ...",
+          file=sys.stderr, flush=True)  # fmt: skip
+    world = folder / "world60.mkv"
+    times = {
+        "world": _ffmpeg(
+            ffmpeg,
+            "-filter_complex",
+            _world_graph(world_w, world_h, fps=60),
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            "-t",
+            f"{world_s:.3f}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-g",
+            "120",
+            "-c:a",
+            "flac",
+            str(world),
+        )  # fmt: skip
+    }
+    cams = []
+    for k in range(HEVC_CAMERAS):
+        x, y = (23 * k) % (world_w - cam_w // 2 + 1), (11 * k) % (world_h - cam_h // 2 + 1)
+        graph = (
+            f"[0:v]crop={cam_w // 2}:{cam_h // 2}:{x}:{y},noise=alls=4:allf=t:all_seed={k + 1},"
+            f"scale={cam_w}:{cam_h},format=yuv420p10le,setparams=color_primaries=bt2020:"
+            "color_trc=smpte2084:colorspace=bt2020nc:range=tv[v];"
+            f"anoisesrc=seed={101 + k}:sample_rate=48000:amplitude=0.02[n];"
+            f"[0:a]volume={1.0 - 0.1 * k:.2f}[g];[g][n]amix=inputs=2:normalize=0:"
+            "duration=first[a]"
+        )
+        name = f"phone{k}.mp4"
+        times[name] = _ffmpeg(ffmpeg, "-ss", f"{lead_s + OFFSETS_S[k]:.6f}", "-i", str(world),
+                              "-t", f"{duration_s:.3f}", "-filter_complex", graph, "-map", "[v]",
+                              "-map", "[a]", "-c:v", "libx265", "-preset", "ultrafast",
+                              "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le",
+                              "-tag:v", "hvc1", "-g", "120", "-c:a", "aac", "-b:a", "128k",
+                              str(folder / name))  # fmt: skip
+        print(f"  {name}: {times[name]:.1f} s", file=sys.stderr, flush=True)
+        cams.append({"file": name, "offset_s": OFFSETS_S[k], "fps": "60", "sample_rate_hz": 48000})
+    times["total"] = sum(times.values())
+    manifest = {"params": params, "size": [cam_w, cam_h], "cameras": cams, "generation_s": times}
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    world.unlink()
     return manifest
 
 
@@ -423,7 +506,7 @@ def _score(run: dict, true_s: list[float], method: str) -> tuple[str, str, str, 
     return f"{worst:.2f}", f"{min(run['confidence'][1:]):.2f}", verdict, ok
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
 
@@ -435,6 +518,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--height", type=int, default=720)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     ap.add_argument("--profile", action="store_true", help="cProfile top 15 of audio and visual")
+    ap.add_argument(
+        "--hevc-minutes",
+        type=float,
+        default=1.0,
+        help="length of the two 1080p60 HEVC 10-bit phone cameras (0: skip that row)",
+    )
     ap.add_argument("--child", choices=("import", *FLOOR_PARTS), help=argparse.SUPPRESS)
     ap.add_argument("--max-offset", type=float, default=None, help=argparse.SUPPRESS)
     ap.add_argument("files", nargs="*", help=argparse.SUPPRESS)
@@ -463,7 +552,24 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     floors = _print_floors(files, ffmpeg=ffmpeg)
-    _print_syncs(files, floors, true_s=true_s)
+    size = f"{manifest['size'][0]}x{manifest['size'][1]}"
+    label = f"{size} H.264 8-bit {len(files)} cam x {args.minutes:g} min"
+    summary = {label: _print_syncs(files, floors, true_s=true_s)}
+    if args.hevc_minutes > 0:
+        phones = generate_hevc(
+            args.out / f"phone_hevc10_1080p60_{args.hevc_minutes:g}min",
+            minutes=args.hevc_minutes,
+            ffmpeg=ffmpeg,
+        )
+        phone_files = [args.out / f"phone_hevc10_1080p60_{args.hevc_minutes:g}min" / c["file"]
+                       for c in phones["cameras"]]  # fmt: skip
+        phone_true = [c["offset_s"] - OFFSETS_S[0] for c in phones["cameras"]]
+        print(f"\nphone footage: {len(phone_files)} cameras x {args.hevc_minutes:g} min, "
+              "1920x1080 60 fps HEVC 10-bit (yuv420p10le, BT.2020 PQ tags)")  # fmt: skip
+        phone_floors = _print_floors(phone_files, ffmpeg=ffmpeg)
+        label = f"1920x1080p60 HEVC 10-bit {len(phone_files)} cam x {args.hevc_minutes:g} min"
+        summary[label] = _print_syncs(phone_files, phone_floors, true_s=phone_true, extras=False)
+    _print_summary(summary)
     short = manifest["short"]
     _print_scaling(
         files[:2],
@@ -506,7 +612,12 @@ def _print_floors(files: list[Path], *, ffmpeg: str) -> dict[str, Proc]:
     return floors
 
 
-def _print_syncs(files: list[Path], floors: dict[str, Proc], *, true_s: list[float]) -> None:
+def _print_syncs(
+    files: list[Path], floors: dict[str, Proc], *, true_s: list[float], extras: bool = True
+) -> dict[str, tuple[str, ...]]:
+    """The sync table of one camera set; returns, per method, (floor s, engine s, engine/floor,
+    cpu/floor, max|err| ms) for the summary. ``extras``: also the +-20 s and import rows."""
+    figures_by_method: dict[str, tuple[str, ...]] = {}
     rows = [
         (
             "task",
@@ -545,6 +656,13 @@ def _print_syncs(files: list[Path], floors: dict[str, Proc], *, true_s: list[flo
                 f"{run['py_mb']:.0f}" + ("!" if run["py_mb"] > GOAL_PEAK_MB else ""),
                 f"{run['ff_mb']:.0f} ({run['ff_anon_mb']:.0f})",
             )
+        figures_by_method[method] = (
+            f"{fl_s:.2f}",
+            figures[1],
+            *ratios,
+            err_ms,
+            verdict,
+        )
         rows.append(
             (
                 f"{method} x{len(files)}",
@@ -558,6 +676,9 @@ def _print_syncs(files: list[Path], floors: dict[str, Proc], *, true_s: list[flo
                 verdict,
             )
         )
+    if not extras:
+        print("\n" + _table(rows))
+        return figures_by_method
     # The default searches the whole overlap; the old default searched +-20 s. Same media, same
     # run, so the ratio is what the whole-overlap default costs.
     narrow = sync(files, "audio", max_lag_s=20.0)
@@ -601,6 +722,16 @@ def _print_syncs(files: list[Path], floors: dict[str, Proc], *, true_s: list[flo
         f"MB, {base['cpu_s']:.1f} cpu s (included above); "
         f"load average {os.getloadavg()[0]:.1f} now."
     )
+    return figures_by_method
+
+
+def _print_summary(summary: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """One row per camera set and method: its decode floor against the sync's time."""
+    head = ("set", "task", "floor s", "engine s", "engine/floor", "cpu/floor", "max|err| ms")
+    rows: list[tuple[str, ...]] = [(*head, "verdict")]
+    for label, by_method in summary.items():
+        rows += [(label, method, *figures) for method, figures in by_method.items()]
+    print("\nsummary: decode floor vs sync time per camera set\n" + _table(rows))
 
 
 def _print_scaling(
