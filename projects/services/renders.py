@@ -212,6 +212,8 @@ def _placement(render: Render, offset: VideoOffset, name: str) -> syncengine.Pla
         duration_s=video.duration_s,
         drift_ppm=offset.drift_ppm,  # the render retimes the clip to the reference clock
         camera=camera_key(video),
+        # Used only by a render asked to correct it (no Render option for that yet).
+        sound_skew_s=offset.sound_skew_s,
     )
 
 
