@@ -184,3 +184,27 @@ class ShootTimelineTests(ApiTestCase):
         assert sorted(params["fmt"]["schema"]["enum"]) == sorted(FORMATS)
         assert params["camera"]["in"] == "query" and params["camera"]["schema"]["type"] == "integer"
         assert WARNINGS_HEADER in operation["responses"]["200"]["headers"]
+
+    def test_a_copy_exports_files_keep_their_drift_speed_and_their_vfr_warning(self) -> None:
+        # A copy starts where the last camera started (cam_b2, 7 s): cam_b1 is left out, so
+        # cam_b2 drifts here too.
+        self.shoot_run.offsets.filter(video__original_name="cam_b2.mov").update(drift_ppm=DRIFT_PPM)
+        with self.captureOnCommitCallbacks(execute=True):
+            render = services.render_start(run=self.shoot_run, reencode=False)
+        render.refresh_from_db()
+        assert render.status == "done", render.error_message
+        response = self.get("otio", "media=synced")
+        assert response.status_code == 200, response.content[:300]
+        # A copy only cuts: the phone is still VFR and cam_b1 still drifts, so both are said.
+        assert json.loads(response[WARNINGS_HEADER]) == [
+            timelines.VFR_WARNING.format(name="phone_vfr.mp4")
+        ]
+        rows = read(response.content, "otio")
+        b2 = [r for r in rows if r.name == "cam_b2_synced.mov"]
+        assert b2 and all(abs(r.speed - SPEED) < 1e-9 for r in b2), rows
+        assert "'cam_b2.mov' drifts +400.0 ppm" in " ".join(render.notes)
+        clips = timelines.run_timeline_clips(self.shoot_run, media="synced")
+        assert compare(clips, "otio", response.content) == []
+        # The master (the cameras kept their own sound) is the recorder's synced copy.
+        master = [r for r in rows if r.track == timelines.MASTER_TRACK]
+        assert {r.media for r in master} == {"ZOOM0001_synced.mp4"}, master
