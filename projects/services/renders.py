@@ -349,17 +349,30 @@ def output_windows(f: RenderedFile, names: dict[str, str] | None = None) -> list
     file (``window_residuals_s``) and, with the master audio, the master's against the
     camera's own scratch sound (``master_residuals_s``), in one row when the engine measured
     both in the same windows, else in rows of their own; ``[]`` when the file was not
-    measured in windows (the reference itself, no sound in common). The engine measures
-    windows by sound and does not report where they are, so ``picture_s`` and ``time_s`` are
-    None.
+    measured in windows (the reference itself, no sound in common). ``at`` and ``time_s``
+    (the window's centre on the output) are the engine's (``window_at``/``window_times_s``,
+    ``master_window_*``) where it says them; the windows are measured by sound, so
+    ``picture_s`` is None.
     """
     sound, master = tuple(f.window_residuals_s), tuple(f.master_residuals_s)
     keys, names = tuple(f.keys), names or {}
 
     def rows(values: tuple[float | None, ...], field: str | None) -> list[dict[str, Any]]:
+        ats, times = (
+            (f.master_window_at, f.master_window_times_s)
+            if field == "master_s"
+            else (f.window_at, f.window_times_s)
+        )
+        said = len(ats) == len(values) and len(times) == len(values)
         out = []
-        for (at, key), value in zip(_labels(len(values), keys), values, strict=True):
-            row: dict[str, Any] = {"at": at, "time_s": None, "picture_s": None}
+        for k, ((at, key), value) in enumerate(
+            zip(_labels(len(values), keys), values, strict=True)
+        ):
+            row: dict[str, Any] = {
+                "at": ats[k] if said else at,
+                "time_s": round(float(times[k]), 6) if said else None,
+                "picture_s": None,
+            }
             row["sound_s"] = value if field in (None, "sound_s") else None
             row["master_s"] = value if field == "master_s" else None
             if key is not None:

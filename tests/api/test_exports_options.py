@@ -107,6 +107,8 @@ class ExportOptionTests(ApiTestCase):
             assert master and all(abs(m) <= MASTER_TOLERANCE_S for m in master), (name, master)
             # Per clip in a camera's file: start/middle/end, or one window over a short overlap.
             assert {w["at"] for w in output.windows} <= {*WINDOWS, "whole"}, output.windows
+            # Where each window was measured: its centre on the output, inside the file.
+            assert all(0 <= w["time_s"] <= output.duration_s for w in output.windows), name
             # Every file starts at the export's timecode (stamped by remux).
             assert probe(output.file.path).timecode == "01:00:00:00", name
         sound = [w["sound_s"] for w in cam_b.windows if w["sound_s"] is not None]
