@@ -410,6 +410,25 @@ def _metadata_notes(
     return out
 
 
+def _sound_seen_by_picture(
+    a_sol: align.Solution | None, drift: align.Solution | None, durations: Sequence[float]
+) -> align.Solution | None:
+    """``a_sol`` with each drifting clip's sound placement taken at the clip's middle.
+
+    A sound placement is where the clip's t=0 goes (the drift fit's intercept); the picture
+    fits no drift, so its placement is the lag it sees on average, at about the middle of the
+    clip. A clip 300 ppm fast over nine minutes has the two 80 ms apart: compared as they are,
+    that reads as a disagreement or a skew. The reference's own clock is the timeline's.
+    """
+    if a_sol is None or drift is None:
+        return a_sol
+    values = a_sol.values.copy()
+    for k in range(len(values)):
+        if a_sol.placed(k) and drift.placed(k):
+            values[k] += float(drift.values[k]) * 1e-6 * durations[k] / 2
+    return replace(a_sol, values=values)
+
+
 def _sound_skews(
     a_sol: align.Solution | None, v_sol: align.Solution | None, *, ref: int
 ) -> dict[int, float]:
@@ -493,6 +512,20 @@ def _raise_unless_two_usable(strict: bool, errors: Sequence[Exception | None]) -
                 raise err
 
 
+def _audio_lag_seen_by_picture(audio: LagEstimate) -> float:
+    """The sound's lag where the picture measures it: the middle of the overlap.
+
+    The sound fits drift (``lag(u) = lag_s + drift * u``, ``u`` the other clip's time), so its
+    ``lag_s`` is the lag at the other's t=0; the picture fits none, so its one lag is the
+    overlap's average, the lag at the overlap's middle. A 300 ppm clock over nine minutes
+    moves the two 80 ms apart, which must not read as a disagreement.
+    """
+    if not audio.drift_ppm:
+        return audio.lag_s
+    middle_u = max(0.0, -audio.lag_s) + audio.overlap_s / 2
+    return audio.lag_s + audio.drift_ppm * 1e-6 * middle_u
+
+
 def _fuse(audio: LagEstimate | None, visual: LagEstimate | None) -> tuple[float, float, str]:
     """One pair's fused (lag_s, confidence, method whose value was kept)."""
     # A refused measurement (below the synced threshold) carries no value worth keeping.
@@ -505,7 +538,7 @@ def _fuse(audio: LagEstimate | None, visual: LagEstimate | None) -> tuple[float,
         only, name = (audio, "audio") if audio is not None else (visual, "visual")
         assert only is not None
         return only.lag_s, only.confidence, name
-    if abs(audio.lag_s - visual.lag_s) <= AGREEMENT_S:
+    if abs(_audio_lag_seen_by_picture(audio) - visual.lag_s) <= AGREEMENT_S:
         return audio.lag_s, 1 - (1 - audio.confidence) * (1 - visual.confidence), "audio"
     if audio.confidence >= visual.confidence:
         return audio.lag_s, audio.confidence * (1 - visual.confidence), "audio"
@@ -947,7 +980,14 @@ def _estimate(
     cams = _Cameras(cameras, infos, names, clocks)
     a_sol = cams.solve(a_pairs, ref)[0] if audio_errors is not None else None
     v_sol = cams.solve(v_pairs, ref)[0] if motion_errors is not None else None
-    skews = _sound_skews(a_sol, v_sol, ref=ref) if method == "auto" else {}
+    drift_pairs = [
+        (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
+    ]
+    drift = align.solve(n, drift_pairs, reference=ref, outlier_s=30.0) if drift_pairs else None
+    # The sound's placements where the picture measures them (a drifting clip's middle), so a
+    # clock drift is neither a skew nor a disagreement.
+    a_seen = _sound_seen_by_picture(a_sol, drift, [i.duration_s for i in infos])
+    skews = _sound_skews(a_seen, v_sol, ref=ref) if method == "auto" else {}
     if skews:  # a clip whose sound is off its own picture is placed by its picture
         fused = [_by_picture(p, a_lags, v_lags) if {p.i, p.j} & set(skews) else p for p in fused]
     main_pairs = {"audio": a_pairs, "visual": v_pairs}.get(method, fused)
@@ -963,10 +1003,6 @@ def _estimate(
     for k, note in _metadata_notes(main, main_pairs, clocks, infos, ref=ref).items():
         camera_notes.setdefault(k, []).append(note)
     silent = _silent_partners(main, main_pairs, [i.duration_s for i in infos], ref=ref)
-    drift_pairs = [
-        (i, j, e.drift_ppm, e.confidence) for (i, j), e in a_lags.items() if e.drift_ppm is not None
-    ]
-    drift = align.solve(n, drift_pairs, reference=ref, outlier_s=30.0) if drift_pairs else None
     errors = [
         [
             renamed(e, inputs[k].path, names[k]) if isinstance(e, SyncEngineError) else e
@@ -985,6 +1021,7 @@ def _estimate(
             a_sol=a_sol,
             v_sol=v_sol,
             drift=drift,
+            a_seen=a_seen,
             k=k,
             key=inputs[k].key,
             errors=errors[k],
@@ -1063,6 +1100,7 @@ def _video_offset(
     v_sol: align.Solution | None,
     drift: align.Solution | None,
     errors: Sequence[Exception],
+    a_seen: align.Solution | None = None,
     silent: Sequence[tuple[str, float, float]] = (),
     camera_notes: Sequence[str] = (),
     by_camera: tuple[float, float, str, str] | None = None,
@@ -1075,7 +1113,8 @@ def _video_offset(
     v_off, v_conf = _value(v_sol, k)
     notes = [getattr(e, "message", str(e)) for e in errors]
     notes += camera_notes
-    diff = abs(a_off - v_off) if a_off is not None and v_off is not None else None
+    a_mid, _ = _value(a_seen if a_seen is not None else a_sol, k)
+    diff = abs(a_mid - v_off) if a_mid is not None and v_off is not None else None
     if skew_s is not None:
         placed = "the others were placed against its picture" if is_ref else "the picture placed it"
         notes.append(
