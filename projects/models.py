@@ -282,6 +282,10 @@ class Render(Job):
     start_timecode = models.CharField(
         max_length=16, blank=True, help_text="common start timecode stamped into every file"
     )
+    correct_skew = models.BooleanField(
+        default=False,
+        help_text="move back the sound of a clip whose own sound runs off its own picture",
+    )
     verified = models.BooleanField(default=False)
     max_residual_s = models.FloatField(null=True, blank=True)
     tolerance_s = models.FloatField(null=True, blank=True)
