@@ -33,8 +33,12 @@ from matplotlib.axes import Axes
 
 from evaluation.compute_metrics import evaluate_results
 from evaluation.report import add_dataset_arguments, clip_rows, json_ready, load_json
+from syncengine.constants import AGREEMENT_S, BAND_EDGES, CONFIDENCE_BANDS
 from syncengine.plots import PALETTE as METHOD_COLOURS
 from syncengine.plots import new_figure, save_png
+
+#: The confidence bands' inner edges (0.2, 0.5, 0.8), drawn on the calibration plot.
+_EDGES = BAND_EDGES[1:-1]
 
 __all__ = ["PALETTE", "PLOTS", "main", "write_plots"]
 
@@ -208,7 +212,8 @@ def plot_confidence_vs_error(
         xlim=(0.0, 1.0),
         ylim=ylim,
         ylog=True,
-        xlabel="confidence (band edges 0.2 / 0.5 / 0.8: poor, fair, good, excellent)",
+        xlabel=f"confidence (band edges {' / '.join(f'{e:g}' for e in _EDGES)}: "
+        f"{', '.join(name for _, name in reversed(CONFIDENCE_BANDS))})",
         ylabel="|error| (ms, log scale)",
     )
     for method in methods:
@@ -226,8 +231,8 @@ def plot_confidence_vs_error(
         marker="x",
         label="unsyncable clip (any method)",
     )
-    for edge in (0.2, 0.5, 0.8):
-        _dashed(ax, x=edge, color="#888888", label="band edges" if edge == 0.2 else None)
+    for edge in _EDGES:
+        _dashed(ax, x=edge, color="#888888", label="band edges" if edge == _EDGES[0] else None)
     _dashed(ax, y=FRAME_30_MS, color="#d62728", label="one frame at 30 fps")
     ax.legend(loc="lower left")
     return save_png(figure, path)
@@ -277,8 +282,18 @@ def plot_audio_vs_visual(rows: list[dict[str, Any]], path: Path) -> Path:
     )
     left.plot((-reach, reach), (-reach, reach), color="#888888", label="agreement (y = x)")
     groups = (
-        ("within 0.2 s", "#2ca02c", "o", lambda a, b, s: s and abs(a - b) <= 0.2),
-        ("more than 0.2 s apart", "#d62728", "o", lambda a, b, s: s and abs(a - b) > 0.2),
+        (
+            f"within {AGREEMENT_S:g} s",
+            "#2ca02c",
+            "o",
+            lambda a, b, s: s and abs(a - b) <= AGREEMENT_S,
+        ),
+        (
+            f"more than {AGREEMENT_S:g} s apart",
+            "#d62728",
+            "o",
+            lambda a, b, s: s and abs(a - b) > AGREEMENT_S,
+        ),
         ("unsyncable clip", "#000000", "x", lambda a, b, s: not s),
     )
     for label, color, marker, keep in groups:
@@ -298,7 +313,7 @@ def plot_audio_vs_visual(rows: list[dict[str, Any]], path: Path) -> Path:
             color=color,
             marker=marker,
         )
-    _dashed(right, y=200.0, color="#d62728", label="0.2 s agreement limit")
+    _dashed(right, y=AGREEMENT_S * 1e3, color="#d62728", label=f"{AGREEMENT_S:g} s agreement limit")
     _dashed(right, y=FRAME_30_MS, color="#888888", label="one frame at 30 fps")
     left.legend(loc="upper left")
     right.legend(loc="upper right")
