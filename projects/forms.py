@@ -97,3 +97,9 @@ class RenderForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "01:00:00:00", "size": 11}),
         help_text="stamped into every file, so editors line the angles up by timecode",
     )
+    # Shown only when a clip of the run has a sound skew (the export panel names them).
+    correct_skew = forms.BooleanField(
+        label="Correct a camera whose sound runs off its own picture",
+        required=False,
+        help_text="its sound is moved back to its picture (exact files only)",
+    )

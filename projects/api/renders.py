@@ -142,6 +142,7 @@ class RenderOutputSerializer(serializers.ModelSerializer):
             "audio",
             "layout",
             "start_timecode",
+            "correct_skew",
             "status",
             "status_label",
             "stage",
@@ -225,6 +226,12 @@ class RenderStartApi(APIView):
             max_length=11,
             help_text="one start timecode stamped into every file, HH:MM:SS:FF (HH:MM:SS;FF: "
             "drop frame at 29.97/59.94); empty: none",
+        )
+        correct_skew = serializers.BooleanField(
+            default=False,
+            help_text="move the sound of each clip whose own sound the sync found running off "
+            "its own picture (the offset's sound_skew_s) back to its picture; clips without a "
+            "skew are untouched; needs reencode (400 with a copy)",
         )
 
     @extend_schema(

@@ -66,6 +66,10 @@ RENDER_COPY_CANNOT = (
     "A fast copy only cuts the files: it cannot put the master audio in them or join a "
     "camera's clips into one file. Choose exact files (re-encode) for that."
 )
+RENDER_COPY_CANNOT_SKEW = (
+    "A fast copy only cuts the files: it cannot move a camera's sound back to its own picture. "
+    "Choose exact files (re-encode) to correct the sound skew."
+)
 RENDER_NO_MASTER = (
     "This project has no master audio, so its sound cannot go into the files. Choose the "
     "recorder's file as the master audio on the project page, or export each camera's own sound."
@@ -126,13 +130,16 @@ def render_start(
     audio: str = Render.Audio.CAMERA,
     layout: str = Render.Layout.CLIP,
     start_timecode: str = "",
+    correct_skew: bool = False,
 ) -> Render:
     """Queue synced files for the run at its current (effective) offsets.
 
     ``audio`` is whose sound goes into the files (``camera``, ``master``: the project's master
     audio instead of each camera's, ``master_and_camera``: the master first, the camera's
     second), ``layout`` a file per clip or per camera, ``start_timecode`` one timecode stamped
-    into every file (``""``: none).
+    into every file (``""``: none), ``correct_skew`` moves the sound of each clip whose own
+    sound the sync found running off its own picture (``VideoOffset.sound_skew_s``) back to
+    it (re-encoding only; clips without a skew are untouched).
     """
     if mode not in MODES:
         raise ServiceError(errors.RENDER_BAD_MODE, code="bad_mode")
@@ -142,6 +149,8 @@ def render_start(
         raise ServiceError(RENDER_BAD_LAYOUT, code="invalid")
     if not reencode and (audio != Render.Audio.CAMERA or layout != Render.Layout.CLIP):
         raise ServiceError(RENDER_COPY_CANNOT, code="invalid")
+    if not reencode and correct_skew:
+        raise ServiceError(RENDER_COPY_CANNOT_SKEW, code="invalid")
     if run.status != SyncRun.Status.DONE:
         raise ServiceError(errors.RENDER_RUN_NOT_DONE, code="run_not_done")
     start_timecode = start_timecode_check(start_timecode, fps=_reference_fps(run))
@@ -165,6 +174,7 @@ def render_start(
                 audio=audio,
                 layout=layout,
                 start_timecode=start_timecode,
+                correct_skew=correct_skew,
                 placed_offsets=placed,
             )
             render.full_clean(validate_constraints=False)  # the database checks the active one
@@ -173,7 +183,8 @@ def render_start(
     except IntegrityError as exc:  # one_active_render_per_run: another start won
         raise ServiceError(errors.RENDER_ALREADY_ACTIVE, code="render_active") from exc
     logger.info(
-        "render %s queued for run %s (%s, reencode=%s, audio=%s, layout=%s, timecode=%r)",
+        "render %s queued for run %s (%s, reencode=%s, audio=%s, layout=%s, timecode=%r, "
+        "correct_skew=%s)",
         render.pk,
         run.pk,
         mode,
@@ -181,6 +192,7 @@ def render_start(
         audio,
         layout,
         start_timecode,
+        correct_skew,
     )
     return render
 
@@ -212,7 +224,7 @@ def _placement(render: Render, offset: VideoOffset, name: str) -> syncengine.Pla
         duration_s=video.duration_s,
         drift_ppm=offset.drift_ppm,  # the render retimes the clip to the reference clock
         camera=camera_key(video),
-        # Used only by a render asked to correct it (no Render option for that yet).
+        # Its sound late (+) against its own picture; moved back only with Render.correct_skew.
         sound_skew_s=offset.sound_skew_s,
     )
 
@@ -227,8 +239,11 @@ def _placements(render: Render, offsets: list[VideoOffset]) -> list[syncengine.P
 
 def _engine_options(render: Render, placements: list[syncengine.Placement]) -> dict[str, Any]:
     """The render's options the engine takes beyond its defaults (the camera's own sound, a
-    file per clip, no timecode): layout, the master audio's placement and channel, timecode."""
+    file per clip, no timecode, no skew corrected): layout, the master audio's placement and
+    channel, timecode, the sound skew corrected."""
     options: dict[str, Any] = {}
+    if render.correct_skew:
+        options["correct_skew"] = True
     if render.layout != Render.Layout.CLIP:
         options["layout"] = render.layout
     if render.start_timecode:

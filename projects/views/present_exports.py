@@ -109,6 +109,7 @@ def render_json(render: Render, *, current: dict[str, float] | None = None) -> d
         "layout": render.layout,
         "layout_label": render.get_layout_display(),
         "start_timecode": render.start_timecode,
+        "correct_skew": render.correct_skew,
         "verified": render.verified,
         "check": _check(render),
         "max_residual_s": render.max_residual_s,
