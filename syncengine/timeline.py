@@ -32,16 +32,28 @@ from syncengine.errors import ParameterError, SyncEngineError
 from syncengine.sync import renamed
 from syncengine.types import MediaInfo, Placement
 
-__all__ = ["MODES", "Job", "Plan", "drift_retime", "plan_jobs", "plan_timeline", "tolerances_s"]
+__all__ = [
+    "MODES",
+    "Job",
+    "Plan",
+    "drift_retime",
+    "plan_jobs",
+    "plan_timeline",
+    "tolerances_s",
+    "wav_as_mp4",
+]
 
 MODES = RENDER_MODES  # one owner: syncengine.constants
 _NOMINAL_FPS = FALLBACK_FPS  # tolerance basis when no output has a picture
-# Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4.
+# Source suffix -> (output extension, ffmpeg muxer). Anything else becomes MP4. A sound
+# recorder's WAV/W64 (no picture) stays a WAV: PCM at its own rate, channels and bit depth.
 _CONTAINERS = {
     ".mp4": ("mp4", "mp4"),
     ".m4v": ("mp4", "mp4"),
     ".mov": ("mov", "mov"),
     ".mkv": ("mkv", "matroska"),
+    ".wav": ("wav", "wav"),
+    ".w64": ("wav", "wav"),
 }
 #: Sound is resampled to the reference clock once its drift adds up to this over the clip, a
 #: quarter of the 2 ms the sound may be off (issue 11); below it the correction is lost in the
@@ -169,7 +181,9 @@ def _output_for(p: Placement, out_dir: Path) -> tuple[Path, str, str | None]:
     ext, muxer = _CONTAINERS.get(p.path.suffix.lower(), ("mp4", "mp4"))
     note = None
     if p.path.suffix.lower() not in _CONTAINERS:
-        note = f"'{p.name}' is written as MP4: its container is not MP4, MOV or MKV"
+        note = f"'{p.name}' is written as MP4: its container is not MP4, MOV, MKV or WAV"
+    elif p.path.suffix.lower() == ".w64":
+        note = f"'{p.name}' is written as WAV (Sony Wave64 becomes RIFF WAV, RF64 past 4 GB)"
     output = f"{Path(p.name).stem}_synced.{ext}"
     if len(output.encode()) > MAX_NAME_BYTES:
         raise ParameterError(
@@ -178,6 +192,20 @@ def _output_for(p: Placement, out_dir: Path) -> tuple[Path, str, str | None]:
             filename=p.name,
         )
     return out_dir / output, muxer, note
+
+
+def wav_as_mp4(plan: Plan) -> Plan:
+    """The plan with WAV outputs written as MP4 (AAC) instead, as the real-shoot chains write."""
+    jobs, notes = [], list(plan.notes)
+    for job in plan.jobs:
+        if job.muxer == "wav":
+            job = replace(job, output=job.output.with_suffix(".mp4"), muxer="mp4")
+            notes.append(
+                f"'{job.info.filename}' is written as MP4: one file per camera, the master "
+                "audio and a corrected skew are written with AAC sound"
+            )
+        jobs.append(job)
+    return replace(plan, jobs=jobs, notes=notes)
 
 
 def _check(placements: Sequence[Placement]) -> None:

@@ -397,6 +397,7 @@ class RenderedFile:
     #: ``RenderResult.notes``) or a window could not be measured.
     segment_residuals_s: tuple[float | None, ...] = ()
     #: The start timecode stamped into the file (``HH:MM:SS:FF``, ``;`` drop-frame), if any.
+    #: A WAV's is the timeline's label too; the file holds it as its BWF TimeReference.
     timecode: str | None = None
     #: Where each of ``window_residuals_s`` was measured: the window's centre on the output
     #: (seconds) and its name ("start", "middle", "end"; a window over a short span is
