@@ -84,7 +84,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             "low_confidence": present.LOW_CONFIDENCE,
             "disagreement_s": present.DISAGREEMENT_S,
             "renders": present_exports.render_rows(run),
-            "render_form": RenderForm(),
+            # A clip whose sound runs off its own picture fails the export's check unless its
+            # sound is moved back: the correction is ticked whenever the sync found one.
+            "render_form": RenderForm(
+                initial={"correct_skew": any(o.sound_skew_s is not None for o in offsets)}
+            ),
             **present.run_page_extras(run, offsets),  # outcome line, band legend, check sheet
         },
     )

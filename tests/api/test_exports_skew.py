@@ -102,6 +102,8 @@ class ExportSkewTests(ApiTestCase):
         page_url = reverse("run-detail", args=[self.auto_run.pk])
         page = self.client.get(page_url).content.decode()
         assert 'name="correct_skew"' in page
+        # Ticked already: without it this clip's file would fail the export's check.
+        assert re.search(r'<input[^>]*name="correct_skew"[^>]*checked', page), page
         assert html.escape("Correct a camera whose sound runs off its own picture") in page
         ms = round(skew_s * 1000)
         assert f"<strong>{CHEAP}</strong>: its sound runs {ms} ms late" in page, ms
