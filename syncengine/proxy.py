@@ -25,6 +25,7 @@ from pathlib import Path
 
 from syncengine import media
 from syncengine.errors import ParameterError
+from syncengine.render_chains import color_filters
 from syncengine.types import MediaInfo, ProgressCallback, VideoStreamInfo
 
 __all__ = ["STANDARD_RATES", "make_poster", "make_proxy", "picture_filters", "proxy_frame_rate"]
@@ -34,12 +35,6 @@ STANDARD_RATES = tuple(
     Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "50", "60000/1001", "60")
 )
 _SNAP_FRACTION = 0.02
-#: zscale's names of FFmpeg's colour enum numbers (transfer, primaries, matrix).
-_TRANSFERS = {1: "bt709", 6: "601", 14: "2020_10", 15: "2020_12", 16: "smpte2084"}
-_TRANSFERS[18] = "arib-std-b67"
-_PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}
-_MATRICES = {1: "bt709", 5: "470bg", 6: "170m", 9: "2020_ncl", 10: "2020_cl"}
-_UNSPECIFIED = 2
 
 
 def proxy_frame_rate(video: VideoStreamInfo) -> Fraction:
@@ -63,31 +58,6 @@ def proxy_frame_rate(video: VideoStreamInfo) -> Fraction:
     return nearest if abs(float(nearest) / video.fps - 1) <= _SNAP_FRACTION else fps
 
 
-def _color_filters(color: media.VideoColor | None) -> tuple[list[str], list[str]]:
-    """Filters that bring an HDR or wide-gamut picture to SDR BT.709, and the output's tags."""
-    if color is None or not (color.hdr or color.wide_gamut):
-        return ["format=yuv420p"], []
-    tin = _TRANSFERS.get(color.transfer, "2020_10")  # wide gamut with an unknown transfer
-    matrix = _MATRICES.get(color.matrix, "2020_ncl")
-    primaries = _PRIMARIES.get(color.primaries, "bt2020")  # PQ/HLG without primaries: 2020
-    # zimg needs the output primaries spelt out whenever the transfer changes
-    source = f"tin={tin}:min={matrix}:pin={primaries}:rin=limited:p={primaries}"
-    if color.hdr:
-        # PQ/HLG to linear light (100 nits = 1.0), BT.709 primaries, then compress the highlights
-        chain = [
-            f"zscale={source}:t=linear:npl=100",
-            "format=gbrpf32le",
-            "zscale=p=bt709",
-            "tonemap=tonemap=hable:desat=0",
-            "zscale=t=bt709:m=bt709:r=limited",
-        ]
-    else:
-        chain = [f"zscale={source}:t=linear", "format=gbrpf32le", "zscale=p=bt709",
-                 "zscale=t=bt709:m=bt709:r=limited"]  # fmt: skip
-    tags = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
-    return [*chain, "format=yuv420p"], tags
-
-
 def picture_filters(
     info: MediaInfo, color: media.VideoColor | None, *, max_height: int, constant_rate: bool
 ) -> tuple[str, list[str]]:
@@ -101,7 +71,7 @@ def picture_filters(
         parts.append(f"fps={proxy_frame_rate(info.video)}")
     # Never upscale; keep the aspect ratio, even dimensions for yuv420p.
     parts.append(f"scale=-2:'min({max_height},ih)':flags=bicubic")
-    colors, tags = _color_filters(color)
+    colors, tags = color_filters(color)
     return ",".join(parts + colors), tags
 
 

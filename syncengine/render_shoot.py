@@ -21,7 +21,15 @@ from pathlib import Path
 from syncengine import media
 from syncengine.errors import ParameterError, RenderError
 from syncengine.master_audio import MasterPlan, master_chain, master_lead_speed
-from syncengine.render_chains import X264_CRF, X264_PRESET, aac_audio, audio_chain, video_chain
+from syncengine.render_chains import (
+    X264_CRF,
+    X264_PRESET,
+    aac_audio,
+    audio_chain,
+    color_filters,
+    color_tags,
+    video_chain,
+)
 from syncengine.timeline import Job
 from syncengine.types import MediaInfo, Placement
 
@@ -155,8 +163,12 @@ def footage_span_s(job: Job, total_s: float) -> tuple[float, float]:
     return start_s, max(start_s, min(total_s, job.lead_s + job.info.duration_s * job.speed))
 
 
-def _picture(out: Output, *, total_s: float) -> tuple[list[str], str] | None:
-    """The picture's filters (one per segment, then concat) and its label, or None."""
+def _picture(out: Output, *, total_s: float) -> tuple[list[str], str, list[str]] | None:
+    """The picture's filters (one per segment, then concat), its label and colour tags, or None.
+
+    Each clip's segment is brought to 8-bit SDR BT.709 on its own (HDR tone-mapped,
+    :func:`~syncengine.render_chains.color_filters`), so one camera file may mix HDR and SDR.
+    """
     firsts = [j for j in out.jobs if j.info.video is not None]
     if not firsts:
         return None
@@ -172,9 +184,9 @@ def _picture(out: Output, *, total_s: float) -> tuple[list[str], str] | None:
     bounds = segment_bounds([j.lead_s for j in out.jobs], total_s=total_s, rate=fps)
     fit = (
         f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1"
     )
-    graph, labels = [], []
+    graph, labels, colors = [], [], []
     for k, job in enumerate(out.jobs):
         n = bounds[k + 1] - bounds[k]
         if n < 1:
@@ -187,19 +199,23 @@ def _picture(out: Output, *, total_s: float) -> tuple[list[str], str] | None:
             )
         else:
             speed = job.speed if "picture" in job.retimed else 1.0
+            colors.append(media.video_color(job.info.path))
             chain = video_chain(
                 lead_s=job.lead_s - bounds[k] / fps + job.info.video.start_s * speed,
                 fps=fps,
                 total_s=n / fps,
                 speed=speed,
+                color=colors[-1],
             )
-            graph.append(f"[{k}:v:0]{fit},{chain}{label}")
+            # HDR: the chain's colour filters end in yuv420p, so no 8-bit step before them
+            to_8bit = "" if color_filters(colors[-1])[1] else ",format=yuv420p"
+            graph.append(f"[{k}:v:0]{fit}{to_8bit},{chain}{label}")
         labels.append(label)
     if len(labels) == 1:
         graph[-1] = graph[-1][: -len(labels[0])] + "[v]"
     else:
         graph.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=0[v]")
-    return graph, "[v]"
+    return graph, "[v]", color_tags(colors)
 
 
 def _camera_sound(
@@ -305,7 +321,7 @@ def output_args(
     if picture is not None:
         graph += picture[0]
         maps += ["-map", picture[1], "-c:v", "libx264", "-preset", X264_PRESET]
-        maps += ["-crf", str(X264_CRF), "-pix_fmt", "yuv420p"]
+        maps += ["-crf", str(X264_CRF), "-pix_fmt", "yuv420p", *picture[2]]
     own = _camera_sound(out, total_s=total_s, skews_s=skews_s)
     tracks: list[tuple[str, int, str, str]] = []  # label, rate, bitrate, title
     extra: list[str] = []
