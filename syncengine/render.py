@@ -57,12 +57,22 @@ from syncengine.render_shoot import (
 )
 from syncengine.sync import renamed
 from syncengine.timecode import BadTimecode, Timecode, parse_timecode, stamp_timecode
-from syncengine.timeline import MODES, Job, Plan, plan_jobs, plan_timeline, tolerances_s
+from syncengine.timeline import (
+    MODES,
+    Job,
+    Plan,
+    plan_jobs,
+    plan_timeline,
+    tolerances_s,
+    wav_as_mp4,
+)
 from syncengine.types import Placement, ProgressCallback, RenderedFile, RenderResult, SyncResult
 from syncengine.verify import VERIFY_MAX_LAG_S, Checks, check_outputs, verification_error
 
 _DEFAULT_TIMEOUT_S = 3600.0  # per output file
 _FASTSTART = ("mp4", "mov")
+# A WAV source's PCM -> the synced WAV's (its own depth; any other PCM becomes 24-bit).
+_PCM = {c: c for c in ("pcm_s16le", "pcm_s24le", "pcm_f32le")}
 
 __all__ = [
     "AAC_RATES_HZ",
@@ -112,7 +122,19 @@ def _reencode_args(job: Job, target: Path, *, total_s: float) -> list[str]:
             "yuv420p",
             *color_tags([color]),
         ]
-    if info.audio is not None:
+    if info.audio is not None and job.muxer == "wav":
+        # A sound recorder's WAV stays PCM at its own rate, channels and bit depth.
+        rate, pcm = info.audio.sample_rate_hz, _PCM.get(info.audio.codec, "pcm_s24le")
+        chain = _audio_chain(
+            lead_s=job.lead_s,
+            sample_rate_hz=rate,
+            total_s=total_s,
+            source_rate_hz=rate,
+            speed=job.speed if "sound" in job.retimed else 1.0,
+        )
+        graph.append(f"[0:a:0]{chain}[a]")
+        maps += ["-map", "[a]", "-c:a", pcm, "-ar", str(rate)]
+    elif info.audio is not None:
         rate, channels, bitrate = aac_audio(info.audio.sample_rate_hz, info.audio.channels)
         chain = _audio_chain(
             lead_s=job.lead_s,
@@ -168,7 +190,8 @@ def _copy_args(job: Job, target: Path) -> list[str]:
 
 def _muxer_args(muxer: str, target: Path) -> list[str]:
     faststart = ["-movflags", "+faststart"] if muxer in _FASTSTART else []
-    return [*faststart, "-f", muxer, "-y", str(target)]
+    rf64 = ["-rf64", "auto"] if muxer == "wav" else []  # a WAV past 4 GB becomes RF64
+    return [*faststart, *rf64, "-f", muxer, "-y", str(target)]
 
 
 def render_synced(
@@ -222,7 +245,10 @@ def render_synced(
         the sample at its output rate and padded with silence; every output lasts the
         timeline's duration (within a frame). Rotated sources are turned upright, variable
         frame rates become constant at the average rate. Clips without audio get no audio
-        track.
+        track. A sound recorder's WAV/W64 (no picture) becomes ``{stem}_synced.wav``: PCM at
+        its own rate and channels, 16-bit, 24-bit or 32-bit float as it was (any other PCM
+        24-bit), shifted and padded to the timeline like the others (with one file per
+        camera, a master audio or a corrected skew it is written as MP4 with AAC).
 
         ``False``: stream copy, no re-encoding: fast and lossless, but only approximately
         aligned, and only for some players. ``mode`` is ignored: the timeline starts when the
@@ -312,7 +338,10 @@ def render_synced(
         :func:`syncengine.timecode.stamp_timecode`; drop-frame ``HH:MM:SS;FF`` at 29.97 and
         59.94 fps) as the timecode of the timeline's start. It is read at the reference
         output's frame rate; outputs at other rates get the nearest frame of the same label
-        time. Each file's is in ``RenderedFile.timecode``.
+        time. A WAV output gets it as its BWF ``bext`` TimeReference (its samples since
+        midnight at the label time, frames counted at the timeline's rate). Each file's
+        label is in ``RenderedFile.timecode`` (a WAV's too; its TimeReference is in
+        ``notes``); other audio-only files get none.
     progress : callable, optional
         ``progress(stage, fraction)`` with stage "rendering" then "verifying"; ``fraction`` is
         overall progress in [0, 1].
@@ -364,6 +393,8 @@ def render_synced(
     plan = _plan(
         placements, master_plan, out, mode=mode, reencode=reencode, correct_drift=correct_drift
     )
+    if layout == "camera" or master_plan is not None or correct_skew:
+        plan = wav_as_mp4(plan)
     jobs, total_s = plan.jobs, plan.total_s
     outputs, notes = group_outputs(jobs, placements, layout=layout)
     notes = plan.notes + notes
@@ -383,6 +414,7 @@ def render_synced(
     timecode = (
         None if start_timecode is None else _start_timecode(start_timecode, outputs, reference)
     )
+    timeline_fps = _timeline_fps(outputs, reference)
     tolerance_of = dict(
         zip(
             [j.key for j in jobs],
@@ -459,7 +491,10 @@ def render_synced(
             else Checks.none(len(outputs))
         )
     stamped = [
-        None if timecode is None else _stamp(o, timecode, ffmpeg_bin=ffmpeg_bin) for o in outputs
+        (None, None)
+        if timecode is None or timeline_fps is None
+        else _stamp(o, timecode, timeline_fps, ffmpeg_bin=ffmpeg_bin)
+        for o in outputs
     ]
     files = tuple(
         RenderedFile(
@@ -478,7 +513,7 @@ def render_synced(
             audio_source="camera" if master_plan is None else "master",
             master_residuals_s=checks.master[k],
             segment_residuals_s=checks.segments[k],
-            timecode=stamped[k],
+            timecode=stamped[k][0],
             window_times_s=checks.window_times[k],
             window_at=checks.window_at[k],
             master_window_times_s=checks.master_times[k],
@@ -493,7 +528,7 @@ def render_synced(
         outputs, master_plan, audio, skews_s, placements, checks if verify else None
     )
     if timecode is not None:
-        notes.append(_timecode_note(files, outputs))
+        notes.append(_timecode_note(files, [s[1] for s in stamped]))
     result = RenderResult(
         files=files,
         timeline_start_s=plan.start_s,
@@ -545,7 +580,7 @@ def _audio_notes(jobs: Sequence[Job]) -> list[str]:
     notes = []
     for job in jobs:
         audio = job.info.audio
-        if audio is None:
+        if audio is None or job.muxer == "wav":
             continue
         rate, channels, _ = aac_audio(audio.sample_rate_hz, audio.channels)
         if rate != audio.sample_rate_hz:
@@ -635,10 +670,15 @@ def _fps(o: Output) -> float | None:
     return next((j.info.video.fps for j in o.jobs if j.info.video is not None), None)
 
 
-def _start_timecode(text: str, outputs: Sequence[Output], reference: int) -> Timecode:
-    """The start timecode at the timeline's rate: the reference's output's, else the first's."""
+def _timeline_fps(outputs: Sequence[Output], reference: int) -> float | None:
+    """The timeline's frame rate: the reference's output's, else the first with a picture's."""
     rates = [_fps(outputs[reference]), *(_fps(o) for o in outputs)]
-    fps = next((r for r in rates if r), None)
+    return next((r for r in rates if r), None)
+
+
+def _start_timecode(text: str, outputs: Sequence[Output], reference: int) -> Timecode:
+    """The start timecode at the timeline's rate (:func:`_timeline_fps`)."""
+    fps = _timeline_fps(outputs, reference)
     if fps is None:
         raise BadTimecode(
             "none of the synced files has a picture, so none can carry a start timecode; "
@@ -647,15 +687,30 @@ def _start_timecode(text: str, outputs: Sequence[Output], reference: int) -> Tim
     return parse_timecode(text, fps)
 
 
-def _stamp(o: Output, timecode: Timecode, *, ffmpeg_bin: str | None) -> str | None:
+def _stamp(
+    o: Output, timecode: Timecode, timeline_fps: float, *, ffmpeg_bin: str | None
+) -> tuple[str | None, str | None]:
+    """The timecode label stamped into the output and, for a WAV, its BWF TimeReference.
+
+    A file with a picture gets the label at its own rate; a WAV the timeline's label, as the
+    samples since midnight at its label time (counted at the timeline's frame rate).
+    """
     fps = _fps(o)
-    return None if fps is None else stamp_timecode(o.output, timecode, fps, ffmpeg_bin=ffmpeg_bin)
+    if fps is not None:
+        return stamp_timecode(o.output, timecode, fps, ffmpeg_bin=ffmpeg_bin), None
+    if o.muxer == "wav":
+        samples = stamp_timecode(o.output, timecode, timeline_fps, ffmpeg_bin=ffmpeg_bin)
+        return str(timecode), samples
+    return None, None
 
 
-def _timecode_note(files: Sequence[RenderedFile], outputs: Sequence[Output]) -> str:
+def _timecode_note(files: Sequence[RenderedFile], references: Sequence[str | None]) -> str:
     stamped = {f.timecode for f in files if f.timecode}
     text = ", ".join(sorted(stamped))
     note = f"every synced file starts at timecode {text} (the timeline's start)"
+    wavs = [f"{Path(f.output).name} ({r})" for f, r in zip(files, references, strict=True) if r]
+    if wavs:
+        note += f"; as BWF TimeReference, samples since midnight: {', '.join(wavs)}"
     bare = [Path(f.output).name for f in files if f.timecode is None]
     if bare:
         note += f"; {', '.join(bare)} has no picture, so no timecode"
