@@ -205,6 +205,7 @@ class ShootTimelineTests(ApiTestCase):
         assert "'cam_b2.mov' drifts +400.0 ppm" in " ".join(render.notes)
         clips = timelines.run_timeline_clips(self.shoot_run, media="synced")
         assert compare(clips, "otio", response.content) == []
-        # The master (the cameras kept their own sound) is the recorder's synced copy.
+        # The master (the cameras kept their own sound) is the recorder's synced copy, a WAV
+        # like its original (a copy keeps the PCM).
         master = [r for r in rows if r.track == timelines.MASTER_TRACK]
-        assert {r.media for r in master} == {"ZOOM0001_synced.mp4"}, master
+        assert {r.media for r in master} == {"ZOOM0001_synced.wav"}, master
