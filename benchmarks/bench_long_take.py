@@ -193,39 +193,16 @@ def _poll(pid: int, stop: threading.Event, peaks: dict[str, float]) -> None:
         peaks["tree_mb"] = max(peaks["tree_mb"], total)
 
 
-def _decode_argv(path: Path) -> list[str]:
-    from syncengine.media import safe_input_args
-
-    return [
-        _ffmpeg(),
-        "-nostdin",
-        "-v",
-        "error",
-        *safe_input_args(path),
-        "-map",
-        "0:a:0",
-        "-vn",
-        "-sn",
-        "-dn",
-        "-af",
-        "aresample=async=1:first_pts=0",
-        "-ac",
-        "1",
-        "-ar",
-        str(ANALYSIS_RATE_HZ),
-        "-flush_packets",
-        "0",
-        "-f",
-        "f32le",
-        "pipe:1",
-    ]
-
-
 def decode_floor(files: list[Path], *, parallel: int) -> tuple[float, float]:
     """(wall s, CPU s) for ffmpeg to decode every file to the analysis rate, read and dropped."""
 
     def one(f: Path) -> float:
-        proc = subprocess.Popen(_decode_argv(f), stdout=subprocess.PIPE)
+        from syncengine.media import decode_audio_argv
+
+        argv = decode_audio_argv(
+            f, sample_rate_hz=ANALYSIS_RATE_HZ, ffmpeg_bin=_ffmpeg(), whole_buffers=True
+        )
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE)
         assert proc.stdout is not None
         while proc.stdout.read(1 << 20):
             pass

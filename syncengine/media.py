@@ -57,6 +57,7 @@ __all__ = [
     "MEMORY_ENV",
     "VideoColor",
     "decode_audio",
+    "decode_audio_argv",
     "ffmpeg_executable",
     "iter_gray_frames",
     "keyframe_at_or_before",
@@ -398,6 +399,43 @@ def _last_line(stderr_file: tempfile.SpooledTemporaryFile[bytes]) -> str:
     return lines[-1] if lines else "no error output"
 
 
+def decode_audio_argv(
+    path: str | os.PathLike[str],
+    *,
+    sample_rate_hz: int,
+    ffmpeg_bin: str | None = None,
+    whole_buffers: bool = False,
+) -> list[str]:
+    """The ffmpeg command that decodes ``path``'s first audio stream to mono float32 at
+    ``sample_rate_hz`` on its stdout (resampled from the stream's first timestamp).
+
+    ``whole_buffers``: the muxer writes whole 32 KiB buffers (``-flush_packets 0``) instead of
+    one write per audio frame (under 1 KiB at 8 kHz): the same samples in far fewer reads.
+    """
+    return [
+        ffmpeg_executable(ffmpeg_bin),
+        "-nostdin",
+        "-v",
+        "error",
+        *safe_input_args(path),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-af",
+        "aresample=async=1:first_pts=0",
+        "-ac",
+        "1",
+        "-ar",
+        str(int(sample_rate_hz)),
+        *(["-flush_packets", "0"] if whole_buffers else []),
+        "-f",
+        "f32le",
+        "pipe:1",
+    ]
+
+
 def decode_audio(
     path: str | os.PathLike[str],
     *,
@@ -442,27 +480,7 @@ def decode_audio(
             f"'{info.filename}' has no audio track, so audio sync is unavailable. Try visual sync.",
             filename=info.filename,
         )
-    argv = [
-        ffmpeg_executable(ffmpeg_bin),
-        "-nostdin",
-        "-v",
-        "error",
-        *safe_input_args(path),
-        "-map",
-        "0:a:0",
-        "-vn",
-        "-sn",
-        "-dn",
-        "-af",
-        "aresample=async=1:first_pts=0",
-        "-ac",
-        "1",
-        "-ar",
-        str(int(sample_rate_hz)),
-        "-f",
-        "f32le",
-        "pipe:1",
-    ]
+    argv = decode_audio_argv(path, sample_rate_hz=sample_rate_hz, ffmpeg_bin=ffmpeg_bin)
     expected = int((info.duration_s + 1.0) * sample_rate_hz)
     buf = np.empty(max(expected, sample_rate_hz), dtype=np.float32)
     n_bytes = 0
